@@ -1,0 +1,120 @@
+//! API authentication: `Basic base64(apiKey:)` or `Bearer <access token>`, and the
+//! `/auth/api-key` and `/auth/refresh` exchanges.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::app::AppState;
+use crate::ids;
+use crate::problem::Problem;
+
+/// Lifetime of access tokens, as api.video's: one hour.
+pub const ACCESS_TOKEN_LIFETIME: u64 = 3600;
+
+/// Compares secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Checks the `Authorization` header against the API key or a live access token.
+pub fn require_api_auth(app: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(Problem::bad_credentials)?;
+    let (scheme, credentials) = value.split_once(' ').ok_or_else(Problem::bad_credentials)?;
+    let ok = if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(credentials.trim())
+            .map_err(|_| Problem::bad_credentials())?;
+        // "You need to keep the colon": the key is the user name, the password is empty.
+        match decoded.strip_suffix(b":") {
+            Some(key) => constant_time_eq(key, app.api_key.as_bytes()),
+            None => false,
+        }
+    } else if scheme.eq_ignore_ascii_case("bearer") {
+        app.store.access_token_valid(credentials.trim())
+    } else {
+        false
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Problem::bad_credentials())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ApiKeyBody {
+    api_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RefreshBody {
+    refresh_token: Option<String>,
+}
+
+/// Refresh tokens, each good for one exchange.
+#[derive(Default)]
+pub struct RefreshTokens(Mutex<HashMap<String, ()>>);
+
+fn invalid_user_credentials() -> Problem {
+    Problem::new(StatusCode::BAD_REQUEST, "authentication-invalid-user-credentials", "The user credentials were incorrect.")
+}
+
+fn issue_tokens(app: &AppState) -> Json<Value> {
+    let access_token = app.store.create_access_token(ACCESS_TOKEN_LIFETIME);
+    let refresh_token = ids::secret();
+    app.refresh_tokens.0.lock().unwrap_or_else(|p| p.into_inner()).insert(refresh_token.clone(), ());
+    Json(json!({
+        "token_type": "Bearer",
+        "expires_in": ACCESS_TOKEN_LIFETIME,
+        "access_token": access_token,
+        "refresh_token": refresh_token,
+    }))
+}
+
+/// `POST /auth/api-key {"apiKey"}` → access and refresh tokens.
+pub(crate) async fn api_key(State(app): State<AppState>, body: axum::body::Bytes) -> Result<Json<Value>, Problem> {
+    let body: ApiKeyBody = serde_json::from_slice(&body).map_err(|_| invalid_user_credentials())?;
+    let key = body.api_key.ok_or_else(invalid_user_credentials)?;
+    if !constant_time_eq(key.as_bytes(), app.api_key.as_bytes()) {
+        return Err(invalid_user_credentials());
+    }
+    Ok(issue_tokens(&app))
+}
+
+/// `POST /auth/refresh {"refreshToken"}` → new tokens; the old refresh token is spent.
+pub(crate) async fn refresh(State(app): State<AppState>, body: axum::body::Bytes) -> Result<Json<Value>, Problem> {
+    let body: RefreshBody = serde_json::from_slice(&body).map_err(|_| invalid_user_credentials())?;
+    let token = body.refresh_token.ok_or_else(invalid_user_credentials)?;
+    let known = app.refresh_tokens.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&token).is_some();
+    if !known {
+        return Err(invalid_user_credentials());
+    }
+    Ok(issue_tokens(&app))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_eq_compares() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,121 @@
+//! Command-line flags and environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// How the server was asked to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Address to listen on (`--listen`, `UPLOAD_SERVER_LISTEN`; default 127.0.0.1:8787).
+    pub listen: SocketAddr,
+    /// Where tokens' uploads are stored (`--data-dir`, `UPLOAD_SERVER_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// The API key (`--api-key`, `UPLOAD_SERVER_API_KEY`); generated and kept in the data
+    /// dir when absent.
+    pub api_key: Option<String>,
+    /// The drop-in page directory (`--www`).
+    pub www: PathBuf,
+    /// The built wasm package directory (`--pkg`).
+    pub pkg: PathBuf,
+}
+
+/// The usage text.
+pub const USAGE: &str = "\
+upload-server: a local api.video-compatible upload server
+
+USAGE:
+    upload-server [--listen ADDR] [--data-dir DIR] [--api-key KEY] [--www DIR] [--pkg DIR]
+
+OPTIONS (each also read from the environment variable shown):
+    --listen ADDR     address to listen on, port 0 picks a free one [UPLOAD_SERVER_LISTEN]
+                      (default 127.0.0.1:8787)
+    --data-dir DIR    storage for uploads [UPLOAD_SERVER_DATA_DIR]
+                      (default .upload-server-data in the project)
+    --api-key KEY     the API key clients authenticate with [UPLOAD_SERVER_API_KEY]
+                      (default: generated once, kept in DATA_DIR/api-key)
+    --www DIR         static files served at / (default: the project's www/)
+    --pkg DIR         the built wasm package served at /pkg (default: the project's pkg/)
+    -h, --help        print this text
+";
+
+/// The project directory the server was built from: its defaults point there so that
+/// `cargo run -p upload-server` serves this checkout.
+fn project_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+impl Config {
+    /// Parses `args` (without the program name), with `env` for the variables.
+    /// `Ok(None)` means help was asked for.
+    pub fn parse(
+        args: impl IntoIterator<Item = String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Config>, String> {
+        let project = project_dir();
+        let mut listen = env("UPLOAD_SERVER_LISTEN").unwrap_or_else(|| "127.0.0.1:8787".to_owned());
+        let mut data_dir = env("UPLOAD_SERVER_DATA_DIR").map_or_else(|| project.join(".upload-server-data"), PathBuf::from);
+        let mut api_key = env("UPLOAD_SERVER_API_KEY").filter(|k| !k.is_empty());
+        let mut www = project.join("www");
+        let mut pkg = project.join("pkg");
+
+        let mut args = args.into_iter();
+        while let Some(flag) = args.next() {
+            let (name, inline) = match flag.split_once('=') {
+                Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
+                None => (flag.clone(), None),
+            };
+            if name == "-h" || name == "--help" {
+                return Ok(None);
+            }
+            let value = match inline {
+                Some(value) => value,
+                None => args.next().ok_or_else(|| format!("{name} needs a value"))?,
+            };
+            match name.as_str() {
+                "--listen" => listen = value,
+                "--data-dir" => data_dir = PathBuf::from(value),
+                "--api-key" => api_key = Some(value).filter(|k| !k.is_empty()),
+                "--www" => www = PathBuf::from(value),
+                "--pkg" => pkg = PathBuf::from(value),
+                other => return Err(format!("unknown flag {other}")),
+            }
+        }
+        let listen = listen.parse().map_err(|e| format!("--listen {listen}: {e}"))?;
+        Ok(Some(Config { listen, data_dir, api_key, www, pkg }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn defaults_work_with_no_flags() {
+        let config = Config::parse(args(&[]), |_| None).unwrap().unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8787");
+        assert!(config.data_dir.ends_with(".upload-server-data"));
+        assert_eq!(config.api_key, None);
+    }
+
+    #[test]
+    fn flags_beat_environment() {
+        let env = |name: &str| (name == "UPLOAD_SERVER_API_KEY").then(|| "from-env".to_owned());
+        let config = Config::parse(args(&["--api-key", "flag", "--listen=127.0.0.1:0"]), env).unwrap().unwrap();
+        assert_eq!(config.api_key.as_deref(), Some("flag"));
+        assert_eq!(config.listen.port(), 0);
+        let config = Config::parse(args(&[]), env).unwrap().unwrap();
+        assert_eq!(config.api_key.as_deref(), Some("from-env"));
+    }
+
+    #[test]
+    fn bad_flags_are_errors() {
+        assert!(Config::parse(args(&["--nope", "x"]), |_| None).is_err());
+        assert!(Config::parse(args(&["--listen"]), |_| None).is_err());
+        assert!(Config::parse(args(&["--listen", "nowhere"]), |_| None).is_err());
+        assert_eq!(Config::parse(args(&["--help"]), |_| None), Ok(None));
+    }
+}

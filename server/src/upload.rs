@@ -1,0 +1,214 @@
+//! `POST /upload?token=…`: a delegated upload, whole or in `part N/M` chunks.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use axum::extract::multipart::{Field, MultipartRejection};
+use axum::extract::{Multipart, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use tokio::io::{AsyncWriteExt, BufWriter};
+
+use crate::app::AppState;
+use crate::content_range::{self, ContentRange};
+use crate::parts::MAX_PART_SIZE;
+use crate::problem::Problem;
+use crate::store::{Committed, NewPart};
+use crate::video::video_json;
+
+/// Longest `videoId` field accepted (real ids are 24 characters).
+const MAX_VIDEO_ID_LEN: usize = 64;
+
+/// The received body of the `file` field, on disk. Dropping it deletes the file unless it
+/// was committed (moved into the video's parts).
+struct TempFile {
+    path: PathBuf,
+    size: u64,
+    name: String,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        // After a successful commit the file has been renamed away and this fails harmlessly.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The form fields of one upload request.
+#[derive(Default)]
+struct Form {
+    video_id: Option<String>,
+    file: Option<TempFile>,
+}
+
+pub(crate) async fn upload(
+    State(app): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let token = query.get("token").map(String::as_str);
+    let content_range = headers.get("content-range").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut sent_video_id = None;
+    let (result, video_id) = match handle(&app, token, content_range.as_deref(), &headers, multipart, &mut sent_video_id).await {
+        Ok((response, video_id)) => (Ok(response), Some(video_id)),
+        Err(problem) => (Err(problem), None),
+    };
+    let response = match result {
+        Ok(response) => response,
+        Err(problem) => problem.into_response(),
+    };
+    tracing::info!(
+        token = %token.map_or_else(|| "-".to_owned(), crate::redact),
+        content_range = ?content_range.as_deref().unwrap_or("-"),
+        sent_video_id = %sent_video_id.as_deref().unwrap_or("-"),
+        video_id = %video_id.as_deref().unwrap_or("-"),
+        status = response.status().as_u16(),
+        "upload"
+    );
+    response
+}
+
+async fn handle(
+    app: &AppState,
+    token: Option<&str>,
+    content_range: Option<&str>,
+    headers: &HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+    sent_video_id: &mut Option<String>,
+) -> Result<(Response, String), Problem> {
+    // The token must exist before any byte of the body is read. Whether it has expired
+    // matters only for a request that starts a new video, known once the form is read.
+    app.store.check_upload_token(token, true)?;
+    let token = token.unwrap_or_default().to_owned();
+
+    let (part, total) = match content_range {
+        None => (1, Some(1)),
+        Some(value) => match content_range::parse(value) {
+            Some(ContentRange::Part { part, total }) => (part, total),
+            Some(ContentRange::Bytes { .. }) => {
+                return Err(Problem::bad_request(
+                    "video-content-range-malformed",
+                    "The \"Content-Range\" header is not supported.",
+                )
+                .name("Content-Range")
+                .detail("This server version accepts \"part <part>/<total_parts>\" ranges only; \"bytes\" ranges are not implemented yet."));
+            }
+            None => {
+                return Err(Problem::bad_request(
+                    "video-content-range-malformed",
+                    "The \"Content-Range\" header is malformed.",
+                )
+                .name("Content-Range")
+                .detail("The expected format is \"bytes <from_byte>-<to_byte>/<total_bytes>\" or \"part <part>/<total_parts>\"."));
+            }
+        },
+    };
+
+    let multipart = multipart.map_err(|rejection| {
+        Problem::bad_request("uploaded-file-no-file", "There is no uploaded file in the request.")
+            .name("file")
+            .detail(rejection.body_text())
+    })?;
+    let form = read_form(app, multipart).await?;
+    sent_video_id.clone_from(&form.video_id);
+    let file = form.file.ok_or_else(|| {
+        Problem::bad_request("uploaded-file-no-file", "There is no uploaded file in the request.").name("file")
+    })?;
+    app.store.check_upload_token(Some(&token), form.video_id.is_some())?;
+
+    let new = NewPart {
+        token,
+        video_id: form.video_id,
+        file_name: file.name.clone(),
+        part,
+        total,
+        file: file.path.clone(),
+        size: file.size,
+    };
+    let store = app.store.clone();
+    let committed = tokio::task::spawn_blocking(move || store.commit_part(new)).await.map_err(join_error)??;
+    drop(file);
+    match committed {
+        Committed::Pending { video_id } => {
+            Ok(((StatusCode::OK, Json(json!({ "videoId": video_id }))).into_response(), video_id))
+        }
+        Committed::Complete { video_id } => {
+            let store = app.store.clone();
+            let id = video_id.clone();
+            let video = tokio::task::spawn_blocking(move || store.assemble(&id)).await.map_err(join_error)??;
+            let body = video_json(&video, &crate::origin(headers));
+            Ok(((StatusCode::CREATED, Json(body)).into_response(), video_id))
+        }
+    }
+}
+
+fn join_error(error: tokio::task::JoinError) -> Problem {
+    tracing::error!(%error, "storage task failed");
+    Problem::internal()
+}
+
+fn bad_multipart(error: axum::extract::multipart::MultipartError) -> Problem {
+    let status = error.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return Problem::new(status, "uploaded-file-too-large", "The request body is too large.")
+            .name("file")
+            .detail(error.body_text());
+    }
+    Problem::bad_request("uploaded-file-invalid-file", "The uploaded file is invalid.")
+        .name("file")
+        .detail(error.body_text())
+}
+
+/// Reads the form, streaming the file to disk; memory stays at one buffer whatever the
+/// chunk size. Fields other than `videoId` and the file are ignored.
+async fn read_form(app: &AppState, mut multipart: Multipart) -> Result<Form, Problem> {
+    let mut form = Form::default();
+    while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
+        if field.file_name().is_some() || field.name() == Some("file") {
+            if form.file.is_some() {
+                return Err(Problem::bad_request(
+                    "uploaded-file-multiple-files",
+                    "There are more than one uploaded file in the request.",
+                )
+                .name("file"));
+            }
+            form.file = Some(receive_file(app, field).await?);
+        } else if field.name() == Some("videoId") {
+            let text = field.text().await.map_err(bad_multipart)?;
+            if text.len() > MAX_VIDEO_ID_LEN || !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(Problem::not_found("videoId"));
+            }
+            form.video_id = Some(text).filter(|t| !t.is_empty());
+        } else {
+            let mut field = field;
+            while field.chunk().await.map_err(bad_multipart)?.is_some() {}
+        }
+    }
+    Ok(form)
+}
+
+async fn receive_file(app: &AppState, mut field: Field<'_>) -> Result<TempFile, Problem> {
+    // The filename is only ever the video's title; no part of it reaches a path.
+    let name = field.file_name().filter(|n| !n.is_empty()).unwrap_or("file").to_owned();
+    let mut temp = TempFile { path: app.store.temp_path(), size: 0, name };
+    let file = tokio::fs::File::create(&temp.path).await?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    while let Some(bytes) = field.chunk().await.map_err(bad_multipart)? {
+        temp.size += bytes.len() as u64;
+        if temp.size > MAX_PART_SIZE {
+            return Err(Problem::bad_request(
+                "uploaded-file-too-large",
+                "The uploaded file is too large. It must be lower than or equal to 200 MiB (209,715,200 bytes).",
+            )
+            .name("file"));
+        }
+        out.write_all(&bytes).await?;
+    }
+    out.flush().await?;
+    // Acknowledged bytes must be on disk: a crash after the answer loses nothing.
+    out.get_ref().sync_all().await?;
+    Ok(temp)
+}

@@ -1,0 +1,193 @@
+//! The uploader's one error type, with a stable string code per variant.
+
+use std::fmt;
+
+use crate::options::MAX_FILE_SIZE;
+
+/// An api.video problem body: `{type, title, name, status, detail}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problem {
+    /// Documentation URL naming the problem, e.g. `https://docs.api.video/reference/…`.
+    pub type_: Option<String>,
+    /// Human-readable summary.
+    pub title: Option<String>,
+    /// The offending parameter, when there is one.
+    pub name: Option<String>,
+    /// More detail, when the API gives it.
+    pub detail: Option<String>,
+}
+
+/// Why an upload could not start or did not finish.
+///
+/// [`UploadError::code`] is stable and is what JavaScript sees as `error.code`; the
+/// messages of option errors are the official uploader's, word for word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadError {
+    /// No file was given.
+    MissingFile,
+    /// No upload token (or other credential) was given.
+    MissingCredentials,
+    /// `chunkSize` is outside 5 MiB..=128 MiB.
+    InvalidChunkSize {
+        /// The rejected value, in bytes.
+        chunk_size: u64,
+    },
+    /// An option has the wrong type or an unusable value.
+    InvalidOption {
+        /// The option's JavaScript name.
+        name: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The file has no bytes; api.video rejects empty files, so nothing is sent.
+    EmptyFile,
+    /// The file is larger than api.video accepts.
+    FileTooLarge {
+        /// The file's size in bytes.
+        size: u64,
+    },
+    /// `upload()` was called while an upload was already running on this uploader.
+    AlreadyUploading,
+    /// The server answered with an error status.
+    Http {
+        /// HTTP status code.
+        status: u16,
+        /// The problem body, as far as it could be parsed.
+        problem: Problem,
+        /// The raw response body.
+        raw: String,
+    },
+    /// The server answered 2xx with a body the uploader cannot use.
+    InvalidResponse {
+        /// HTTP status code.
+        status: u16,
+        /// What was missing or malformed.
+        detail: String,
+        /// The raw response body.
+        raw: String,
+    },
+    /// The request failed before any response (connection refused, reset, CORS, offline).
+    Network,
+    /// The request timed out.
+    Timeout,
+    /// The upload was cancelled.
+    Aborted,
+    /// A browser API refused the request before it was sent (an unparsable URL, for one).
+    Browser {
+        /// The browser's message.
+        detail: String,
+    },
+}
+
+impl UploadError {
+    /// The stable machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            UploadError::MissingFile => "FILE_MISSING",
+            UploadError::MissingCredentials => "CREDENTIALS_MISSING",
+            UploadError::InvalidChunkSize { .. } => "CHUNK_SIZE_INVALID",
+            UploadError::InvalidOption { .. } => "OPTION_INVALID",
+            UploadError::EmptyFile => "FILE_EMPTY",
+            UploadError::FileTooLarge { .. } => "FILE_TOO_LARGE",
+            UploadError::AlreadyUploading => "UPLOAD_IN_PROGRESS",
+            UploadError::Http { status, .. } => match status {
+                400 => "BAD_REQUEST",
+                401 => "UNAUTHORIZED",
+                403 => "FORBIDDEN",
+                404 => "NOT_FOUND",
+                413 => "PAYLOAD_TOO_LARGE",
+                429 => "RATE_LIMITED",
+                500..=599 => "SERVER_ERROR",
+                _ => "HTTP_ERROR",
+            },
+            UploadError::InvalidResponse { .. } => "RESPONSE_INVALID",
+            UploadError::Network => "NETWORK_ERROR",
+            UploadError::Timeout => "NETWORK_TIMEOUT",
+            UploadError::Aborted => "ABORTED",
+            UploadError::Browser { .. } => "BROWSER_ERROR",
+        }
+    }
+
+    /// The official uploader's `reason` for transport failures; `None` otherwise.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            UploadError::Network => Some("NETWORK_ERROR"),
+            UploadError::Timeout => Some("NETWORK_TIMEOUT"),
+            UploadError::Aborted => Some("ABORTED"),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, for errors that came with a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            UploadError::Http { status, .. } | UploadError::InvalidResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for UploadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UploadError::MissingFile => f.write_str("'file' is missing"),
+            UploadError::MissingCredentials => {
+                f.write_str("You must provide either an accessToken, an uploadToken or an API key")
+            }
+            UploadError::InvalidChunkSize { .. } => f.write_str(
+                "Invalid chunk size. Minimal allowed value: 5MB, maximum allowed value: 128MB.",
+            ),
+            UploadError::InvalidOption { name, detail } => write!(f, "Invalid '{name}' option: {detail}"),
+            UploadError::EmptyFile => f.write_str("The file is empty: there is nothing to upload."),
+            UploadError::FileTooLarge { size } => write!(
+                f,
+                "The file is {size} bytes; api.video accepts at most {MAX_FILE_SIZE} bytes (30 GiB)."
+            ),
+            UploadError::AlreadyUploading => f.write_str("An upload is already in progress on this uploader."),
+            UploadError::Http { status, problem, .. } => match &problem.title {
+                Some(title) => write!(f, "{title} (HTTP {status})"),
+                None => write!(f, "The server answered HTTP {status}."),
+            },
+            UploadError::InvalidResponse { status, detail, .. } => {
+                write!(f, "Unusable response (HTTP {status}): {detail}")
+            }
+            UploadError::Network => f.write_str("Network error: the request did not reach the server."),
+            UploadError::Timeout => f.write_str("The request timed out."),
+            UploadError::Aborted => f.write_str("The upload was cancelled."),
+            UploadError::Browser { detail } => write!(f, "The browser refused the request: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for UploadError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_codes_follow_status() {
+        let http = |status| UploadError::Http { status, problem: Problem::default(), raw: String::new() };
+        assert_eq!(http(401).code(), "UNAUTHORIZED");
+        assert_eq!(http(400).code(), "BAD_REQUEST");
+        assert_eq!(http(503).code(), "SERVER_ERROR");
+        assert_eq!(http(418).code(), "HTTP_ERROR");
+        assert_eq!(http(401).status(), Some(401));
+    }
+
+    #[test]
+    fn option_messages_are_the_official_ones() {
+        assert_eq!(UploadError::MissingFile.to_string(), "'file' is missing");
+        assert_eq!(
+            UploadError::InvalidChunkSize { chunk_size: 1 }.to_string(),
+            "Invalid chunk size. Minimal allowed value: 5MB, maximum allowed value: 128MB."
+        );
+    }
+
+    #[test]
+    fn transport_errors_carry_official_reasons() {
+        assert_eq!(UploadError::Network.reason(), Some("NETWORK_ERROR"));
+        assert_eq!(UploadError::Aborted.reason(), Some("ABORTED"));
+        assert_eq!(UploadError::EmptyFile.reason(), None);
+    }
+}

@@ -1,0 +1,11 @@
+//! The browser shell: performs the core's requests with `XMLHttpRequest`.
+//!
+//! [`Uploader`] is the idiomatic Rust API (for Leptos, Yew and other Rust front ends);
+//! `VideoUploader` in JavaScript is a thin binding over it.
+
+mod js;
+mod json;
+mod uploader;
+mod xhr;
+
+pub use uploader::{Uploader, Video};
