@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds pkg/: the wasm (release, then wasm-opt -Oz) and its `--target web` glue.
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+bash scripts/setup.sh
+
+step "cargo build --release --target wasm32-unknown-unknown"
+cargo build --release --target wasm32-unknown-unknown --lib
+
+step "wasm-bindgen --target web"
+wasm-bindgen --target web --out-dir pkg --out-name wasm_video_uploader \
+  target/wasm32-unknown-unknown/release/wasm_video_uploader.wasm
+
+step "wasm-opt -Oz"
+wasm-opt -Oz pkg/wasm_video_uploader_bg.wasm -o pkg/wasm_video_uploader_bg.wasm
+
+wasm_gz=$(gzip -9 -c pkg/wasm_video_uploader_bg.wasm | wc -c)
+js_gz=$(gzip -9 -c pkg/wasm_video_uploader.js | wc -c)
+echo "pkg/: wasm $(wc -c < pkg/wasm_video_uploader_bg.wasm) B ($wasm_gz B gzip), glue $(wc -c < pkg/wasm_video_uploader.js) B ($js_gz B gzip)" >&2

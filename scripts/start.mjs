@@ -1,0 +1,34 @@
+// Starts upload-server on 127.0.0.1:8787 (or $UPLOAD_SERVER_LISTEN) with the project's data
+// dir, mints an upload token and prints the drop-in page's URL with the token in it.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startServer, projectDir } from '../tests/support/server.mjs';
+
+const dataDir = process.env.UPLOAD_SERVER_DATA_DIR ?? path.join(projectDir, '.upload-server-data');
+const keyFile = path.join(dataDir, 'api-key');
+const apiKey = process.env.UPLOAD_SERVER_API_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
+const server = await startServer({
+  listen: process.env.UPLOAD_SERVER_LISTEN ?? '127.0.0.1:8787',
+  dataDir,
+  apiKey,
+  profile: 'release',
+  inheritLogs: true,
+});
+// A day is long enough to play with and short enough not to leave a live token around.
+const token = await server.createToken(86400);
+console.log(`
+upload-server is running at ${server.url} (data in ${dataDir})
+API key: ${server.apiKey}
+
+Open the uploader page (its token is valid for 24 hours):
+
+    ${server.url}/?token=${token}
+
+Press Ctrl-C to stop.`);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, async () => {
+    await server.stop();
+    process.exit(0);
+  });
+}
+server.child.on('exit', (code) => process.exit(code ?? 1));

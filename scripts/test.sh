@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# npm test: every layer. Native (core + server), browser (wasm-bindgen-test in headless
+# Chromium against a running upload-server), and end to end (Playwright).
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+bash scripts/setup.sh --browser
+bash scripts/build.sh
+
+step "cargo test --workspace (native: core and server)"
+cargo test --workspace
+
+step "cargo test --target wasm32-unknown-unknown (browser, headless Chromium)"
+cargo build -p upload-server
+export CHROMEDRIVER=/usr/bin/chromedriver
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PROJECT_DIR/tests/webdriver.json"
+node scripts/with-server.mjs -- cargo test --target wasm32-unknown-unknown
+
+step "node --test tests/e2e (Playwright, headless Chromium)"
+node --test --test-concurrency=1 tests/e2e/

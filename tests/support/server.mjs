@@ -1,0 +1,73 @@
+// Starts upload-server as a child process and hands back what a client needs: its URL,
+// API key and data dir, a way to mint tokens, its log lines, and stop().
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+
+export const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Path of the upload-server binary for a cargo profile ('debug' or 'release'). */
+export function serverBinary(profile = 'debug') {
+  return path.join(projectDir, 'target', profile, 'upload-server');
+}
+
+/**
+ * Starts the server. Options: listen (default 127.0.0.1:0, a free port), dataDir (default a
+ * fresh temp dir, removed by stop()), apiKey (default random), profile, inheritLogs.
+ */
+export async function startServer(options = {}) {
+  const ownDataDir = !options.dataDir;
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'upload-server-'));
+  const apiKey = options.apiKey ?? randomBytes(20).toString('hex');
+  const args = ['--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir, '--api-key', apiKey];
+  const child = spawn(serverBinary(options.profile), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs = [];
+  let stderrTail = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text) => {
+    stderrTail += text;
+    const lines = stderrTail.split('\n');
+    stderrTail = lines.pop();
+    logs.push(...lines);
+    if (options.inheritLogs) for (const line of lines) process.stderr.write(line + '\n');
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (text) => {
+      out += text;
+      const match = out.match(/upload-server listening on (http:\/\/\S+)/);
+      if (match) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`upload-server exited with ${code}: ${logs.join('\n')}${stderrTail}`)));
+    child.on('error', reject);
+  });
+
+  async function createToken(ttl = 0) {
+    const response = await fetch(`${url}/upload-tokens`, {
+      method: 'POST',
+      headers: {
+        Authorization: 'Basic ' + Buffer.from(`${apiKey}:`).toString('base64'),
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+      },
+      body: JSON.stringify({ ttl }),
+    });
+    if (response.status !== 200) throw new Error(`POST /upload-tokens: ${response.status} ${await response.text()}`);
+    return (await response.json()).token;
+  }
+
+  async function stop() {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  return { url, apiKey, dataDir, logs, child, createToken, stop };
+}
