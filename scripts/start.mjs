@@ -1,16 +1,15 @@
 // Starts upload-server on 127.0.0.1:8787 (or $UPLOAD_SERVER_LISTEN) with the project's data
 // dir, mints an upload token and prints the drop-in page's URL with the token in it.
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, projectDir } from '../tests/support/server.mjs';
 
 const dataDir = process.env.UPLOAD_SERVER_DATA_DIR ?? path.join(projectDir, '.upload-server-data');
-const keyFile = path.join(dataDir, 'api-key');
-const apiKey = process.env.UPLOAD_SERVER_API_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
 const server = await startServer({
   listen: process.env.UPLOAD_SERVER_LISTEN ?? '127.0.0.1:8787',
   dataDir,
-  apiKey,
+  // The server takes UPLOAD_SERVER_API_KEY from the environment, or keeps its own key in
+  // the data dir: the same key across restarts.
+  apiKey: null,
   profile: 'release',
   inheritLogs: true,
 });

@@ -109,6 +109,22 @@ test('a 48 MiB file uploads in 8 MiB chunks, byte-identical, as one video', asyn
   }
 });
 
+test('a 256 MiB file uploads with the default 50 MiB chunks, byte-identical', async () => {
+  const source = randomFile(256 * MIB, 'long-take.mov');
+  try {
+    const token = await server.createToken(3600);
+    const { page, outcome, progress, contentRanges } = await uploadThroughPage(`${server.url}/?token=${token}`, source.file, 50);
+    assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
+    assert.deepEqual(contentRanges, [1, 2, 3, 4, 5, 6].map((n) => `part ${n}/6`));
+    assert.equal(progress.at(-1).uploadedBytes, 256 * MIB);
+    const stored = path.join(server.dataDir, 'videos', outcome.video.videoId, 'source');
+    assert.equal(await sha256File(stored), source.sha256);
+    await page.close();
+  } finally {
+    rmSync(source.dir, { recursive: true, force: true });
+  }
+});
+
 test('an invalid token fails loudly with the typed 401 and stores nothing', async () => {
   const source = randomFile(MIB, 'clip.mp4');
   try {

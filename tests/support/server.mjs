@@ -1,7 +1,7 @@
 // Starts upload-server as a child process and hands back what a client needs: its URL,
 // API key and data dir, a way to mint tokens, its log lines, and stop().
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,13 +16,15 @@ export function serverBinary(profile = 'debug') {
 
 /**
  * Starts the server. Options: listen (default 127.0.0.1:0, a free port), dataDir (default a
- * fresh temp dir, removed by stop()), apiKey (default random), profile, inheritLogs.
+ * fresh temp dir, removed by stop()), apiKey (default random; null lets the server use the
+ * key kept in the data dir, generating it on first use), profile, inheritLogs.
  */
 export async function startServer(options = {}) {
   const ownDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'upload-server-'));
-  const apiKey = options.apiKey ?? randomBytes(20).toString('hex');
-  const args = ['--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir, '--api-key', apiKey];
+  const ownKey = options.apiKey === undefined ? randomBytes(20).toString('hex') : options.apiKey;
+  const args = ['--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir];
+  if (ownKey) args.push('--api-key', ownKey);
   const child = spawn(serverBinary(options.profile), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs = [];
   let stderrTail = '';
@@ -45,6 +47,8 @@ export async function startServer(options = {}) {
     child.on('exit', (code) => reject(new Error(`upload-server exited with ${code}: ${logs.join('\n')}${stderrTail}`)));
     child.on('error', reject);
   });
+
+  const apiKey = ownKey || process.env.UPLOAD_SERVER_API_KEY || readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
 
   async function createToken(ttl = 0) {
     const response = await fetch(`${url}/upload-tokens`, {
