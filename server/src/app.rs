@@ -10,10 +10,11 @@ use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 
-use crate::auth::{self, RefreshTokens};
+use crate::auth;
 use crate::parts::MAX_PART_SIZE;
+use crate::problem::Problem;
 use crate::store::Store;
-use crate::{tokens, upload, video};
+use crate::{tokens, upload, videos};
 
 /// Room for multipart boundaries and the `videoId` field around a largest part.
 const UPLOAD_BODY_LIMIT: usize = MAX_PART_SIZE as usize + 1024 * 1024;
@@ -25,8 +26,6 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// The one API key of this server.
     pub api_key: Arc<str>,
-    /// Outstanding refresh tokens.
-    pub refresh_tokens: Arc<RefreshTokens>,
 }
 
 /// Where the static files come from.
@@ -41,8 +40,20 @@ pub struct StaticDirs {
 impl AppState {
     /// State over `store` with `api_key`.
     pub fn new(store: Store, api_key: &str) -> AppState {
-        AppState { store: Arc::new(store), api_key: api_key.into(), refresh_tokens: Arc::default() }
+        AppState { store: Arc::new(store), api_key: api_key.into() }
     }
+}
+
+/// Runs blocking store work (SQLite, fsync, file copies) off the async workers.
+pub async fn blocking<T: Send + 'static>(
+    app: &AppState,
+    work: impl FnOnce(&Store) -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    let store = app.store.clone();
+    tokio::task::spawn_blocking(move || work(&store)).await.unwrap_or_else(|error| {
+        tracing::error!(%error, "storage task failed");
+        Err(Problem::internal())
+    })
 }
 
 /// The whole HTTP surface.
@@ -70,10 +81,16 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
     Router::new()
         .route("/auth/api-key", post(auth::api_key))
         .route("/auth/refresh", post(auth::refresh))
-        .route("/upload-tokens", post(tokens::create))
+        .route("/upload-tokens", post(tokens::create).get(tokens::list))
+        .route("/upload-tokens/{token}", get(tokens::get).delete(tokens::delete))
         .route("/upload", post(upload::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
-        .route("/videos/{id}", get(video::get))
-        .route("/vod/{id}/mp4/source.mp4", get(video::mp4))
+        .route("/videos", post(videos::create).get(videos::list))
+        .route("/videos/{id}", get(videos::get).patch(videos::update).delete(videos::delete))
+        .route("/videos/{id}/source", post(upload::source).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .route("/videos/{id}/status", get(videos::status))
+        .route("/vod/{id}/mp4/source.mp4", get(videos::mp4))
+        .route("/vod/{id}/hls/manifest.m3u8", get(videos::hls))
+        .route("/vod/{id}/player", get(videos::player))
         .nest_service("/pkg", ServeDir::new(&dirs.pkg))
         .fallback_service(ServeDir::new(&dirs.www))
         .layer(cors)

@@ -1,9 +1,6 @@
 //! API authentication: `Basic base64(apiKey:)` or `Bearer <access token>`, and the
 //! `/auth/api-key` and `/auth/refresh` exchanges.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
@@ -11,8 +8,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::app::AppState;
-use crate::ids;
+use crate::app::{blocking, AppState};
 use crate::problem::Problem;
 
 /// Lifetime of access tokens, as api.video's: one hour.
@@ -27,7 +23,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Checks the `Authorization` header against the API key or a live access token.
-pub fn require_api_auth(app: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
+pub async fn require_api_auth(app: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -43,7 +39,8 @@ pub fn require_api_auth(app: &AppState, headers: &HeaderMap) -> Result<(), Probl
             None => false,
         }
     } else if scheme.eq_ignore_ascii_case("bearer") {
-        app.store.access_token_valid(credentials.trim())
+        let token = credentials.trim().to_owned();
+        blocking(app, move |store| store.access_token_valid(&token)).await?
     } else {
         false
     };
@@ -66,24 +63,19 @@ pub(crate) struct RefreshBody {
     refresh_token: Option<String>,
 }
 
-/// Refresh tokens, each good for one exchange.
-#[derive(Default)]
-pub struct RefreshTokens(Mutex<HashMap<String, ()>>);
-
 fn invalid_user_credentials() -> Problem {
     Problem::new(StatusCode::BAD_REQUEST, "authentication-invalid-user-credentials", "The user credentials were incorrect.")
 }
 
-fn issue_tokens(app: &AppState) -> Json<Value> {
-    let access_token = app.store.create_access_token(ACCESS_TOKEN_LIFETIME);
-    let refresh_token = ids::secret();
-    app.refresh_tokens.0.lock().unwrap_or_else(|p| p.into_inner()).insert(refresh_token.clone(), ());
-    Json(json!({
+async fn issue_tokens(app: &AppState) -> Result<Json<Value>, Problem> {
+    let (access_token, refresh_token) =
+        blocking(app, |store| store.create_access_token(ACCESS_TOKEN_LIFETIME)).await?;
+    Ok(Json(json!({
         "token_type": "Bearer",
         "expires_in": ACCESS_TOKEN_LIFETIME,
         "access_token": access_token,
         "refresh_token": refresh_token,
-    }))
+    })))
 }
 
 /// `POST /auth/api-key {"apiKey"}` → access and refresh tokens.
@@ -93,18 +85,17 @@ pub(crate) async fn api_key(State(app): State<AppState>, body: axum::body::Bytes
     if !constant_time_eq(key.as_bytes(), app.api_key.as_bytes()) {
         return Err(invalid_user_credentials());
     }
-    Ok(issue_tokens(&app))
+    issue_tokens(&app).await
 }
 
 /// `POST /auth/refresh {"refreshToken"}` → new tokens; the old refresh token is spent.
 pub(crate) async fn refresh(State(app): State<AppState>, body: axum::body::Bytes) -> Result<Json<Value>, Problem> {
     let body: RefreshBody = serde_json::from_slice(&body).map_err(|_| invalid_user_credentials())?;
     let token = body.refresh_token.ok_or_else(invalid_user_credentials)?;
-    let known = app.refresh_tokens.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&token).is_some();
-    if !known {
+    if !blocking(&app, move |store| store.take_refresh_token(&token)).await? {
         return Err(invalid_user_credentials());
     }
-    Ok(issue_tokens(&app))
+    issue_tokens(&app).await
 }
 
 #[cfg(test)]

@@ -9,13 +9,16 @@ pub mod auth;
 pub mod config;
 pub mod content_range;
 pub mod ids;
+pub mod ledger;
+pub mod pagination;
 pub mod parts;
 pub mod problem;
+pub mod ranges;
 pub mod store;
 pub mod time;
 pub mod tokens;
 pub mod upload;
-pub mod video;
+pub mod videos;
 
 use axum::http::{header, HeaderMap};
 

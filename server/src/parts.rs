@@ -28,6 +28,11 @@ pub enum Accepted {
 }
 
 impl PartLedger {
+    /// Rebuilds a ledger from stored `(part, size)` rows and the known total.
+    pub fn from_stored(total: Option<u64>, parts: impl IntoIterator<Item = (u64, u64)>) -> PartLedger {
+        PartLedger { total, received: parts.into_iter().collect() }
+    }
+
     /// Checks part `part` of `total` with `size` bytes against the rules and the parts
     /// already received, and records it when it passes. Nothing changes on error.
     pub fn accept(&mut self, part: u64, total: Option<u64>, size: u64) -> Result<Accepted, Problem> {

@@ -4,19 +4,23 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use axum::extract::multipart::{Field, MultipartRejection};
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use tokio::io::{AsyncWriteExt, BufWriter};
 
-use crate::app::AppState;
+use crate::app::{blocking, AppState};
+use crate::auth::require_api_auth;
 use crate::content_range::{self, ContentRange};
 use crate::parts::MAX_PART_SIZE;
 use crate::problem::Problem;
-use crate::store::{Committed, NewPart};
-use crate::video::video_json;
+use crate::store::{Committed, NewChunk, Target};
+use crate::videos::video_json;
+
+/// Titles taken from filenames are cut to this many characters.
+const MAX_TITLE_CHARS: usize = 255;
 
 /// Longest `videoId` field accepted (real ids are 24 characters).
 const MAX_VIDEO_ID_LEN: usize = 64;
@@ -43,6 +47,7 @@ struct Form {
     file: Option<TempFile>,
 }
 
+/// `POST /upload?token=…`: a delegated upload.
 pub(crate) async fn upload(
     State(app): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
@@ -50,104 +55,116 @@ pub(crate) async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     let token = query.get("token").map(String::as_str);
-    let content_range = headers.get("content-range").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let mut sent_video_id = None;
-    let (result, video_id) = match handle(&app, token, content_range.as_deref(), &headers, multipart, &mut sent_video_id).await {
-        Ok((response, video_id)) => (Ok(response), Some(video_id)),
-        Err(problem) => (Err(problem), None),
-    };
-    let response = match result {
-        Ok(response) => response,
-        Err(problem) => problem.into_response(),
-    };
-    tracing::info!(
-        token = %token.map_or_else(|| "-".to_owned(), crate::redact),
-        content_range = ?content_range.as_deref().unwrap_or("-"),
-        sent_video_id = %sent_video_id.as_deref().unwrap_or("-"),
-        video_id = %video_id.as_deref().unwrap_or("-"),
-        status = response.status().as_u16(),
-        "upload"
-    );
-    response
+    let mut log = Log::new(&headers);
+    log.token = Some(token.map_or_else(|| "-".to_owned(), crate::redact));
+    let result = async {
+        // The token must exist before any byte of the body is read. Whether it has expired
+        // matters only for a request that starts a new video, known once the form is read.
+        app.store.check_upload_token(token, false)?;
+        let token = token.unwrap_or_default().to_owned();
+        let range = parse_range(log.content_range.as_deref())?;
+        let form = read_form(&app, multipart?).await?;
+        log.sent_video_id.clone_from(&form.video_id);
+        app.store.check_upload_token(Some(&token), form.video_id.is_none())?;
+        let target = Target::Token { token, video_id: form.video_id };
+        ingest(&app, &headers, target, range, form.file).await
+    }
+    .await;
+    log.finish(result)
 }
 
-async fn handle(
-    app: &AppState,
-    token: Option<&str>,
-    content_range: Option<&str>,
-    headers: &HeaderMap,
+/// `POST /videos/{id}/source`: an upload into an existing video, with API credentials.
+pub(crate) async fn source(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
-    sent_video_id: &mut Option<String>,
+) -> Response {
+    let mut log = Log::new(&headers);
+    log.sent_video_id = Some(id.clone());
+    let result = async {
+        require_api_auth(&app, &headers).await?;
+        let range = parse_range(log.content_range.as_deref())?;
+        let form = read_form(&app, multipart?).await?;
+        ingest(&app, &headers, Target::Video(id), range, form.file).await
+    }
+    .await;
+    log.finish(result)
+}
+
+/// One log line per upload request, written when it is answered. Tokens are redacted.
+struct Log {
+    token: Option<String>,
+    content_range: Option<String>,
+    sent_video_id: Option<String>,
+}
+
+impl Log {
+    fn new(headers: &HeaderMap) -> Log {
+        let content_range = headers.get("content-range").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Log { token: None, content_range, sent_video_id: None }
+    }
+
+    fn finish(self, result: Result<(Response, String), Problem>) -> Response {
+        let (response, video_id) = match result {
+            Ok((response, video_id)) => (response, Some(video_id)),
+            Err(problem) => (problem.into_response(), None),
+        };
+        tracing::info!(
+            token = %self.token.as_deref().unwrap_or("-"),
+            content_range = ?self.content_range.as_deref().unwrap_or("-"),
+            sent_video_id = %self.sent_video_id.as_deref().unwrap_or("-"),
+            video_id = %video_id.as_deref().unwrap_or("-"),
+            status = response.status().as_u16(),
+            "upload"
+        );
+        response
+    }
+}
+
+impl From<MultipartRejection> for Problem {
+    fn from(rejection: MultipartRejection) -> Problem {
+        no_file().detail(rejection.body_text())
+    }
+}
+
+fn no_file() -> Problem {
+    Problem::bad_request("uploaded-file-no-file", "There is no uploaded file in the request.").name("file")
+}
+
+fn parse_range(value: Option<&str>) -> Result<Option<ContentRange>, Problem> {
+    let Some(value) = value else { return Ok(None) };
+    content_range::parse(value).map(Some).ok_or_else(|| {
+        Problem::bad_request("video-content-range-malformed", "The \"Content-Range\" header is malformed.")
+            .name("Content-Range")
+            .detail("The expected format is \"bytes <from_byte>-<to_byte>/<total_bytes>\" or \"part <part>/<total_parts>\".")
+    })
+}
+
+/// Commits a received file to its video and answers: 200 `{videoId}` while chunks are
+/// missing, 201 with the Video once the upload is complete.
+async fn ingest(
+    app: &AppState,
+    headers: &HeaderMap,
+    target: Target,
+    range: Option<ContentRange>,
+    file: Option<TempFile>,
 ) -> Result<(Response, String), Problem> {
-    // The token must exist before any byte of the body is read. Whether it has expired
-    // matters only for a request that starts a new video, known once the form is read.
-    app.store.check_upload_token(token, true)?;
-    let token = token.unwrap_or_default().to_owned();
-
-    let (part, total) = match content_range {
-        None => (1, Some(1)),
-        Some(value) => match content_range::parse(value) {
-            Some(ContentRange::Part { part, total }) => (part, total),
-            Some(ContentRange::Bytes { .. }) => {
-                return Err(Problem::bad_request(
-                    "video-content-range-malformed",
-                    "The \"Content-Range\" header is not supported.",
-                )
-                .name("Content-Range")
-                .detail("This server version accepts \"part <part>/<total_parts>\" ranges only; \"bytes\" ranges are not implemented yet."));
-            }
-            None => {
-                return Err(Problem::bad_request(
-                    "video-content-range-malformed",
-                    "The \"Content-Range\" header is malformed.",
-                )
-                .name("Content-Range")
-                .detail("The expected format is \"bytes <from_byte>-<to_byte>/<total_bytes>\" or \"part <part>/<total_parts>\"."));
-            }
-        },
-    };
-
-    let multipart = multipart.map_err(|rejection| {
-        Problem::bad_request("uploaded-file-no-file", "There is no uploaded file in the request.")
-            .name("file")
-            .detail(rejection.body_text())
-    })?;
-    let form = read_form(app, multipart).await?;
-    sent_video_id.clone_from(&form.video_id);
-    let file = form.file.ok_or_else(|| {
-        Problem::bad_request("uploaded-file-no-file", "There is no uploaded file in the request.").name("file")
-    })?;
-    app.store.check_upload_token(Some(&token), form.video_id.is_some())?;
-
-    let new = NewPart {
-        token,
-        video_id: form.video_id,
-        file_name: file.name.clone(),
-        part,
-        total,
-        file: file.path.clone(),
-        size: file.size,
-    };
-    let store = app.store.clone();
-    let committed = tokio::task::spawn_blocking(move || store.commit_part(new)).await.map_err(join_error)??;
+    let file = file.ok_or_else(no_file)?;
+    let new = NewChunk { target, file_name: file.name.clone(), range, file: file.path.clone(), size: file.size };
+    let committed = blocking(app, move |store| store.commit_chunk(new)).await?;
     drop(file);
     match committed {
         Committed::Pending { video_id } => {
             Ok(((StatusCode::OK, Json(json!({ "videoId": video_id }))).into_response(), video_id))
         }
         Committed::Complete { video_id } => {
-            let store = app.store.clone();
             let id = video_id.clone();
-            let video = tokio::task::spawn_blocking(move || store.assemble(&id)).await.map_err(join_error)??;
+            let video = blocking(app, move |store| store.assemble(&id)).await?;
             let body = video_json(&video, &crate::origin(headers));
             Ok(((StatusCode::CREATED, Json(body)).into_response(), video_id))
         }
     }
-}
-
-fn join_error(error: tokio::task::JoinError) -> Problem {
-    tracing::error!(%error, "storage task failed");
-    Problem::internal()
 }
 
 fn bad_multipart(error: axum::extract::multipart::MultipartError) -> Problem {
@@ -192,7 +209,7 @@ async fn read_form(app: &AppState, mut multipart: Multipart) -> Result<Form, Pro
 
 async fn receive_file(app: &AppState, mut field: Field<'_>) -> Result<TempFile, Problem> {
     // The filename is only ever the video's title; no part of it reaches a path.
-    let name = field.file_name().filter(|n| !n.is_empty()).unwrap_or("file").to_owned();
+    let name: String = field.file_name().filter(|n| !n.is_empty()).unwrap_or("file").chars().take(MAX_TITLE_CHARS).collect();
     let mut temp = TempFile { path: app.store.temp_path(), size: 0, name };
     let file = tokio::fs::File::create(&temp.path).await?;
     let mut out = BufWriter::with_capacity(1 << 20, file);

@@ -1,106 +1,14 @@
 //! The upload contract through the real router: tokens, auth, chunked uploads, errors.
 
-use std::path::PathBuf;
+mod common;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
 use base64::Engine;
+use common::*;
 use http_body_util::BodyExt;
-use serde_json::{json, Value};
+use serde_json::json;
 use tower::ServiceExt;
-use upload_server::app::{router, AppState, StaticDirs};
-use upload_server::store::Store;
-
-const KEY: &str = "test-api-key";
-const MIB: usize = 1024 * 1024;
-
-struct Server {
-    app: Router,
-    data: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.data);
-    }
-}
-
-fn server() -> Server {
-    let data = std::env::temp_dir().join(format!("upload-server-test-{}", upload_server::ids::secret()));
-    let store = Store::open(&data).unwrap();
-    let dirs = StaticDirs { www: data.join("www"), pkg: data.join("pkg") };
-    Server { app: router(AppState::new(store, KEY), &dirs), data }
-}
-
-fn basic(key: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")))
-}
-
-async fn send(server: &Server, request: Request<Body>) -> (StatusCode, Value) {
-    let response = server.app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
-    (status, value)
-}
-
-async fn create_token(server: &Server, body: &str) -> (StatusCode, Value) {
-    let request = Request::post("/upload-tokens")
-        .header(header::AUTHORIZATION, basic(KEY))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_owned()))
-        .unwrap();
-    send(server, request).await
-}
-
-async fn token(server: &Server) -> String {
-    create_token(server, r#"{"ttl":100}"#).await.1["token"].as_str().unwrap().to_owned()
-}
-
-/// A multipart body with `videoId` (if any) then `file`.
-fn multipart(video_id: Option<&str>, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "----test-boundary-7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    if let Some(id) = video_id {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"videoId\"\r\n\r\n{id}\r\n").as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-async fn upload(
-    server: &Server,
-    token: &str,
-    range: Option<&str>,
-    video_id: Option<&str>,
-    bytes: &[u8],
-) -> (StatusCode, Value) {
-    let (content_type, body) = multipart(video_id, "clip.mp4", bytes);
-    let mut request = Request::post(format!("/upload?token={token}")).header(header::CONTENT_TYPE, content_type);
-    if let Some(range) = range {
-        request = request.header("Content-Range", range);
-    }
-    send(server, request.body(Body::from(body)).unwrap()).await
-}
-
-fn data(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 13) as u8).collect()
-}
-
-fn video_dirs(server: &Server) -> usize {
-    std::fs::read_dir(server.data.join("videos")).unwrap().count()
-}
 
 #[tokio::test]
 async fn token_creation_follows_the_contract() {

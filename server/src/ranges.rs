@@ -1,0 +1,158 @@
+//! Bookkeeping of the byte ranges of one `bytes F-T/N` upload, and the API's rules for them.
+
+use std::collections::BTreeMap;
+
+use crate::parts::{Accepted, MAX_PART_SIZE, MIN_PART_SIZE};
+use crate::problem::Problem;
+
+/// Largest total size the API accepts in bytes mode.
+pub const MAX_TOTAL_BYTES: u64 = 52_428_800_000;
+
+/// The ranges received so far for one video.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ByteLedger {
+    total: Option<u64>,
+    /// from → inclusive to.
+    received: BTreeMap<u64, u64>,
+}
+
+impl ByteLedger {
+    /// Rebuilds a ledger from stored ranges `(from, size)` and the known total.
+    pub fn from_stored(total: Option<u64>, ranges: impl IntoIterator<Item = (u64, u64)>) -> ByteLedger {
+        let received = ranges.into_iter().map(|(from, size)| (from, from + size - 1)).collect();
+        ByteLedger { total, received }
+    }
+
+    /// Checks the range `from..=to` of `total` carried by a file of `size` bytes and records
+    /// it when it passes. Nothing changes on error.
+    pub fn accept(&mut self, from: u64, to: u64, total: Option<u64>, size: u64) -> Result<Accepted, Problem> {
+        self.check(from, to, total, size)?;
+        if total.is_some() {
+            self.total = total;
+        }
+        self.received.insert(from, to);
+        Ok(self.completion())
+    }
+
+    /// Whether the range would be accepted.
+    pub fn check(&self, from: u64, to: u64, total: Option<u64>, size: u64) -> Result<(), Problem> {
+        let range = |slug: &str, title: &str| {
+            Problem::bad_request(&format!("video-content-range-by-bytes-{slug}"), title).name("Content-Range")
+        };
+        if size == 0 {
+            return Err(Problem::bad_request("uploaded-file-empty", "The uploaded file is empty.").name("file"));
+        }
+        if let Some(total) = total {
+            if total == 0 {
+                return Err(range("total-bytes-zero", "The total number of bytes must be greater than 0."));
+            }
+            if total > MAX_TOTAL_BYTES {
+                return Err(range("total-bytes-too-high", "The total number of bytes must be lower than or equal to 52,428,800,000."));
+            }
+            if self.total.is_some_and(|known| known != total) {
+                return Err(range("different-total-bytes", "The total number of bytes differs from the one previously sent."));
+            }
+            if self.received.values().next_back().is_some_and(|&highest| highest >= total) {
+                return Err(range("total-bytes-too-low", "The total number of bytes is lower than a range already sent."));
+            }
+        }
+        if from > to {
+            return Err(range("from-byte-too-high", "The from byte must be lower than or equal to the to byte."));
+        }
+        if to >= MAX_TOTAL_BYTES {
+            return Err(range("to-byte-too-high-allowed", "The to byte must be lower than or equal to 52,428,799,999."));
+        }
+        let total = total.or(self.total);
+        if total.is_some_and(|total| to >= total) {
+            return Err(range("to-byte-too-high-total", "The to byte must be lower than the total number of bytes."));
+        }
+        let length = to - from + 1;
+        if length != size {
+            return Err(range("range-mismatch", "The range does not match the size of the uploaded file."));
+        }
+        if length > MAX_PART_SIZE {
+            return Err(range("range-too-large", "The range must be lower than or equal to 209,715,200 (200 MiB)."));
+        }
+        let before = self.received.range(..=to).next_back();
+        if before.is_some_and(|(_, &end)| end >= from) {
+            return Err(range("range-overlap", "The range overlaps a range you already sent."));
+        }
+        let completes_file = total.is_some_and(|total| to + 1 == total);
+        if length < MIN_PART_SIZE && !completes_file {
+            return Err(range(
+                "range-too-small",
+                "The range is too small. It must be greater than or equal to 5 MiB (5,242,880 bytes), except if it ends the file.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn completion(&self) -> Accepted {
+        let Some(total) = self.total else { return Accepted::Pending };
+        let mut next = 0;
+        for (&from, &to) in &self.received {
+            if from != next {
+                return Accepted::Pending;
+            }
+            next = to + 1;
+        }
+        if next == total {
+            Accepted::Complete
+        } else {
+            Accepted::Pending
+        }
+    }
+
+    /// Total bytes, once announced.
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// Received ranges as inclusive `(from, to)`, in order.
+    pub fn ranges(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.received.iter().map(|(&from, &to)| (from, to))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1024 * 1024;
+
+    fn slug(result: Result<Accepted, Problem>) -> String {
+        result.unwrap_err().type_.rsplit('/').next().unwrap().to_owned()
+    }
+
+    #[test]
+    fn contiguous_ranges_complete_in_any_order() {
+        let mut ledger = ByteLedger::default();
+        let total = 10 * MIB + 5;
+        assert_eq!(ledger.accept(10 * MIB, total - 1, Some(total), 5), Ok(Accepted::Pending));
+        assert_eq!(ledger.accept(0, 5 * MIB - 1, Some(total), 5 * MIB), Ok(Accepted::Pending));
+        assert_eq!(ledger.accept(5 * MIB, 10 * MIB - 1, None, 5 * MIB), Ok(Accepted::Complete));
+    }
+
+    #[test]
+    fn rules() {
+        let mut ledger = ByteLedger::default();
+        let m5 = 5 * MIB;
+        assert_eq!(slug(ledger.accept(0, m5 - 1, Some(0), m5)), "video-content-range-by-bytes-total-bytes-zero");
+        assert_eq!(slug(ledger.accept(0, m5 - 1, Some(MAX_TOTAL_BYTES + 1), m5)), "video-content-range-by-bytes-total-bytes-too-high");
+        assert_eq!(slug(ledger.accept(9, 3, None, 1)), "video-content-range-by-bytes-from-byte-too-high");
+        assert_eq!(slug(ledger.accept(0, m5 - 1, Some(m5 - 1), m5)), "video-content-range-by-bytes-to-byte-too-high-total");
+        assert_eq!(slug(ledger.accept(0, m5 - 1, None, m5 - 1)), "video-content-range-by-bytes-range-mismatch");
+        assert_eq!(slug(ledger.accept(0, 99, None, 100)), "video-content-range-by-bytes-range-too-small");
+        assert_eq!(slug(ledger.accept(0, MAX_PART_SIZE, None, MAX_PART_SIZE + 1)), "video-content-range-by-bytes-range-too-large");
+        assert_eq!(slug(ledger.accept(0, 0, None, 0)), "uploaded-file-empty");
+        assert_eq!(ledger, ByteLedger::default());
+
+        ledger.accept(m5, 2 * m5 - 1, None, m5).unwrap();
+        assert_eq!(slug(ledger.accept(m5 + 1, 2 * m5, None, m5)), "video-content-range-by-bytes-range-overlap");
+        assert_eq!(slug(ledger.accept(1, m5 + 1, None, m5 + 1)), "video-content-range-by-bytes-range-overlap");
+        assert_eq!(slug(ledger.accept(0, m5 - 1, Some(m5), m5)), "video-content-range-by-bytes-total-bytes-too-low");
+        ledger.accept(0, m5 - 1, Some(3 * m5), m5).unwrap();
+        assert_eq!(slug(ledger.accept(2 * m5, 3 * m5 - 1, Some(4 * m5), m5)), "video-content-range-by-bytes-different-total-bytes");
+        assert_eq!(ledger.accept(2 * m5, 3 * m5 - 1, None, m5), Ok(Accepted::Complete));
+    }
+}

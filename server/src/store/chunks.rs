@@ -1,0 +1,187 @@
+//! Accepting chunks and assembling complete sources.
+
+use std::fs;
+use std::io;
+use std::path::PathBuf;
+
+use rusqlite::params;
+
+use super::videos::{insert_video, read_video, set_ingest, Ingest, Video, VideoFields};
+use super::{sync_dir, Store};
+use crate::content_range::ContentRange;
+use crate::ids;
+use crate::parts::Accepted;
+use crate::problem::Problem;
+
+/// Which video a chunk is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A delegated upload: the `videoId` form field if given, else a new video.
+    Token {
+        /// The request's upload token, recorded on a new video.
+        token: String,
+        /// The `videoId` form field.
+        video_id: Option<String>,
+    },
+    /// `POST /videos/{id}/source`.
+    Video(String),
+}
+
+/// A received chunk, ready to be committed.
+#[derive(Debug)]
+pub struct NewChunk {
+    /// Which video.
+    pub target: Target,
+    /// Multipart filename: the title of a video the chunk creates.
+    pub file_name: String,
+    /// The `Content-Range`; `None` for a single-request upload.
+    pub range: Option<ContentRange>,
+    /// The received body, fsynced, under `tmp/`.
+    pub file: PathBuf,
+    /// Its size.
+    pub size: u64,
+}
+
+/// What committing a chunk led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    /// More chunks are expected.
+    Pending {
+        /// The video the chunk belongs to.
+        video_id: String,
+    },
+    /// This chunk completed the upload; call [`Store::assemble`].
+    Complete {
+        /// The video the chunk belongs to.
+        video_id: String,
+    },
+}
+
+fn already_uploaded() -> Problem {
+    Problem::bad_request("video-source-already-uploaded", "The source of the video is already uploaded.").name("file")
+}
+
+impl Store {
+    /// Validates a chunk against its video and, if it passes, moves its file into place and
+    /// records it, in that order. A chunk that would create a video creates it only if it
+    /// passes. Blocking: call it from a blocking task.
+    pub fn commit_chunk(&self, new: NewChunk) -> Result<Committed, Problem> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let (existing, token) = match &new.target {
+            Target::Token { video_id: Some(id), .. } | Target::Video(id) => {
+                let video = read_video(&tx, id)?.ok_or_else(|| Problem::not_found("videoId"))?;
+                (Some(video), None)
+            }
+            Target::Token { token, video_id: None } => (None, Some(token.as_str())),
+        };
+        let (video_id, mut ledger) = match &existing {
+            Some(video) => {
+                if matches!(video.ingest, Ingest::Assembling | Ingest::Uploaded) {
+                    return Err(already_uploaded());
+                }
+                (video.id.clone(), video.ledger.clone())
+            }
+            None => (ids::video_id(), Default::default()),
+        };
+        let range = match new.range {
+            Some(range) => range,
+            None if ledger.is_empty() => ContentRange::Part { part: 1, total: Some(1) },
+            None => {
+                return Err(Problem::bad_request(
+                    "video-content-range-already-initiated",
+                    "A \"Content-Range\" upload has already been initiated for this video; send the remaining chunks with a \"Content-Range\" header.",
+                )
+                .name("Content-Range"));
+            }
+        };
+        let (key, accepted) = ledger.accept(range, new.size)?;
+
+        if existing.is_none() {
+            let fields = VideoFields { title: Some(new.file_name.clone()), ..VideoFields::default() };
+            insert_video(&tx, &video_id, &fields, token)?;
+        }
+        let parts = self.video_dir(&video_id).join("parts");
+        fs::create_dir_all(&parts)?;
+        fs::rename(&new.file, parts.join(key.to_string()))?;
+        sync_dir(&parts)?;
+
+        let ingest = match accepted {
+            Accepted::Pending => Ingest::Uploading,
+            Accepted::Complete => Ingest::Assembling,
+        };
+        tx.execute("INSERT INTO chunks (video_id, key, size) VALUES (?1, ?2, ?3)", params![video_id, key as i64, new.size as i64])?;
+        set_ingest(&tx, &video_id, &ledger, ingest, None)?;
+        tx.commit()?;
+        Ok(match accepted {
+            Accepted::Pending => Committed::Pending { video_id },
+            Accepted::Complete => Committed::Complete { video_id },
+        })
+    }
+
+    /// Concatenates a complete video's chunks, in key order, into its source file, then
+    /// marks it uploaded and removes the chunks. Blocking: call it from a blocking task.
+    pub fn assemble(&self, video_id: &str) -> Result<Video, Problem> {
+        let video = self.video(video_id)?.ok_or_else(|| Problem::not_found("videoId"))?;
+        if video.ingest == Ingest::Uploaded {
+            return Ok(video);
+        }
+        let chunks: Vec<(u64, u64)> = {
+            let db = self.db();
+            let mut statement = db.prepare("SELECT key, size FROM chunks WHERE video_id = ?1 ORDER BY key")?;
+            let rows = statement.query_map([video_id], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let dir = self.video_dir(video_id);
+        let partial = dir.join("source.partial");
+        let mut out = fs::File::create(&partial)?;
+        let mut size = 0;
+        for (key, expected) in chunks {
+            let mut input = fs::File::open(dir.join("parts").join(key.to_string()))?;
+            let copied = io::copy(&mut input, &mut out)?;
+            if copied != expected {
+                tracing::error!(video_id, key, copied, expected, "chunk file size changed on disk");
+                return Err(Problem::internal());
+            }
+            size += copied;
+        }
+        out.sync_all()?;
+        fs::rename(&partial, self.source_path(video_id))?;
+        sync_dir(&dir)?;
+        {
+            let mut db = self.db();
+            let tx = db.transaction()?;
+            set_ingest(&tx, video_id, &video.ledger, Ingest::Uploaded, Some(size))?;
+            tx.execute("DELETE FROM chunks WHERE video_id = ?1", [video_id])?;
+            tx.commit()?;
+        }
+        // The source is recorded: the chunks are no longer needed.
+        let _ = fs::remove_dir_all(dir.join("parts"));
+        self.video(video_id)?.ok_or_else(|| Problem::not_found("videoId"))
+    }
+
+    /// Finishes what a crash interrupted: assembles uploads whose last chunk was
+    /// acknowledged, and removes chunk files already assembled.
+    pub(super) fn recover(&self) -> Result<(), Problem> {
+        let pending: Vec<String> = {
+            let db = self.db();
+            let mut statement = db.prepare("SELECT id FROM videos WHERE ingest = 'assembling'")?;
+            let rows = statement.query_map([], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for id in pending {
+            tracing::info!(video_id = %id, "assembling an upload interrupted by a restart");
+            self.assemble(&id)?;
+        }
+        let uploaded: Vec<String> = {
+            let db = self.db();
+            let mut statement = db.prepare("SELECT id FROM videos WHERE ingest = 'uploaded'")?;
+            let rows = statement.query_map([], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for id in uploaded {
+            let _ = fs::remove_dir_all(self.video_dir(&id).join("parts"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,114 @@
+//! Durable server state: metadata in SQLite (`DATA_DIR/upload-server.db`), bytes in files.
+//!
+//! File layout under the data dir: `tmp/` holds request bodies being received;
+//! `videos/<id>/parts/<key>` holds accepted chunks; `videos/<id>/source` is the assembled
+//! file. The order of writes is what makes a crash harmless: a chunk's file is fsynced and
+//! renamed into place *before* the row that records it commits, so the database never
+//! claims bytes the disk does not have. An unrecorded file left by a crash is overwritten
+//! when the client sends the chunk again.
+
+mod chunks;
+mod schema;
+mod tokens;
+mod videos;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::Connection;
+
+use crate::ids;
+use crate::problem::Problem;
+
+pub use chunks::{Committed, NewChunk, Target};
+pub use tokens::{TokenSort, UploadToken};
+pub use videos::{Ingest, Metadata, Video, VideoFields, VideoSort};
+
+/// Sort direction of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Ascending.
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+impl Order {
+    fn sql(self) -> &'static str {
+        match self {
+            Order::Asc => "ASC",
+            Order::Desc => "DESC",
+        }
+    }
+}
+
+/// A page of a listing: 1-based page number and page size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// 1-based.
+    pub current: u64,
+    /// Items per page.
+    pub size: u64,
+}
+
+impl Page {
+    fn offset(self) -> i64 {
+        ((self.current - 1) * self.size) as i64
+    }
+}
+
+/// The server's state.
+pub struct Store {
+    root: PathBuf,
+    db: Mutex<Connection>,
+}
+
+impl From<rusqlite::Error> for Problem {
+    fn from(error: rusqlite::Error) -> Problem {
+        tracing::error!(%error, "database error");
+        Problem::internal()
+    }
+}
+
+impl Store {
+    /// Opens (creating) the data directory at `root`, and finishes whatever a crash
+    /// interrupted: bodies half received are dropped, complete uploads half assembled are
+    /// assembled.
+    pub fn open(root: &Path) -> io::Result<Store> {
+        fs::create_dir_all(root.join("videos"))?;
+        // Bodies in tmp/ were never acknowledged: the clients will send them again.
+        let _ = fs::remove_dir_all(root.join("tmp"));
+        fs::create_dir_all(root.join("tmp"))?;
+        let db = schema::open(&root.join("upload-server.db")).map_err(io::Error::other)?;
+        let store = Store { root: root.to_owned(), db: Mutex::new(db) };
+        store.recover().map_err(|p| io::Error::other(p.title))?;
+        Ok(store)
+    }
+
+    fn db(&self) -> MutexGuard<'_, Connection> {
+        // Every change is one SQLite transaction, so a panic elsewhere while the lock was
+        // held cannot leave the data half changed.
+        self.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A new path under `tmp/` for a body being received.
+    pub fn temp_path(&self) -> PathBuf {
+        self.root.join("tmp").join(ids::secret())
+    }
+
+    fn video_dir(&self, id: &str) -> PathBuf {
+        self.root.join("videos").join(id)
+    }
+
+    /// The assembled source file of a video.
+    pub fn source_path(&self, id: &str) -> PathBuf {
+        self.video_dir(id).join("source")
+    }
+}
+
+/// Makes a rename durable: the directory entry is on disk when this returns.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}

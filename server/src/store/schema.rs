@@ -1,0 +1,57 @@
+//! The SQLite schema and connection settings.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS upload_tokens (
+    token      TEXT PRIMARY KEY,
+    ttl        INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS access_tokens (
+    token      TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    token      TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS videos (
+    id          TEXT PRIMARY KEY,
+    title       TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    public      INTEGER NOT NULL DEFAULT 1,
+    panoramic   INTEGER NOT NULL DEFAULT 0,
+    mp4_support INTEGER NOT NULL DEFAULT 1,
+    tags        TEXT NOT NULL DEFAULT '[]',
+    metadata    TEXT NOT NULL DEFAULT '[]',
+    language    TEXT,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    token       TEXT,
+    mode        TEXT,
+    total       INTEGER,
+    ingest      TEXT NOT NULL,
+    size        INTEGER
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+    key      INTEGER NOT NULL,
+    size     INTEGER NOT NULL,
+    PRIMARY KEY (video_id, key)
+);
+";
+
+/// Opens the database with durable settings: WAL, and a full fsync at every commit, so
+/// an answered request is on disk.
+pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let db = Connection::open(path)?;
+    db.busy_timeout(std::time::Duration::from_secs(5))?;
+    db.pragma_update(None, "journal_mode", "WAL")?;
+    db.pragma_update(None, "synchronous", "FULL")?;
+    db.pragma_update(None, "foreign_keys", "ON")?;
+    db.execute_batch(SCHEMA)?;
+    Ok(db)
+}

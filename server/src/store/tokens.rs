@@ -1,0 +1,141 @@
+//! Upload tokens, access tokens and refresh tokens.
+
+use axum::http::StatusCode;
+use rusqlite::{params, OptionalExtension};
+
+use super::{Order, Page, Store};
+use crate::ids;
+use crate::problem::Problem;
+use crate::time;
+
+/// Lifetime of refresh tokens: 30 days.
+const REFRESH_TOKEN_LIFETIME: u64 = 30 * 24 * 3600;
+
+/// A delegated upload token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadToken {
+    /// `to…`
+    pub token: String,
+    /// Lifetime in seconds; 0 = never expires.
+    pub ttl: u64,
+    /// Unix seconds.
+    pub created_at: u64,
+}
+
+impl UploadToken {
+    /// Unix seconds after which the token is invalid, if it expires.
+    pub fn expires_at(&self) -> Option<u64> {
+        (self.ttl > 0).then(|| self.created_at.saturating_add(self.ttl))
+    }
+
+    /// Whether the token has expired at `now`.
+    pub fn is_expired(&self, now: u64) -> bool {
+        self.expires_at().is_some_and(|at| now >= at)
+    }
+}
+
+/// What upload-token listings sort by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSort {
+    /// Creation time.
+    CreatedAt,
+    /// TTL.
+    Ttl,
+}
+
+fn invalid_upload_token() -> Problem {
+    Problem::new(StatusCode::UNAUTHORIZED, "authentication-invalid-upload-token", "The upload token is invalid or expired.")
+        .name("token")
+}
+
+impl Store {
+    /// Mints an upload token.
+    pub fn create_upload_token(&self, ttl: u64) -> Result<UploadToken, Problem> {
+        let token = UploadToken { token: ids::upload_token(), ttl, created_at: time::now() };
+        self.db().execute(
+            "INSERT INTO upload_tokens (token, ttl, created_at) VALUES (?1, ?2, ?3)",
+            params![token.token, token.ttl as i64, token.created_at as i64],
+        )?;
+        Ok(token)
+    }
+
+    /// A token by id, expired or not.
+    pub fn upload_token(&self, token: &str) -> Result<Option<UploadToken>, Problem> {
+        Ok(self
+            .db()
+            .query_row("SELECT token, ttl, created_at FROM upload_tokens WHERE token = ?1", [token], |row| {
+                Ok(UploadToken { token: row.get(0)?, ttl: row.get::<_, i64>(1)? as u64, created_at: row.get::<_, i64>(2)? as u64 })
+            })
+            .optional()?)
+    }
+
+    /// Active (unexpired) tokens, one page of them, and how many there are in all.
+    pub fn list_upload_tokens(&self, sort: TokenSort, order: Order, page: Page) -> Result<(Vec<UploadToken>, u64), Problem> {
+        let now = time::now() as i64;
+        let db = self.db();
+        let active = "ttl = 0 OR created_at + ttl > ?1";
+        let total: i64 = db.query_row(&format!("SELECT COUNT(*) FROM upload_tokens WHERE {active}"), [now], |r| r.get(0))?;
+        let column = match sort {
+            TokenSort::CreatedAt => "created_at",
+            TokenSort::Ttl => "ttl",
+        };
+        let mut statement = db.prepare(&format!(
+            "SELECT token, ttl, created_at FROM upload_tokens WHERE {active} ORDER BY {column} {order}, rowid {order} LIMIT ?2 OFFSET ?3",
+            order = order.sql()
+        ))?;
+        let tokens = statement
+            .query_map(params![now, page.size as i64, page.offset()], |row| {
+                Ok(UploadToken { token: row.get(0)?, ttl: row.get::<_, i64>(1)? as u64, created_at: row.get::<_, i64>(2)? as u64 })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((tokens, total as u64))
+    }
+
+    /// Deletes a token; `false` when there was none.
+    pub fn delete_upload_token(&self, token: &str) -> Result<bool, Problem> {
+        Ok(self.db().execute("DELETE FROM upload_tokens WHERE token = ?1", [token])? > 0)
+    }
+
+    /// Checks the upload token of a request. `starting` is true for a request that starts
+    /// a new upload: only then does expiry matter, so an upload begun in time may finish. A
+    /// deleted token stops working at once.
+    pub fn check_upload_token(&self, token: Option<&str>, starting: bool) -> Result<(), Problem> {
+        let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
+            Problem::new(StatusCode::UNAUTHORIZED, "authentication-missing-upload-token", "The upload token is missing.")
+                .name("token")
+        })?;
+        match self.upload_token(token)? {
+            Some(t) if !starting || !t.is_expired(time::now()) => Ok(()),
+            _ => Err(invalid_upload_token()),
+        }
+    }
+
+    /// Mints an access token valid for `lifetime` seconds, with a refresh token.
+    pub fn create_access_token(&self, lifetime: u64) -> Result<(String, String), Problem> {
+        let (access, refresh) = (ids::secret(), ids::secret());
+        let now = time::now();
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        tx.execute("DELETE FROM access_tokens WHERE expires_at <= ?1", [now as i64])?;
+        tx.execute("DELETE FROM refresh_tokens WHERE expires_at <= ?1", [now as i64])?;
+        tx.execute("INSERT INTO access_tokens VALUES (?1, ?2)", params![access, (now + lifetime) as i64])?;
+        tx.execute("INSERT INTO refresh_tokens VALUES (?1, ?2)", params![refresh, (now + REFRESH_TOKEN_LIFETIME) as i64])?;
+        tx.commit()?;
+        Ok((access, refresh))
+    }
+
+    /// Whether `token` is a live access token.
+    pub fn access_token_valid(&self, token: &str) -> Result<bool, Problem> {
+        let expires: Option<i64> = self
+            .db()
+            .query_row("SELECT expires_at FROM access_tokens WHERE token = ?1", [token], |r| r.get(0))
+            .optional()?;
+        Ok(expires.is_some_and(|at| time::now() < at as u64))
+    }
+
+    /// Spends a refresh token: `true` if it was live (it is gone either way).
+    pub fn take_refresh_token(&self, token: &str) -> Result<bool, Problem> {
+        let now = time::now() as i64;
+        Ok(self.db().execute("DELETE FROM refresh_tokens WHERE token = ?1 AND expires_at > ?2", params![token, now])? > 0)
+    }
+}

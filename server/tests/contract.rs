@@ -1,0 +1,277 @@
+//! The rest of the contract through the real router: token listing and deletion, video
+//! containers and metadata, uploads with API credentials, bytes ranges, status, durability.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn upload_tokens_list_get_delete() {
+    let server = server();
+    let mut created = Vec::new();
+    for ttl in [0, 100, 3600] {
+        created.push(create_token(&server, &json!({ "ttl": ttl }).to_string()).await.1["token"].as_str().unwrap().to_owned());
+    }
+    let expiring = create_token(&server, r#"{"ttl":1}"#).await.1["token"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+    let (status, list) = send(&server, authed("GET", "/upload-tokens?currentPage=1&pageSize=25", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    let listed: Vec<&str> = list["data"].as_array().unwrap().iter().map(|t| t["token"].as_str().unwrap()).collect();
+    assert_eq!(listed, created.iter().map(String::as_str).collect::<Vec<_>>(), "expired tokens are not listed");
+    assert_eq!(list["pagination"]["itemsTotal"], 3);
+    assert_eq!(list["pagination"]["links"][0], json!({"rel": "self", "uri": "/upload-tokens?currentPage=1&pageSize=25"}));
+
+    let (_, by_ttl) = send(&server, authed("GET", "/upload-tokens?sortBy=ttl&sortOrder=desc&pageSize=2", None)).await;
+    let ttls: Vec<u64> = by_ttl["data"].as_array().unwrap().iter().map(|t| t["ttl"].as_u64().unwrap()).collect();
+    assert_eq!(ttls, [3600, 100]);
+    assert_eq!(by_ttl["pagination"]["pagesTotal"], 2);
+    assert_eq!(by_ttl["pagination"]["links"][2]["rel"], "next");
+    let (status, bad) = send(&server, authed("GET", "/upload-tokens?pageSize=101", None)).await;
+    assert_eq!((status, bad["name"].as_str()), (StatusCode::BAD_REQUEST, Some("pageSize")));
+    let (status, _) = send(&server, authed("GET", "/upload-tokens?sortBy=size", None)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, one) = send(&server, authed("GET", &format!("/upload-tokens/{}", created[0]), None)).await;
+    assert_eq!((status, one["ttl"].as_u64()), (StatusCode::OK, Some(0)));
+    assert!(one.get("expiresAt").is_none());
+    let (status, _) = send(&server, authed("GET", &format!("/upload-tokens/{expiring}"), None)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, body) = send(&server, authed("DELETE", &format!("/upload-tokens/{}", created[1]), None)).await;
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, serde_json::Value::Null));
+    let (status, body) = send(&server, authed("DELETE", &format!("/upload-tokens/{}", created[1]), None)).await;
+    assert_eq!((status, slug(&body)), (StatusCode::NOT_FOUND, "resource-not-found"));
+    let (status, body) = upload(&server, &created[1], None, None, b"x").await;
+    assert_eq!((status, slug(&body)), (StatusCode::UNAUTHORIZED, "authentication-invalid-upload-token"));
+}
+
+#[tokio::test]
+async fn a_token_upload_started_in_time_may_finish_after_expiry() {
+    let server = server();
+    let token = create_token(&server, r#"{"ttl":1}"#).await.1["token"].as_str().unwrap().to_owned();
+    let file = data(5 * MIB + 10, 4);
+    let (status, first) = upload(&server, &token, Some("part 1/2"), None, &file[..5 * MIB]).await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let id = first["videoId"].as_str().unwrap();
+    let (status, _) = upload(&server, &token, Some("part 2/2"), Some(id), &file[5 * MIB..]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = upload(&server, &token, None, None, b"new upload").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "but it cannot start a new one");
+}
+
+#[tokio::test]
+async fn video_container_metadata_source_status_delete() {
+    let server = server();
+    let (status, _) = send(&server, authed("POST", "/videos", Some(json!({ "description": "no title" })))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, video) = send(
+        &server,
+        authed("POST", "/videos", Some(json!({ "title": "Maths", "tags": ["a"], "metadata": [{"key": "Author", "value": "John"}], "public": false }))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = video["videoId"].as_str().unwrap().to_owned();
+    assert_eq!((video["title"].as_str(), video["public"].as_bool()), (Some("Maths"), Some(false)));
+    assert_eq!(video["metadata"], json!([{"key": "Author", "value": "John"}]));
+
+    let (_, status_body) = send(&server, authed("GET", &format!("/videos/{id}/status"), None)).await;
+    assert_eq!(status_body["ingest"]["status"], serde_json::Value::Null);
+
+    let file = data(2 * 5 * MIB + 7, 5);
+    let (status, body) = upload_source(&server, &id, Some("part 1/3"), &file[..5 * MIB]).await;
+    assert_eq!((status, body["videoId"].as_str()), (StatusCode::OK, Some(id.as_str())));
+    let (status, body) = upload_source(&server, &id, Some("part 3/3"), &file[10 * MIB..]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let (_, progress) = send(&server, authed("GET", &format!("/videos/{id}/status"), None)).await;
+    assert_eq!(progress["ingest"]["status"], "uploading");
+    assert_eq!(progress["ingest"]["receivedParts"], json!({ "parts": [1, 3], "total": 3 }));
+    assert_eq!(progress["ingest"]["receivedBytes"], json!([{ "from": 0, "to": 5 * MIB - 1, "total": null }]));
+
+    let (status, done) = upload_source(&server, &id, Some("part 2/3"), &file[5 * MIB..10 * MIB]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(done["title"], "Maths", "a container keeps its own title");
+    assert_eq!(std::fs::read(server.data.join("videos").join(&id).join("source")).unwrap(), file);
+    let (_, finished) = send(&server, authed("GET", &format!("/videos/{id}/status"), None)).await;
+    assert_eq!(finished["ingest"]["status"], "uploaded");
+    assert_eq!(finished["encoding"]["playable"], true);
+
+    let (status, patched) =
+        send(&server, authed("PATCH", &format!("/videos/{id}"), Some(json!({ "title": "Physics", "tags": ["b", "c"] })))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((patched["title"].as_str(), patched["tags"].clone()), (Some("Physics"), json!(["b", "c"])));
+    assert_eq!(patched["metadata"], json!([{"key": "Author", "value": "John"}]), "PATCH leaves other fields");
+
+    let (status, list) = send(&server, authed("GET", "/videos?title=Physics", None)).await;
+    assert_eq!((status, list["pagination"]["itemsTotal"].as_u64()), (StatusCode::OK, Some(1)));
+
+    let (status, _) = send(&server, authed("DELETE", &format!("/videos/{id}"), None)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(!server.data.join("videos").join(&id).exists());
+    for (method, uri) in [("GET", format!("/videos/{id}")), ("DELETE", format!("/videos/{id}")), ("GET", format!("/videos/{id}/status"))] {
+        let (status, body) = send(&server, authed(method, &uri, None)).await;
+        assert_eq!((status, body["name"].as_str()), (StatusCode::NOT_FOUND, Some("videoId")), "{method} {uri}");
+    }
+    let (status, _) = upload_source(&server, &id, None, b"x").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn source_upload_needs_api_credentials() {
+    let server = server();
+    let (_, video) = send(&server, authed("POST", "/videos", Some(json!({ "title": "t" })))).await;
+    let id = video["videoId"].as_str().unwrap();
+    let (content_type, body) = multipart(None, "a.mp4", b"data");
+    let request = axum::http::Request::post(format!("/videos/{id}/source"))
+        .header(axum::http::header::CONTENT_TYPE, content_type)
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let (status, _) = send(&server, request).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn bytes_ranges_assemble_and_do_not_mix_with_parts() {
+    let server = server();
+    let token = token(&server).await;
+    let file = data(2 * 5 * MIB + 99, 6);
+    let total = file.len();
+    let range = |from: usize, to: usize| format!("bytes {from}-{to}/{total}");
+    let (status, first) = upload(&server, &token, Some(&range(0, 5 * MIB - 1)), None, &file[..5 * MIB]).await;
+    assert_eq!(status, StatusCode::OK);
+    let id = first["videoId"].as_str().unwrap().to_owned();
+
+    let (status, body) = upload(&server, &token, Some("part 2/3"), Some(&id), &file[5 * MIB..10 * MIB]).await;
+    assert_eq!((status, slug(&body)), (StatusCode::BAD_REQUEST, "video-content-range-started-with-bytes"));
+    let (status, body) = upload(&server, &token, Some(&range(5, 5 * MIB + 4)), Some(&id), &file[5..5 * MIB + 5]).await;
+    assert_eq!((status, slug(&body)), (StatusCode::BAD_REQUEST, "video-content-range-by-bytes-range-overlap"));
+    let (status, body) = upload(&server, &token, Some(&range(5 * MIB, 10 * MIB)), Some(&id), &file[5 * MIB..10 * MIB]).await;
+    assert_eq!((status, slug(&body)), (StatusCode::BAD_REQUEST, "video-content-range-by-bytes-range-mismatch"));
+    let (status, body) = upload(&server, &token, None, Some(&id), &file[5 * MIB..]).await;
+    assert_eq!((status, slug(&body)), (StatusCode::BAD_REQUEST, "video-content-range-already-initiated"));
+
+    let (status, _) = upload(&server, &token, Some(&range(10 * MIB, total - 1)), Some(&id), &file[10 * MIB..]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, progress) = send(&server, authed("GET", &format!("/videos/{id}/status"), None)).await;
+    assert_eq!(
+        progress["ingest"]["receivedBytes"],
+        json!([{"from": 0, "to": 5 * MIB - 1, "total": total}, {"from": 10 * MIB, "to": total - 1, "total": total}])
+    );
+    let (status, _) = upload(&server, &token, Some(&format!("bytes {}-{}/*", 5 * MIB, 10 * MIB - 1)), Some(&id), &file[5 * MIB..10 * MIB]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(std::fs::read(server.data.join("videos").join(&id).join("source")).unwrap(), file);
+}
+
+#[tokio::test]
+async fn progressive_parts_with_unknown_total() {
+    let server = server();
+    let token = token(&server).await;
+    let file = data(2 * 5 * MIB + 1234, 8);
+    let (_, first) = upload(&server, &token, Some("part 1/*"), None, &file[..5 * MIB]).await;
+    let id = first["videoId"].as_str().unwrap().to_owned();
+    let (status, body) = upload(&server, &token, Some("part 2/*"), Some(&id), &file[5 * MIB..5 * MIB + 10]).await;
+    assert_eq!((status, slug(&body)), (StatusCode::BAD_REQUEST, "video-content-range-by-part-uploaded-file-too-small"));
+    let (status, _) = upload(&server, &token, Some("part 2/*"), Some(&id), &file[5 * MIB..10 * MIB]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = upload(&server, &token, Some("part 2/*"), Some(&id), &file[5 * MIB..10 * MIB]).await;
+    assert_eq!((status, slug(&body)), (StatusCode::BAD_REQUEST, "video-content-range-by-part-part-already-sent"));
+    let (status, _) = upload(&server, &token, Some("part 3/3"), Some(&id), &file[10 * MIB..]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(std::fs::read(server.data.join("videos").join(&id).join("source")).unwrap(), file);
+}
+
+#[tokio::test]
+async fn a_restarted_server_continues_the_upload() {
+    let mut server = server();
+    let token = token(&server).await;
+    let file = data(2 * 5 * MIB + 3, 9);
+    let (_, first) = upload(&server, &token, Some("part 1/3"), None, &file[..5 * MIB]).await;
+    let id = first["videoId"].as_str().unwrap().to_owned();
+    let (status, _) = upload(&server, &token, Some("part 2/3"), Some(&id), &file[5 * MIB..10 * MIB]).await;
+    assert_eq!(status, StatusCode::OK);
+
+    server.app = app_over(&server.data);
+    let (status, body) = upload(&server, &token, Some("part 2/3"), Some(&id), &file[5 * MIB..10 * MIB]).await;
+    assert_eq!((status, slug(&body)), (StatusCode::BAD_REQUEST, "video-content-range-by-part-part-already-sent"), "the restart forgot nothing");
+    let (status, _) = upload(&server, &token, Some("part 3/3"), Some(&id), &file[10 * MIB..]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(std::fs::read(server.data.join("videos").join(&id).join("source")).unwrap(), file);
+}
+
+#[tokio::test]
+async fn an_interrupted_assembly_is_finished_on_restart() {
+    let mut server = server();
+    let token = token(&server).await;
+    let file = data(5 * MIB + 1, 10);
+    let (_, first) = upload(&server, &token, Some("part 1/2"), None, &file[..5 * MIB]).await;
+    let id = first["videoId"].as_str().unwrap().to_owned();
+    let (status, _) = upload(&server, &token, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Simulate a crash after the last chunk was recorded, before the source existed.
+    let dir = server.data.join("videos").join(&id);
+    std::fs::remove_file(dir.join("source")).unwrap();
+    std::fs::create_dir_all(dir.join("parts")).unwrap();
+    std::fs::write(dir.join("parts/1"), &file[..5 * MIB]).unwrap();
+    std::fs::write(dir.join("parts/2"), &file[5 * MIB..]).unwrap();
+    let db = rusqlite_connection(&server.data);
+    db.execute("UPDATE videos SET ingest = 'assembling', size = NULL WHERE id = ?1", [&id]).unwrap();
+    db.execute("INSERT INTO chunks VALUES (?1, 1, ?2), (?1, 2, 1)", (&id, 5 * MIB as i64)).unwrap();
+    drop(db);
+
+    server.app = app_over(&server.data);
+    assert_eq!(std::fs::read(dir.join("source")).unwrap(), file);
+    assert!(!dir.join("parts").exists());
+    let (_, status_body) = send(&server, authed("GET", &format!("/videos/{id}/status"), None)).await;
+    assert_eq!(status_body["ingest"]["status"], "uploaded");
+}
+
+fn rusqlite_connection(data: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(data.join("upload-server.db")).unwrap()
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413() {
+    let server = server();
+    let token = token(&server).await;
+    let big = vec![0u8; 202 * MIB];
+    let (status, body) = upload(&server, &token, Some("part 1/2"), None, &big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["status"], 413);
+    assert_eq!(std::fs::read_dir(server.data.join("tmp")).unwrap().count(), 0);
+    assert_eq!(video_dirs(&server), 0);
+}
+
+#[tokio::test]
+async fn assets_player_and_hls_readiness() {
+    let server = server();
+    let token = token(&server).await;
+    let file = data(5 * MIB + 1, 11);
+    let (_, first) = upload(&server, &token, Some("part 1/2"), None, &file[..5 * MIB]).await;
+    let id = first["videoId"].as_str().unwrap().to_owned();
+    let response = raw(&server, &format!("/vod/{id}/hls/manifest.m3u8")).await;
+    assert_eq!(response.0, StatusCode::ACCEPTED, "not playable before the upload completes");
+    assert!(response.1.is_empty());
+    let (_, video) = upload(&server, &token, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
+    let hls = video["assets"]["hls"].as_str().unwrap();
+    let path = hls.split_once("://").unwrap().1.split_once('/').unwrap().1;
+    let (status, manifest) = raw(&server, &format!("/{path}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8(manifest).unwrap().starts_with("#EXTM3U"));
+    let (status, page) = raw(&server, &format!("/vod/{id}/player")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8(page).unwrap().contains(&format!("/vod/{id}/mp4/source.mp4")));
+    assert!(video["assets"]["iframe"].as_str().unwrap().contains("<iframe"));
+}
+
+async fn raw(server: &Server, uri: &str) -> (StatusCode, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let request = axum::http::Request::get(uri).body(axum::body::Body::empty()).unwrap();
+    let response = server.app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    (status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
+}
