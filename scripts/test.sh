@@ -8,8 +8,11 @@ bash scripts/build.sh
 step "cargo test --workspace (native: core and server)"
 cargo test --workspace
 
-step "cargo test --target wasm32-unknown-unknown (browser, headless Chromium)"
 cargo build -p upload-server
+step "tests/seed_flow.sh (the seed's curl commands against upload-server)"
+node scripts/with-server.mjs -- bash tests/seed_flow.sh
+
+step "cargo test --target wasm32-unknown-unknown (browser, headless Chromium)"
 export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PROJECT_DIR/tests/webdriver.json"
 node scripts/with-server.mjs -- cargo test --target wasm32-unknown-unknown

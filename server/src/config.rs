@@ -25,6 +25,8 @@ upload-server: a local api.video-compatible upload server
 
 USAGE:
     upload-server [--listen ADDR] [--data-dir DIR] [--api-key KEY] [--www DIR] [--pkg DIR]
+                  [--chaos SPEC] [--rate-limit [SPEC]]
+    upload-server tokens create|list|get|delete …   (see upload-server tokens --help)
 
 OPTIONS (each also read from the environment variable shown):
     --listen ADDR     address to listen on, port 0 picks a free one [UPLOAD_SERVER_LISTEN]
@@ -45,6 +47,11 @@ fn project_dir() -> PathBuf {
 }
 
 impl Config {
+    /// The data dir used when none is given.
+    pub fn default_data_dir() -> PathBuf {
+        project_dir().join(".upload-server-data")
+    }
+
     /// Parses `args` (without the program name), with `env` for the variables.
     /// `Ok(None)` means help was asked for.
     pub fn parse(
@@ -53,7 +60,7 @@ impl Config {
     ) -> Result<Option<Config>, String> {
         let project = project_dir();
         let mut listen = env("UPLOAD_SERVER_LISTEN").unwrap_or_else(|| "127.0.0.1:8787".to_owned());
-        let mut data_dir = env("UPLOAD_SERVER_DATA_DIR").map_or_else(|| project.join(".upload-server-data"), PathBuf::from);
+        let mut data_dir = env("UPLOAD_SERVER_DATA_DIR").map_or_else(Config::default_data_dir, PathBuf::from);
         let mut api_key = env("UPLOAD_SERVER_API_KEY").filter(|k| !k.is_empty());
         let mut www = project.join("www");
         let mut pkg = project.join("pkg");

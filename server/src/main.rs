@@ -17,7 +17,21 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();
-    let config = match Config::parse(std::env::args().skip(1), |name| std::env::var(name).ok()) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("tokens") {
+        let data_dir = std::env::var("UPLOAD_SERVER_DATA_DIR").map_or_else(|_| Config::default_data_dir(), Into::into);
+        return match upload_server::cli::run(args[1..].to_vec(), data_dir) {
+            Ok(output) => {
+                println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("upload-server tokens: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let config = match Config::parse(args, |name| std::env::var(name).ok()) {
         Ok(Some(config)) => config,
         Ok(None) => {
             print!("{USAGE}");

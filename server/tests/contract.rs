@@ -275,3 +275,30 @@ async fn raw(server: &Server, uri: &str) -> (StatusCode, Vec<u8>) {
     let status = response.status();
     (status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
 }
+
+#[tokio::test]
+async fn tokens_cli_works_on_the_data_dir_of_a_running_server() {
+    let server = server();
+    let run = |args: &[&str]| upload_server::cli::run(args.iter().map(|s| s.to_string()).collect(), server.data.clone());
+    let created: serde_json::Value = serde_json::from_str(&run(&["create", "--ttl", "100"]).unwrap()).unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+    assert_eq!(created["ttl"], 100);
+
+    // The running server sees the token the command minted, and the other way round.
+    let (status, _) = upload(&server, &token, None, None, b"made by the cli").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let from_server = create_token(&server, "{}").await.1["token"].as_str().unwrap().to_owned();
+    let listed: serde_json::Value = serde_json::from_str(&run(&["list", "--sort-by", "ttl", "--sort-order", "desc"]).unwrap()).unwrap();
+    assert_eq!(listed["data"][0]["token"], token.as_str());
+    assert_eq!(listed["data"][1]["token"], from_server.as_str());
+
+    let got: serde_json::Value = serde_json::from_str(&run(&["get", &token]).unwrap()).unwrap();
+    assert_eq!(got["token"], token.as_str());
+    assert!(run(&["delete", &token]).unwrap().contains("deleted"));
+    assert!(run(&["delete", &token]).is_err());
+    assert!(run(&["get", &token]).is_err());
+    assert!(run(&["create", "--ttl", "-5"]).is_err());
+    assert!(run(&["frobnicate"]).is_err());
+    let (status, _) = upload(&server, &token, None, None, b"x").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

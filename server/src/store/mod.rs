@@ -81,10 +81,17 @@ impl Store {
         // Bodies in tmp/ were never acknowledged: the clients will send them again.
         let _ = fs::remove_dir_all(root.join("tmp"));
         fs::create_dir_all(root.join("tmp"))?;
-        let db = schema::open(&root.join("upload-server.db")).map_err(io::Error::other)?;
-        let store = Store { root: root.to_owned(), db: Mutex::new(db) };
+        let store = Store::open_beside_server(root)?;
         store.recover().map_err(|p| io::Error::other(p.title))?;
         Ok(store)
+    }
+
+    /// Opens the data directory for a tool (the `tokens` command) that may run beside a
+    /// server: nothing is cleaned up or recovered, since the server may be mid-request.
+    pub fn open_beside_server(root: &Path) -> io::Result<Store> {
+        fs::create_dir_all(root)?;
+        let db = schema::open(&root.join("upload-server.db")).map_err(io::Error::other)?;
+        Ok(Store { root: root.to_owned(), db: Mutex::new(db) })
     }
 
     fn db(&self) -> MutexGuard<'_, Connection> {
