@@ -11,7 +11,9 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 
 use crate::auth;
+use crate::chaos::{self, Chaos};
 use crate::parts::MAX_PART_SIZE;
+use crate::rate_limit::{self, RateLimits};
 use crate::problem::Problem;
 use crate::store::Store;
 use crate::{tokens, upload, videos};
@@ -26,6 +28,10 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// The one API key of this server.
     pub api_key: Arc<str>,
+    /// Fault injection on the upload endpoints (`--chaos`), off when `None`.
+    pub chaos: Option<Arc<Chaos>>,
+    /// Per-minute limits (`--rate-limit`), off when `None`.
+    pub rate_limits: Option<Arc<RateLimits>>,
 }
 
 /// Where the static files come from.
@@ -40,7 +46,19 @@ pub struct StaticDirs {
 impl AppState {
     /// State over `store` with `api_key`.
     pub fn new(store: Store, api_key: &str) -> AppState {
-        AppState { store: Arc::new(store), api_key: api_key.into() }
+        AppState { store: Arc::new(store), api_key: api_key.into(), chaos: None, rate_limits: None }
+    }
+
+    /// Turns on fault injection.
+    pub fn with_chaos(mut self, chaos: Chaos) -> AppState {
+        self.chaos = Some(Arc::new(chaos));
+        self
+    }
+
+    /// Turns on rate limits.
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> AppState {
+        self.rate_limits = Some(Arc::new(limits));
+        self
     }
 }
 
@@ -76,23 +94,30 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
             HeaderName::from_static("x-ratelimit-limit"),
             HeaderName::from_static("x-ratelimit-remaining"),
             HeaderName::from_static("x-ratelimit-retry-after"),
+            header::RETRY_AFTER,
         ]);
+    let upload_layers = || {
+        tower::ServiceBuilder::new()
+            .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
+            .layer(axum::middleware::from_fn_with_state(state.clone(), chaos::inject))
+    };
 
     Router::new()
         .route("/auth/api-key", post(auth::api_key))
         .route("/auth/refresh", post(auth::refresh))
         .route("/upload-tokens", post(tokens::create).get(tokens::list))
         .route("/upload-tokens/{token}", get(tokens::get).delete(tokens::delete))
-        .route("/upload", post(upload::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .route("/upload", post(upload::upload).layer(upload_layers()))
         .route("/videos", post(videos::create).get(videos::list))
         .route("/videos/{id}", get(videos::get).patch(videos::update).delete(videos::delete))
-        .route("/videos/{id}/source", post(upload::source).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .route("/videos/{id}/source", post(upload::source).layer(upload_layers()))
         .route("/videos/{id}/status", get(videos::status))
         .route("/vod/{id}/mp4/source.mp4", get(videos::mp4))
         .route("/vod/{id}/hls/manifest.m3u8", get(videos::hls))
         .route("/vod/{id}/player", get(videos::player))
         .nest_service("/pkg", ServeDir::new(&dirs.pkg))
         .fallback_service(ServeDir::new(&dirs.www))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit))
         .layer(cors)
         .with_state(state)
 }

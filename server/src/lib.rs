@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod chaos;
 pub mod cli;
 pub mod config;
 pub mod content_range;
@@ -14,6 +15,7 @@ pub mod ledger;
 pub mod pagination;
 pub mod parts;
 pub mod problem;
+pub mod rate_limit;
 pub mod ranges;
 pub mod store;
 pub mod time;

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 use upload_server::app::{router, AppState, StaticDirs};
+use upload_server::chaos::Chaos;
+use upload_server::rate_limit::RateLimits;
 use upload_server::config::{Config, USAGE};
 use upload_server::store::Store;
 
@@ -57,7 +59,15 @@ async fn run(config: Config) -> Result<(), String> {
         Some(key) => key,
         None => stored_api_key(&config.data_dir)?,
     };
-    let app = router(AppState::new(store, &api_key), &StaticDirs { www: config.www, pkg: config.pkg });
+    let mut state = AppState::new(store, &api_key);
+    if let Some(spec) = &config.chaos {
+        state = state.with_chaos(Chaos::parse(spec).map_err(|e| format!("--chaos: {e}"))?);
+        tracing::warn!(spec, "fault injection is on");
+    }
+    if let Some(spec) = &config.rate_limit {
+        state = state.with_rate_limits(RateLimits::parse(spec).map_err(|e| format!("--rate-limit: {e}"))?);
+    }
+    let app = router(state, &StaticDirs { www: config.www, pkg: config.pkg });
     let listener = TcpListener::bind(config.listen).await.map_err(|e| format!("listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     // Scripts wait for this exact line (and read the port from it when --listen has port 0).

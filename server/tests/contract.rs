@@ -302,3 +302,76 @@ async fn tokens_cli_works_on_the_data_dir_of_a_running_server() {
     let (status, _) = upload(&server, &token, None, None, b"x").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn rate_limits_answer_429_with_headers() {
+    use upload_server::rate_limit::RateLimits;
+    let server = server_with(|state| state.with_rate_limits(RateLimits::parse("uploads=2,writes=5,reads=5").unwrap()));
+    let token = token(&server).await;
+    for _ in 0..2 {
+        assert_eq!(upload(&server, &token, None, None, b"x").await.0, StatusCode::CREATED);
+    }
+    let response = tower::ServiceExt::oneshot(server.app.clone(), {
+        let (content_type, body) = multipart(None, "a.mp4", b"x");
+        axum::http::Request::post(format!("/upload?token={token}"))
+            .header(axum::http::header::CONTENT_TYPE, content_type)
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let headers = response.headers();
+    assert_eq!(headers["x-ratelimit-limit"], "2");
+    assert_eq!(headers["x-ratelimit-remaining"], "0");
+    let retry: u64 = headers["x-ratelimit-retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry));
+    let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!((slug(&body), body["status"].as_u64()), ("too-many-requests", Some(429)));
+
+    let response = tower::ServiceExt::oneshot(server.app.clone(), authed("GET", "/upload-tokens", None)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-ratelimit-limit"], "5");
+}
+
+#[tokio::test]
+async fn chaos_failures_before_and_after_commit() {
+    use upload_server::chaos::Chaos;
+    // Every request fails before the chunk is committed: nothing lands.
+    let server = server_with(|state| state.with_chaos(Chaos::parse("seed=3,fail=1").unwrap()));
+    let token = token(&server).await;
+    let (status, body) = upload(&server, &token, None, None, b"x").await;
+    assert!(status == StatusCode::INTERNAL_SERVER_ERROR || status == StatusCode::SERVICE_UNAVAILABLE, "{status}");
+    assert_eq!(body["status"], status.as_u16());
+    assert_eq!(video_dirs(&server), 0);
+
+    // Every request fails after the commit: the client sees 5xx, yet the part landed.
+    let server = server_with(|state| state.with_chaos(Chaos::parse("seed=3,fail=1,after=1").unwrap()));
+    let token = common::token(&server).await;
+    let file = data(5 * MIB + 10, 12);
+    let (status, _) = upload(&server, &token, Some("part 1/2"), None, &file[..5 * MIB]).await;
+    assert!(status.is_server_error());
+    assert_eq!(video_dirs(&server), 1, "the chunk was committed");
+    let (_, list) = send(&server, authed("GET", "/videos", None)).await;
+    let id = list["data"][0]["videoId"].as_str().unwrap().to_owned();
+    let (_, progress) = send(&server, authed("GET", &format!("/videos/{id}/status"), None)).await;
+    assert_eq!(progress["ingest"]["receivedParts"]["parts"], json!([1]));
+    let (status, body) = upload(&server, &token, Some("part 1/2"), Some(&id), &file[..5 * MIB]).await;
+    assert_eq!(status.as_u16() / 100, 5, "{body}");
+}
+
+#[tokio::test]
+async fn chaos_resets_break_the_response() {
+    use upload_server::chaos::Chaos;
+    let server = server_with(|state| state.with_chaos(Chaos::parse("seed=9,reset=1").unwrap()));
+    let token = token(&server).await;
+    let (content_type, body) = multipart(None, "a.mp4", &data(2 * MIB, 1));
+    let request = axum::http::Request::post(format!("/upload?token={token}"))
+        .header(axum::http::header::CONTENT_TYPE, content_type)
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(server.app.clone(), request).await.unwrap();
+    assert!(http_body_util::BodyExt::collect(response.into_body()).await.is_err(), "the body must break");
+    assert_eq!(video_dirs(&server), 0);
+}

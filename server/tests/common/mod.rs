@@ -28,8 +28,15 @@ impl Drop for Server {
 }
 
 pub fn server() -> Server {
+    server_with(|state| state)
+}
+
+/// A server whose state is adjusted by `configure` (chaos, rate limits).
+pub fn server_with(configure: impl FnOnce(AppState) -> AppState) -> Server {
     let data = std::env::temp_dir().join(format!("upload-server-test-{}", upload_server::ids::secret()));
-    Server { app: app_over(&data), data }
+    let store = Store::open(&data).unwrap();
+    let dirs = StaticDirs { www: data.join("www"), pkg: data.join("pkg") };
+    Server { app: router(configure(AppState::new(store, KEY)), &dirs), data }
 }
 
 /// A router over the store in `data`, as a restarted server would build it.
