@@ -65,9 +65,6 @@ impl PartLedger {
                     "The total number of parts must be lower than or equal to 10000.",
                 ));
             }
-            if part > total {
-                return Err(range("part-too-high-total", "The part number cannot be greater than the total number of parts."));
-            }
             if self.total.is_some_and(|known| known != total) {
                 return Err(range(
                     "different-total-parts",
@@ -80,6 +77,10 @@ impl PartLedger {
                     "The total number of parts is lower than a part number already sent.",
                 ));
             }
+        }
+        // A total announced earlier binds later parts sent with `*`.
+        if total.or(self.total).is_some_and(|total| part > total) {
+            return Err(range("part-too-high-total", "The part number cannot be greater than the total number of parts."));
         }
         if self.received.contains_key(&part) {
             return Err(range("part-already-sent", "The part value collides with a previous one you already sent."));
@@ -183,6 +184,7 @@ mod tests {
         assert_eq!(slug(ledger.accept(1, Some(3), 5 * MIB)), "video-content-range-by-part-total-parts-too-low");
         ledger.accept(1, Some(5), 5 * MIB).unwrap();
         assert_eq!(slug(ledger.accept(2, Some(6), 5 * MIB)), "video-content-range-by-part-different-total-parts");
+        assert_eq!(slug(ledger.accept(6, None, 5 * MIB)), "video-content-range-by-part-part-too-high-total");
         // Once the total is known, a small last part passes even without repeating the total.
         assert_eq!(ledger.accept(5, None, 1), Ok(Accepted::Pending));
     }
