@@ -17,5 +17,5 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PROJECT_DIR/tests/webdriver.json"
 node scripts/with-server.mjs -- cargo test --target wasm32-unknown-unknown
 
-step "node --test tests/e2e (Playwright, headless Chromium)"
-node --test --test-concurrency=1 tests/e2e/
+step "node --test tests/e2e tests/server (Playwright in headless Chromium; kill -9 recovery)"
+node --test --test-concurrency=1 tests/e2e/ tests/server/

@@ -375,3 +375,55 @@ async fn chaos_resets_break_the_response() {
     assert!(http_body_util::BodyExt::collect(response.into_body()).await.is_err(), "the body must break");
     assert_eq!(video_dirs(&server), 0);
 }
+
+/// Every chunk rule of the contract, through the router: each case starts a fresh upload
+/// with `setup` chunks, then sends one more and expects the slug.
+#[tokio::test]
+async fn every_content_range_rule_through_the_router() {
+    let server = server();
+    let token = token(&server).await;
+    let m5 = 5 * MIB;
+    let big = 10 * MIB;
+    // (setup: [(range, size)], then (range, size), expected slug)
+    let cases: Vec<(Vec<(String, usize)>, (String, usize), &str)> = vec![
+        (vec![], ("part 1/2".into(), MIB), "video-content-range-by-part-uploaded-file-too-small"),
+        (vec![], ("part 0/2".into(), m5), "video-content-range-by-part-part-zero"),
+        (vec![], ("part 1/0".into(), m5), "video-content-range-by-part-total-parts-zero"),
+        (vec![], ("part 10001/*".into(), m5), "video-content-range-by-part-part-too-high-allowed"),
+        (vec![], ("part 1/10001".into(), m5), "video-content-range-by-part-total-parts-too-high"),
+        (vec![], ("part 3/2".into(), m5), "video-content-range-by-part-part-too-high-total"),
+        (vec![("part 1/3".into(), m5)], ("part 2/4".into(), m5), "video-content-range-by-part-different-total-parts"),
+        (vec![("part 1/3".into(), m5)], ("part 1/3".into(), m5), "video-content-range-by-part-part-already-sent"),
+        (vec![("part 4/*".into(), m5)], ("part 1/3".into(), m5), "video-content-range-by-part-total-parts-too-low"),
+        (vec![("part 1/3".into(), m5)], ("bytes 0-9/10".into(), 10), "video-content-range-started-with-part"),
+        (vec![("bytes 0-5242879/*".into(), m5)], ("part 2/3".into(), m5), "video-content-range-started-with-bytes"),
+        (vec![("part 1/3".into(), m5)], ("".into(), m5), "video-content-range-already-initiated"),
+        (vec![], ("bytes 0-9/0".into(), 10), "video-content-range-by-bytes-total-bytes-zero"),
+        (vec![], ("bytes 0-9/52428800001".into(), 10), "video-content-range-by-bytes-total-bytes-too-high"),
+        (vec![], ("bytes 9-0/*".into(), 10), "video-content-range-by-bytes-from-byte-too-high"),
+        (vec![], ("bytes 52428799999-52428800008/*".into(), 10), "video-content-range-by-bytes-to-byte-too-high-allowed"),
+        (vec![], ("bytes 0-9/5".into(), 10), "video-content-range-by-bytes-to-byte-too-high-total"),
+        (vec![], ("bytes 0-99/*".into(), 10), "video-content-range-by-bytes-range-mismatch"),
+        (vec![], ("bytes 0-99/1000".into(), 100), "video-content-range-by-bytes-range-too-small"),
+        (vec![("bytes 0-5242879/*".into(), m5)], ("bytes 100-5242979/*".into(), m5), "video-content-range-by-bytes-range-overlap"),
+        (vec![("bytes 0-5242879/20971520".into(), m5)], ("bytes 5242880-10485759/30000000".into(), m5), "video-content-range-by-bytes-different-total-bytes"),
+        (vec![("bytes 10485760-20971519/*".into(), big)], ("bytes 0-5242879/6000000".into(), m5), "video-content-range-by-bytes-total-bytes-too-low"),
+        (vec![], ("part 1/1".into(), 0), "uploaded-file-empty"),
+        (vec![], ("part one/2".into(), m5), "video-content-range-malformed"),
+    ];
+    for (setup, (range, size), expected) in cases {
+        let mut video_id: Option<String> = None;
+        for (setup_range, setup_size) in &setup {
+            let (status, body) = upload(&server, &token, Some(setup_range), video_id.as_deref(), &data(*setup_size, 1)).await;
+            assert_eq!(status, StatusCode::OK, "setup {setup_range} for {expected}: {body}");
+            video_id = body["videoId"].as_str().map(str::to_owned);
+        }
+        let range = (!range.is_empty()).then_some(range.as_str());
+        let (status, body) = upload(&server, &token, range, video_id.as_deref(), &data(size, 2)).await;
+        assert_eq!((status, slug(&body)), (StatusCode::BAD_REQUEST, expected), "{range:?}: {body}");
+        assert_eq!(body["status"], 400);
+    }
+    // The 200 MiB per-chunk cap sits just below the request body limit.
+    let (status, body) = upload(&server, &token, Some("part 1/2"), None, &vec![7u8; 200 * MIB + 1]).await;
+    assert_eq!((status, slug(&body)), (StatusCode::BAD_REQUEST, "uploaded-file-too-large"));
+}
