@@ -27,6 +27,13 @@ pub enum UploadError {
     MissingFile,
     /// No upload token (or other credential) was given.
     MissingCredentials,
+    /// An access token or API key was given without the `videoId` to upload into.
+    MissingVideoId,
+    /// `origin.application` or `origin.sdk` is malformed.
+    InvalidOrigin {
+        /// The official uploader's message.
+        message: String,
+    },
     /// `chunkSize` is outside 5 MiB..=128 MiB.
     InvalidChunkSize {
         /// The rejected value, in bytes.
@@ -85,6 +92,8 @@ impl UploadError {
         match self {
             UploadError::MissingFile => "FILE_MISSING",
             UploadError::MissingCredentials => "CREDENTIALS_MISSING",
+            UploadError::MissingVideoId => "VIDEO_ID_MISSING",
+            UploadError::InvalidOrigin { .. } => "ORIGIN_INVALID",
             UploadError::InvalidChunkSize { .. } => "CHUNK_SIZE_INVALID",
             UploadError::InvalidOption { .. } => "OPTION_INVALID",
             UploadError::EmptyFile => "FILE_EMPTY",
@@ -134,6 +143,8 @@ impl fmt::Display for UploadError {
             UploadError::MissingCredentials => {
                 f.write_str("You must provide either an accessToken, an uploadToken or an API key")
             }
+            UploadError::MissingVideoId => f.write_str("'videoId' is missing"),
+            UploadError::InvalidOrigin { message } => f.write_str(message),
             UploadError::InvalidChunkSize { .. } => f.write_str(
                 "Invalid chunk size. Minimal allowed value: 5MB, maximum allowed value: 128MB.",
             ),

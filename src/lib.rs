@@ -13,15 +13,17 @@
 
 pub mod content_range;
 pub mod error;
+pub mod meter;
 pub mod options;
 pub mod plan;
 pub mod progress;
+pub mod retry;
 pub mod session;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
 pub use error::UploadError;
-pub use options::{Credentials, UploadOptions};
+pub use options::{Credentials, Origin, UploadOptions};
 pub use progress::Progress;
 pub use session::Session;

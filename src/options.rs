@@ -21,6 +21,56 @@ pub const DEFAULT_API_HOST: &str = "ws.api.video";
 pub enum Credentials {
     /// A delegated upload token: chunks go to `/upload?token=…` with no `Authorization` header.
     UploadToken(String),
+    /// An access token (`Bearer`), optionally with the refresh token that renews it once a
+    /// 401 says it expired. Chunks go to `/videos/{videoId}/source`.
+    AccessToken {
+        /// The access token.
+        access_token: String,
+        /// The refresh token.
+        refresh_token: Option<String>,
+    },
+    /// An API key (`Basic`), "strongly discouraged" in a browser. Chunks go to
+    /// `/videos/{videoId}/source`.
+    ApiKey(String),
+}
+
+/// A name and version sent in the `AV-Origin-App` or `AV-Origin-Sdk` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// `^[\w-]{1,50}$`
+    pub name: String,
+    /// `xxx[.yyy][.zzz]`
+    pub version: String,
+}
+
+impl Origin {
+    fn validate(&self, kind: &str) -> Result<(), UploadError> {
+        let invalid = |message: String| Err(UploadError::InvalidOrigin { message });
+        if self.name.is_empty() {
+            return invalid(format!("{kind} name is required"));
+        }
+        if self.version.is_empty() {
+            return invalid(format!("{kind} version is required"));
+        }
+        let name_ok = self.name.len() <= 50 && self.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !name_ok {
+            return invalid(format!(
+                "Invalid {kind} name value. Allowed characters: A-Z, a-z, 0-9, '-', '_'. Max length: 50."
+            ));
+        }
+        let groups: Vec<&str> = self.version.split('.').collect();
+        let version_ok = groups.len() <= 3 && groups.iter().all(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
+        if !version_ok {
+            return invalid(format!(
+                "Invalid {kind} version value. The version should match the xxx[.yyy][.zzz] pattern."
+            ));
+        }
+        Ok(())
+    }
+
+    fn header(&self) -> String {
+        format!("{}:{}", self.name, self.version)
+    }
 }
 
 /// Everything the uploader needs besides the file itself.
@@ -36,6 +86,12 @@ pub struct UploadOptions {
     pub video_id: Option<String>,
     /// Multipart filename, which becomes the video title; defaults to the file's name.
     pub video_name: Option<String>,
+    /// Attempts after the first, per chunk (default 6).
+    pub retries: u32,
+    /// `AV-Origin-App`: the application using the uploader.
+    pub application: Option<Origin>,
+    /// `AV-Origin-Sdk`: an SDK wrapping the uploader.
+    pub sdk: Option<Origin>,
 }
 
 impl UploadOptions {
@@ -47,6 +103,9 @@ impl UploadOptions {
             api_host: DEFAULT_API_HOST.to_owned(),
             video_id: None,
             video_name: None,
+            retries: crate::retry::DEFAULT_RETRIES,
+            application: None,
+            sdk: None,
         }
     }
 
@@ -55,10 +114,49 @@ impl UploadOptions {
         if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&self.chunk_size) {
             return Err(UploadError::InvalidChunkSize { chunk_size: self.chunk_size });
         }
-        match &self.credentials {
-            Credentials::UploadToken(token) if token.is_empty() => Err(UploadError::MissingCredentials),
-            Credentials::UploadToken(_) => Ok(()),
+        let secret = match &self.credentials {
+            Credentials::UploadToken(token) => token,
+            Credentials::AccessToken { access_token, .. } => access_token,
+            Credentials::ApiKey(key) => key,
+        };
+        if secret.is_empty() {
+            return Err(UploadError::MissingCredentials);
         }
+        let needs_video = !matches!(self.credentials, Credentials::UploadToken(_));
+        if needs_video && self.video_id.as_deref().is_none_or(str::is_empty) {
+            return Err(UploadError::MissingVideoId);
+        }
+        if let Some(application) = &self.application {
+            application.validate("application")?;
+        }
+        if let Some(sdk) = &self.sdk {
+            sdk.validate("sdk")?;
+        }
+        Ok(())
+    }
+
+    /// Headers every upload request carries: `Authorization` in the API modes, and the
+    /// `AV-Origin-*` identification headers.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = Vec::new();
+        match &self.credentials {
+            Credentials::UploadToken(_) => {}
+            Credentials::AccessToken { access_token, .. } => headers.push(("Authorization", format!("Bearer {access_token}"))),
+            Credentials::ApiKey(key) => headers.push(("Authorization", format!("Basic {}", base64(format!("{key}:").as_bytes())))),
+        }
+        headers.push(("AV-Origin-Client", format!("{}:{}", CLIENT_NAME, env!("CARGO_PKG_VERSION"))));
+        if let Some(application) = &self.application {
+            headers.push(("AV-Origin-App", application.header()));
+        }
+        if let Some(sdk) = &self.sdk {
+            headers.push(("AV-Origin-Sdk", sdk.header()));
+        }
+        headers
+    }
+
+    /// Where an expired access token is renewed.
+    pub fn refresh_url(&self) -> String {
+        format!("{}/auth/refresh", self.api_origin())
     }
 
     /// The origin requests go to: `https://` + a bare host, or the origin as given.
@@ -77,8 +175,33 @@ impl UploadOptions {
             Credentials::UploadToken(token) => {
                 format!("{}/upload?token={}", self.api_origin(), encode_query_value(token))
             }
+            Credentials::AccessToken { .. } | Credentials::ApiKey(_) => format!(
+                "{}/videos/{}/source",
+                self.api_origin(),
+                encode_query_value(self.video_id.as_deref().unwrap_or_default())
+            ),
         }
     }
+}
+
+/// The name in `AV-Origin-Client`.
+pub const CLIENT_NAME: &str = "wasm-video-uploader";
+
+/// Standard base64 with padding, for `Basic` credentials.
+fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let n = group.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// Percent-encodes what could break out of a query value. Real tokens are
@@ -134,6 +257,53 @@ mod tests {
             options.chunk_size = bad;
             assert_eq!(options.validate(), Err(UploadError::InvalidChunkSize { chunk_size: bad }));
         }
+    }
+
+    #[test]
+    fn api_modes_need_a_video_and_post_to_its_source() {
+        let mut options = UploadOptions::with_upload_token("x");
+        options.credentials = Credentials::ApiKey("key".into());
+        assert_eq!(options.validate(), Err(UploadError::MissingVideoId));
+        assert_eq!(UploadError::MissingVideoId.to_string(), "'videoId' is missing");
+        options.video_id = Some("vi123".into());
+        assert_eq!(options.validate(), Ok(()));
+        assert_eq!(options.upload_url(), "https://ws.api.video/videos/vi123/source");
+        assert_eq!(options.headers()[0], ("Authorization", "Basic a2V5Og==".to_owned()));
+        options.credentials = Credentials::AccessToken { access_token: "jwt".into(), refresh_token: None };
+        assert_eq!(options.headers()[0], ("Authorization", "Bearer jwt".to_owned()));
+    }
+
+    #[test]
+    fn base64_matches_the_standard() {
+        for (input, expected) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("key:", "a2V5Og==")] {
+            assert_eq!(base64(input.as_bytes()), expected);
+        }
+    }
+
+    #[test]
+    fn origin_headers_and_their_validation() {
+        let mut options = UploadOptions::with_upload_token("to1");
+        options.application = Some(Origin { name: "my-app".into(), version: "1.2.3".into() });
+        options.sdk = Some(Origin { name: "sdk_x".into(), version: "10".into() });
+        assert_eq!(options.validate(), Ok(()));
+        let headers = options.headers();
+        assert_eq!(headers[0].0, "AV-Origin-Client");
+        assert!(headers[0].1.starts_with("wasm-video-uploader:"));
+        assert_eq!(headers[1], ("AV-Origin-App", "my-app:1.2.3".to_owned()));
+        assert_eq!(headers[2], ("AV-Origin-Sdk", "sdk_x:10".to_owned()));
+
+        let message = |name: &str, version: &str| {
+            let mut options = UploadOptions::with_upload_token("to1");
+            options.application = Some(Origin { name: name.into(), version: version.into() });
+            options.validate().unwrap_err().to_string()
+        };
+        assert_eq!(message("bad name", "1"), "Invalid application name value. Allowed characters: A-Z, a-z, 0-9, '-', '_'. Max length: 50.");
+        assert_eq!(message(&"x".repeat(51), "1"), "Invalid application name value. Allowed characters: A-Z, a-z, 0-9, '-', '_'. Max length: 50.");
+        assert_eq!(message("app", "1.2.3.4"), "Invalid application version value. The version should match the xxx[.yyy][.zzz] pattern.");
+        assert_eq!(message("app", "1234"), "Invalid application version value. The version should match the xxx[.yyy][.zzz] pattern.");
+        assert_eq!(message("app", "1..2"), "Invalid application version value. The version should match the xxx[.yyy][.zzz] pattern.");
+        assert_eq!(message("", "1"), "application name is required");
+        assert_eq!(message("app", ""), "application version is required");
     }
 
     #[test]

@@ -1,16 +1,22 @@
 //! The upload as a sans-IO state machine.
 //!
 //! The shell asks [`Session::poll_request`] what to send, performs it however it likes
-//! (XHR in the browser, anything in tests), reports upload progress through
-//! [`Session::progress`] and hands the result to [`Session::handle_outcome`]. The session
-//! never touches the network, the clock or the file.
+//! (XHR in the browser, anything in tests), maps upload progress through
+//! [`Session::progress`] and hands the result to [`Session::handle_outcome`], which says
+//! what happens next: the next chunk, a retry after a delay, a token refresh, a pause, or
+//! the end. The session never touches the network, the clock or the file; randomness for
+//! jitter comes from a seed the shell provides.
+
+use std::fmt;
+use std::rc::Rc;
 
 use crate::error::{Problem, UploadError};
-use crate::options::UploadOptions;
+use crate::options::{Credentials, UploadOptions};
 use crate::plan::{Chunk, ChunkPlan};
 use crate::progress::Progress;
+use crate::retry::{Jitter, RetryPolicy, RetryReason};
 
-/// A request the shell must perform: POST `url` with a multipart body holding
+/// A request the shell must perform: POST `url` with `headers` and a multipart body holding
 /// `videoId` (when set) and then `file` = the bytes `chunk.start..chunk.end`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use = "the session waits until this request's outcome is handed back"]
@@ -21,14 +27,18 @@ pub struct ChunkRequest {
     pub chunk: Chunk,
     /// The `Content-Range` header value.
     pub content_range: String,
+    /// Other headers: `Authorization` in the API modes, `AV-Origin-*`.
+    pub headers: Vec<(&'static str, String)>,
     /// The `videoId` form field, sent before the file as the official uploader does.
     pub video_id: Option<String>,
     /// The multipart filename of the `file` field; it becomes the video title.
     pub file_name: String,
+    /// 0 for the first attempt at this chunk, then 1, 2… for retries.
+    pub attempt: u32,
 }
 
 /// What became of a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// The server answered below 400. `video_id` is the body's `videoId`, if it had one.
     Success {
@@ -47,52 +57,115 @@ pub enum Outcome {
         problem: Problem,
         /// The raw body.
         raw: String,
+        /// `Retry-After` (or `X-RateLimit-Retry-After`), in milliseconds.
+        retry_after_ms: Option<f64>,
     },
     /// No response: the connection failed.
     Network,
-    /// No response in time.
+    /// No response in time, or the transfer stalled.
     Timeout,
-    /// The request was aborted by the user.
+    /// The request was aborted (by `cancel()` or `pause()`).
     Aborted,
 }
 
-/// What the session does after an outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the shell does after an outcome.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     /// The chunk was acknowledged and more remain: call [`Session::poll_request`] again.
     Continue(Progress),
     /// The last chunk was acknowledged: the upload is complete.
     Complete(Progress),
+    /// The chunk failed but is worth another attempt: wait `delay_ms`, then poll again.
+    Retry {
+        /// How long to wait.
+        delay_ms: f64,
+        /// 1 for the first retry of this chunk.
+        attempt: u32,
+        /// Why.
+        reason: RetryReason,
+        /// The failure being retried.
+        error: UploadError,
+    },
+    /// The access token expired: POST `body` (JSON) to `url`, then call
+    /// [`Session::handle_refresh`]; the chunk is then sent again.
+    Refresh {
+        /// `…/auth/refresh`.
+        url: String,
+        /// `{"refreshToken": …}`.
+        body: String,
+    },
+    /// The chunk was aborted by [`Session::pause`]: it is sent again, from its first byte,
+    /// after [`Session::resume`].
+    Paused,
 }
 
+/// Decides retries instead of the default policy: `(retries so far, error)` → delay in
+/// milliseconds, or `None` to give up. This is the official uploader's `retryStrategy`.
+pub type RetryStrategy = Rc<dyn Fn(u32, &UploadError) -> Option<f64>>;
+
 /// One file's upload, from the first chunk to the completing one.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Session {
     plan: ChunkPlan,
+    options: UploadOptions,
     url: String,
     file_name: String,
     video_id: Option<String>,
     next: u32,
     in_flight: Option<Chunk>,
     finished: bool,
+    paused: bool,
+    retries: u32,
+    refreshed: bool,
+    policy: RetryPolicy,
+    strategy: Option<RetryStrategy>,
+    jitter: Jitter,
 }
 
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("plan", &self.plan)
+            .field("video_id", &self.video_id)
+            .field("next", &self.next)
+            .field("in_flight", &self.in_flight)
+            .field("paused", &self.paused)
+            .field("retries", &self.retries)
+            .finish_non_exhaustive()
+    }
+}
+
+const PART_ALREADY_SENT: &str = "video-content-range-by-part-part-already-sent";
+const ALREADY_UPLOADED: &str = "video-source-already-uploaded";
+
 impl Session {
-    /// Starts an upload of `file_size` bytes named `file_name`.
-    pub fn new(options: &UploadOptions, file_size: u64, file_name: &str) -> Result<Session, UploadError> {
+    /// Starts an upload of `file_size` bytes named `file_name`; `seed` seeds retry jitter.
+    pub fn new(options: &UploadOptions, file_size: u64, file_name: &str, seed: u64) -> Result<Session, UploadError> {
         options.validate()?;
         let plan = ChunkPlan::new(file_size, options.chunk_size)?;
         let file_name = options.video_name.clone().unwrap_or_else(|| file_name.to_owned());
         let file_name = if file_name.is_empty() { "file".to_owned() } else { file_name };
         Ok(Session {
             plan,
+            options: options.clone(),
             url: options.upload_url(),
             file_name,
             video_id: options.video_id.clone().filter(|id| !id.is_empty()),
             next: 0,
             in_flight: None,
             finished: false,
+            paused: false,
+            retries: 0,
+            refreshed: false,
+            policy: RetryPolicy { max_retries: options.retries, ..RetryPolicy::default() },
+            strategy: None,
+            jitter: Jitter::new(seed),
         })
+    }
+
+    /// Replaces the default retry policy with `strategy`.
+    pub fn set_retry_strategy(&mut self, strategy: RetryStrategy) {
+        self.strategy = Some(strategy);
     }
 
     /// The chunk plan.
@@ -105,9 +178,25 @@ impl Session {
         self.video_id.as_deref()
     }
 
-    /// The next request to perform, or `None` while one is in flight or when finished.
+    /// Bytes acknowledged by the server so far.
+    pub fn acknowledged_bytes(&self) -> u64 {
+        self.plan.chunk(self.next).map_or(self.plan.file_size(), |chunk| chunk.start)
+    }
+
+    /// Whether the upload is paused.
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Whether the upload has ended, completed or failed.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// The next request to perform, or `None` while one is in flight, while paused, or
+    /// when finished.
     pub fn poll_request(&mut self) -> Option<ChunkRequest> {
-        if self.finished || self.in_flight.is_some() {
+        if self.finished || self.paused || self.in_flight.is_some() {
             return None;
         }
         let chunk = self.plan.chunk(self.next)?;
@@ -116,8 +205,10 @@ impl Session {
             url: self.url.clone(),
             chunk,
             content_range: chunk.range.to_string(),
+            headers: self.options.headers(),
             video_id: self.video_id.clone(),
             file_name: self.file_name.clone(),
+            attempt: self.retries,
         })
     }
 
@@ -126,6 +217,22 @@ impl Session {
     pub fn progress(&self, loaded: u64, body_total: u64) -> Option<Progress> {
         let chunk = self.in_flight?;
         Some(Progress::in_flight(&self.plan, &chunk, loaded, body_total))
+    }
+
+    /// Pauses: no new request starts, and the shell should abort the one in flight (its
+    /// outcome, `Aborted`, then yields [`Step::Paused`]). Returns false if already paused
+    /// or finished.
+    pub fn pause(&mut self) -> bool {
+        if self.paused || self.finished {
+            return false;
+        }
+        self.paused = true;
+        true
+    }
+
+    /// Resumes after [`Session::pause`]. Returns false if not paused.
+    pub fn resume(&mut self) -> bool {
+        std::mem::replace(&mut self.paused, false) && !self.finished
     }
 
     /// Feeds back the outcome of the request in flight.
@@ -138,21 +245,77 @@ impl Session {
             name: "session",
             detail: "an outcome was handed back with no request in flight".to_owned(),
         })?;
-        let result = self.accept(chunk, outcome);
-        if !matches!(result, Ok(Step::Continue(_))) {
+        let result = self.decide(chunk, outcome);
+        if matches!(result, Ok(Step::Complete(_)) | Err(_)) {
             self.finished = true;
         }
         result
     }
 
-    fn accept(&mut self, chunk: Chunk, outcome: Outcome) -> Result<Step, UploadError> {
-        let (status, video_id, raw) = match outcome {
-            Outcome::Success { status, video_id, raw } => (status, video_id, raw),
-            Outcome::Failure { status, problem, raw } => return Err(UploadError::Http { status, problem, raw }),
-            Outcome::Network => return Err(UploadError::Network),
-            Outcome::Timeout => return Err(UploadError::Timeout),
+    fn decide(&mut self, chunk: Chunk, outcome: Outcome) -> Result<Step, UploadError> {
+        let (error, retry_after_ms) = match outcome {
+            Outcome::Success { status, video_id, raw } => return self.acknowledge(chunk, status, video_id, raw),
+            Outcome::Aborted if self.paused => return Ok(Step::Paused),
             Outcome::Aborted => return Err(UploadError::Aborted),
+            Outcome::Failure { status: 401, .. } if self.can_refresh() => {
+                self.refreshed = true;
+                let Credentials::AccessToken { refresh_token: Some(refresh), .. } = &self.options.credentials else {
+                    unreachable!("can_refresh checked the credentials")
+                };
+                let body = format!("{{\"refreshToken\":\"{}\"}}", json_escape(refresh));
+                return Ok(Step::Refresh { url: self.options.refresh_url(), body });
+            }
+            Outcome::Failure { status, problem, raw, retry_after_ms } => {
+                // A retry of a chunk whose earlier attempt landed (its answer was lost) is
+                // told so by the server: that is a success, not a failure.
+                if self.retries > 0 && status == 400 {
+                    let slug = problem.type_.as_deref().unwrap_or_default();
+                    let is_last = chunk.index + 1 == self.plan.count();
+                    if slug.ends_with(PART_ALREADY_SENT) || (is_last && slug.ends_with(ALREADY_UPLOADED)) {
+                        if let Some(id) = self.video_id.clone() {
+                            return self.acknowledge(chunk, status, Some(id), raw);
+                        }
+                    }
+                }
+                (UploadError::Http { status, problem, raw }, retry_after_ms)
+            }
+            Outcome::Network => (UploadError::Network, None),
+            Outcome::Timeout => (UploadError::Timeout, None),
         };
+        let delay = match &self.strategy {
+            Some(strategy) => strategy(self.retries, &error).filter(|d| d.is_finite() && *d >= 0.0),
+            None => self.policy.delay_ms(self.retries + 1, &error, self.jitter.sample(), retry_after_ms),
+        };
+        match delay {
+            Some(delay_ms) => {
+                self.retries += 1;
+                let reason = RetryReason::of(&error).unwrap_or(RetryReason::ServerError);
+                Ok(Step::Retry { delay_ms, attempt: self.retries, reason, error })
+            }
+            None => Err(error),
+        }
+    }
+
+    fn can_refresh(&self) -> bool {
+        !self.refreshed && matches!(&self.options.credentials, Credentials::AccessToken { refresh_token: Some(_), .. })
+    }
+
+    /// Feeds back the result of a [`Step::Refresh`]: the new access and refresh tokens, or
+    /// the error that ends the upload.
+    pub fn handle_refresh(&mut self, result: Result<(String, String), UploadError>) -> Result<(), UploadError> {
+        match result {
+            Ok((access_token, refresh_token)) => {
+                self.options.credentials = Credentials::AccessToken { access_token, refresh_token: Some(refresh_token) };
+                Ok(())
+            }
+            Err(error) => {
+                self.finished = true;
+                Err(error)
+            }
+        }
+    }
+
+    fn acknowledge(&mut self, chunk: Chunk, status: u16, video_id: Option<String>, raw: String) -> Result<Step, UploadError> {
         let Some(returned) = video_id.filter(|id| !id.is_empty()) else {
             return Err(UploadError::InvalidResponse { status, detail: "no videoId in the response".to_owned(), raw });
         };
@@ -167,6 +330,8 @@ impl Session {
             Some(_) => {}
             None => self.video_id = Some(returned),
         }
+        self.retries = 0;
+        self.refreshed = false;
         let progress = Progress::acknowledged(&self.plan, &chunk);
         self.next = chunk.index + 1;
         if self.next == self.plan.count() {
@@ -177,116 +342,18 @@ impl Session {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MIB: u64 = 1024 * 1024;
-
-    fn options() -> UploadOptions {
-        let mut options = UploadOptions::with_upload_token("to123");
-        options.chunk_size = 8 * MIB;
-        options.api_host = "http://127.0.0.1:8787".into();
-        options
-    }
-
-    fn ok(video_id: &str) -> Outcome {
-        Outcome::Success { status: 200, video_id: Some(video_id.into()), raw: String::new() }
-    }
-
-    #[test]
-    fn chunked_upload_chains_the_first_video_id() {
-        let mut session = Session::new(&options(), 48 * MIB, "movie.mp4").unwrap();
-        let mut ranges = Vec::new();
-        for i in 0..6u32 {
-            let request = session.poll_request().expect("a request");
-            assert_eq!(session.poll_request(), None, "one request at a time");
-            assert_eq!(request.url, "http://127.0.0.1:8787/upload?token=to123");
-            assert_eq!(request.file_name, "movie.mp4");
-            assert_eq!(request.video_id.as_deref(), if i == 0 { None } else { Some("vi1") });
-            assert_eq!(request.chunk.start, u64::from(i) * 8 * MIB);
-            ranges.push(request.content_range);
-            let step = session.handle_outcome(ok("vi1")).unwrap();
-            if i < 5 {
-                assert_eq!(step, Step::Continue(Progress::acknowledged(session.plan(), &request.chunk)));
-            } else {
-                let Step::Complete(progress) = step else { panic!("expected completion") };
-                assert_eq!(progress.uploaded_bytes, 48 * MIB);
-            }
-        }
-        assert_eq!(ranges, ["part 1/6", "part 2/6", "part 3/6", "part 4/6", "part 5/6", "part 6/6"]);
-        assert_eq!(session.poll_request(), None);
-    }
-
-    #[test]
-    fn given_video_id_is_sent_from_the_first_chunk() {
-        let mut with_id = options();
-        with_id.video_id = Some("viExisting".into());
-        with_id.video_name = Some("Holiday".into());
-        let mut session = Session::new(&with_id, MIB, "x.mp4").unwrap();
-        let request = session.poll_request().unwrap();
-        assert_eq!(request.video_id.as_deref(), Some("viExisting"));
-        assert_eq!(request.file_name, "Holiday");
-        assert_eq!(request.content_range, "part 1/1");
-    }
-
-    #[test]
-    fn http_failure_is_typed_and_final() {
-        let mut session = Session::new(&options(), MIB, "x").unwrap();
-        let _ = session.poll_request().unwrap();
-        let problem = Problem { title: Some("The upload token is invalid or expired.".into()), ..Problem::default() };
-        let err = session
-            .handle_outcome(Outcome::Failure { status: 401, problem: problem.clone(), raw: "{}".into() })
-            .unwrap_err();
-        assert_eq!(err, UploadError::Http { status: 401, problem, raw: "{}".into() });
-        assert_eq!(err.code(), "UNAUTHORIZED");
-        assert_eq!(session.poll_request(), None);
-    }
-
-    #[test]
-    fn missing_or_changed_video_id_is_an_error() {
-        let mut session = Session::new(&options(), 20 * MIB, "x").unwrap();
-        let _ = session.poll_request().unwrap();
-        let missing = Outcome::Success { status: 200, video_id: None, raw: "{}".into() };
-        assert_eq!(session.handle_outcome(missing).unwrap_err().code(), "RESPONSE_INVALID");
-
-        let mut session = Session::new(&options(), 20 * MIB, "x").unwrap();
-        let _ = session.poll_request().unwrap();
-        session.handle_outcome(ok("vi1")).unwrap();
-        let _ = session.poll_request().unwrap();
-        assert_eq!(session.handle_outcome(ok("vi2")).unwrap_err().code(), "RESPONSE_INVALID");
-    }
-
-    #[test]
-    fn transport_failures_map_to_their_codes() {
-        for (outcome, code) in
-            [(Outcome::Network, "NETWORK_ERROR"), (Outcome::Timeout, "NETWORK_TIMEOUT"), (Outcome::Aborted, "ABORTED")]
-        {
-            let mut session = Session::new(&options(), MIB, "x").unwrap();
-            let _ = session.poll_request().unwrap();
-            assert_eq!(session.handle_outcome(outcome).unwrap_err().code(), code);
+fn json_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
         }
     }
-
-    #[test]
-    fn outcome_without_request_is_rejected_not_panicking() {
-        let mut session = Session::new(&options(), MIB, "x").unwrap();
-        assert!(session.handle_outcome(ok("vi1")).is_err());
-    }
-
-    #[test]
-    fn progress_only_while_in_flight() {
-        let mut session = Session::new(&options(), 10 * MIB, "x").unwrap();
-        assert_eq!(session.progress(1, 2), None);
-        let _ = session.poll_request().unwrap();
-        assert_eq!(session.progress(50, 100).unwrap().uploaded_bytes, 4 * MIB);
-    }
-
-    #[test]
-    fn bad_options_and_empty_files_fail_up_front() {
-        let mut bad = options();
-        bad.chunk_size = MIB;
-        assert_eq!(Session::new(&bad, MIB, "x").unwrap_err().code(), "CHUNK_SIZE_INVALID");
-        assert_eq!(Session::new(&options(), 0, "x").unwrap_err().code(), "FILE_EMPTY");
-    }
+    out
 }
+
+#[cfg(test)]
+mod tests;
