@@ -10,6 +10,9 @@ step "wasm-bindgen --target web"
 wasm-bindgen --target web --out-dir pkg --out-name wasm_video_uploader \
   target/wasm32-unknown-unknown/release/wasm_video_uploader.wasm
 
+# The package entry and its types, written by hand (js/), beside the generated glue.
+cp js/index.js js/index.d.ts pkg/
+
 step "wasm-opt -Oz"
 wasm-opt -Oz pkg/wasm_video_uploader_bg.wasm -o pkg/wasm_video_uploader_bg.wasm
 

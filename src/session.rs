@@ -193,6 +193,24 @@ impl Session {
         self.finished
     }
 
+    /// Whether every chunk was acknowledged.
+    pub fn is_complete(&self) -> bool {
+        self.next == self.plan.count()
+    }
+
+    /// Makes a failed upload resumable: the next [`Session::poll_request`] sends the chunk
+    /// that failed again, into the same video, with a fresh retry budget. Returns false
+    /// when there is nothing to revive (running or complete).
+    pub fn revive(&mut self) -> bool {
+        if !self.finished || self.is_complete() {
+            return false;
+        }
+        self.finished = false;
+        self.retries = 0;
+        self.refreshed = false;
+        true
+    }
+
     /// The next request to perform, or `None` while one is in flight, while paused, or
     /// when finished.
     pub fn poll_request(&mut self) -> Option<ChunkRequest> {

@@ -1,23 +1,38 @@
-//! The browser shell against a running upload-server, in headless Chromium.
+//! The browser shell against running upload-servers, in headless Chromium.
 //!
-//! `npm test` runs these through `scripts/with-server.mjs`, which starts the server and
-//! passes its URL and a fresh upload token in `UPLOAD_SERVER_URL` and `UPLOAD_TOKEN`.
+//! `npm test` runs these through `scripts/with-server.mjs`, which starts a plain server and
+//! one with seeded fault injection, and passes their URLs, the API key and fresh upload
+//! tokens in `UPLOAD_SERVER_URL`, `UPLOAD_SERVER_CHAOS_URL`, `UPLOAD_SERVER_API_KEY`,
+//! `UPLOAD_TOKEN` and `UPLOAD_CHAOS_TOKEN`.
 #![cfg(target_arch = "wasm32")]
+// A missing variable must fail the test loudly, with the message saying how to run it.
+#![allow(clippy::option_env_unwrap)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect, Uint8Array};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use wasm_video_uploader::options::MIN_CHUNK_SIZE;
-use wasm_video_uploader::web::Uploader;
-use wasm_video_uploader::{Progress, UploadError, UploadOptions};
+use wasm_video_uploader::web::{UploadEvent, Uploader};
+use wasm_video_uploader::{Credentials, Origin, Progress, UploadError, UploadOptions};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+macro_rules! env_or_explain {
+    ($name:literal) => {
+        option_env!($name).expect(concat!($name, ": run through scripts/with-server.mjs (npm test)"))
+    };
+}
+
 fn server_url() -> &'static str {
-    option_env!("UPLOAD_SERVER_URL").expect("UPLOAD_SERVER_URL: run through scripts/with-server.mjs (npm test)")
+    env_or_explain!("UPLOAD_SERVER_URL")
+}
+
+fn chaos_url() -> &'static str {
+    env_or_explain!("UPLOAD_SERVER_CHAOS_URL")
 }
 
 fn options(token: &str) -> UploadOptions {
@@ -27,17 +42,24 @@ fn options(token: &str) -> UploadOptions {
 }
 
 fn valid_token() -> &'static str {
-    option_env!("UPLOAD_TOKEN").expect("UPLOAD_TOKEN: run through scripts/with-server.mjs (npm test)")
+    env_or_explain!("UPLOAD_TOKEN")
+}
+
+fn bytes(len: usize, seed: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + i / 4096 + seed) as u8).collect()
 }
 
 /// A `File` of `len` deterministic bytes. Test data is made in wasm memory; the uploader
 /// itself never copies file bytes into it.
-fn file(len: usize, name: &str) -> web_sys::File {
-    let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + i / 4096) as u8).collect();
-    let parts = Array::of1(&Uint8Array::from(bytes.as_slice()));
+fn file_of(data: &[u8], name: &str) -> web_sys::File {
+    let parts = Array::of1(&Uint8Array::from(data));
     let bag = web_sys::FilePropertyBag::new();
     bag.set_type("video/mp4");
     web_sys::File::new_with_u8_array_sequence_and_options(&parts, name, &bag).unwrap()
+}
+
+fn file(len: usize, name: &str) -> web_sys::File {
+    file_of(&bytes(len, 0), name)
 }
 
 fn field(value: &JsValue, key: &str) -> JsValue {
@@ -51,11 +73,70 @@ fn record_progress(uploader: &Uploader) -> Rc<RefCell<Vec<Progress>>> {
     seen
 }
 
+fn record_events(uploader: &Uploader) -> Rc<RefCell<Vec<UploadEvent>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = seen.clone();
+    uploader.on_event(move |event| sink.borrow_mut().push(event.clone()));
+    seen
+}
+
+fn names(events: &[UploadEvent]) -> Vec<&'static str> {
+    events.iter().map(UploadEvent::name).filter(|n| *n != "progress").collect()
+}
+
+fn basic_auth() -> String {
+    let key = env_or_explain!("UPLOAD_SERVER_API_KEY");
+    format!("Basic {}", web_sys::window().unwrap().btoa(&format!("{key}:")).unwrap())
+}
+
+/// A request to the API with the test's credentials; returns status and parsed body.
+async fn api(method: &str, url: &str, body: Option<&str>, auth: Option<&str>) -> (u16, JsValue) {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().unwrap();
+    headers.set("Content-Type", "application/json").unwrap();
+    if let Some(auth) = auth {
+        headers.set("Authorization", auth).unwrap();
+    }
+    init.set_headers(&headers);
+    if let Some(body) = body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let request = web_sys::Request::new_with_str_and_init(url, &init).unwrap();
+    let response: web_sys::Response =
+        JsFuture::from(web_sys::window().unwrap().fetch_with_request(&request)).await.unwrap().unchecked_into();
+    let status = response.status();
+    let text = JsFuture::from(response.text().unwrap()).await.unwrap().as_string().unwrap_or_default();
+    (status, js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL))
+}
+
+async fn create_container(base: &str, title: &str) -> String {
+    let (status, video) = api("POST", &format!("{base}/videos"), Some(&format!("{{\"title\":\"{title}\"}}")), Some(&basic_auth())).await;
+    assert_eq!(status, 201);
+    field(&video, "videoId").as_string().unwrap()
+}
+
+async fn download(url: &str) -> Vec<u8> {
+    let response: web_sys::Response =
+        JsFuture::from(web_sys::window().unwrap().fetch_with_str(url)).await.unwrap().unchecked_into();
+    assert_eq!(response.status(), 200, "{url}");
+    let buffer = JsFuture::from(response.array_buffer().unwrap()).await.unwrap();
+    Uint8Array::new(&buffer).to_vec()
+}
+
+/// A retry strategy that waits 20 ms, for tests that meet many injected faults.
+fn quick_retries(uploader: &Uploader, max: u32) {
+    uploader.set_retry_strategy(Rc::new(move |count, error: &UploadError| {
+        (count < max && wasm_video_uploader::retry::RetryReason::of(error).is_some()).then_some(20.0)
+    }));
+}
+
 #[wasm_bindgen_test]
 async fn single_chunk_upload_returns_the_video() {
     let file = file(300_000, "single.mp4");
     let uploader = Uploader::new(&file, options(valid_token())).unwrap();
     let progress = record_progress(&uploader);
+    let events = record_events(&uploader);
     let video = uploader.upload().await.unwrap();
 
     assert!(video.video_id.starts_with("vi") && video.video_id.len() == 24, "{}", video.video_id);
@@ -65,7 +146,7 @@ async fn single_chunk_upload_returns_the_video() {
     let last = progress.last().expect("at least the acknowledgement");
     assert_eq!((last.uploaded_bytes, last.total_bytes, last.chunks_count, last.current_chunk), (300_000, 300_000, 1, 1));
     assert!(progress.windows(2).all(|w| w[0].uploaded_bytes <= w[1].uploaded_bytes));
-    assert!(progress.iter().all(|p| p.uploaded_bytes <= p.total_bytes));
+    assert_eq!(names(&events.borrow()), ["chunk", "success"]);
 }
 
 #[wasm_bindgen_test]
@@ -75,38 +156,61 @@ async fn chunks_share_the_first_video_id() {
     let mut options = options(valid_token());
     options.chunk_size = MIN_CHUNK_SIZE;
     options.video_name = Some("Named by the option".into());
+    options.application = Some(Origin { name: "browser-tests".into(), version: "1.0".into() });
     let uploader = Uploader::new(&file, options).unwrap();
-    let progress = record_progress(&uploader);
+    let events = record_events(&uploader);
     let video = uploader.upload().await.unwrap();
 
     assert_eq!(field(&video.json, "title").as_string().as_deref(), Some("Named by the option"));
-    let progress = progress.borrow();
     // Both chunks were acknowledged under one video: a second chunk without the first's
     // videoId would have started another video, and the session would have failed.
-    assert!(progress.iter().any(|p| p.current_chunk == 2 && p.chunks_count == 2), "{progress:?}");
-    assert_eq!(progress.last().unwrap().uploaded_bytes, len as u64);
+    let chunks: Vec<(u32, String)> = events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            UploadEvent::Chunk { chunk, video_id, .. } => Some((*chunk, video_id.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(chunks, [(1, video.video_id.clone()), (2, video.video_id.clone())]);
+    let mp4 = field(&field(&video.json, "assets"), "mp4").as_string().unwrap();
+    assert_eq!(download(&mp4).await, bytes(len, 0));
 }
 
 #[wasm_bindgen_test]
-async fn bad_token_is_a_typed_401() {
+async fn bad_token_is_a_typed_401_without_retries() {
     let file = file(1000, "x.mp4");
     let uploader = Uploader::new(&file, options("toNotAToken00000000000000")).unwrap();
+    let events = record_events(&uploader);
     let error = uploader.upload().await.unwrap_err();
     let UploadError::Http { status, problem, .. } = &error else { panic!("expected an HTTP error, got {error:?}") };
     assert_eq!(*status, 401);
     assert_eq!(problem.type_.as_deref(), Some("https://docs.api.video/reference/authentication-invalid-upload-token"));
     assert_eq!(problem.title.as_deref(), Some("The upload token is invalid or expired."));
     assert_eq!(error.code(), "UNAUTHORIZED");
+    assert_eq!(names(&events.borrow()), ["error"], "a 401 is not retried");
 }
 
 #[wasm_bindgen_test]
-async fn unreachable_server_is_a_network_error() {
+async fn unreachable_server_is_retried_then_a_network_error() {
     let file = file(1000, "x.mp4");
     let mut options = options(valid_token());
     // Port 9 (discard) is closed on loopback: the connection is refused at once.
     options.api_host = "http://127.0.0.1:9".into();
-    let error = Uploader::new(&file, options).unwrap().upload().await.unwrap_err();
-    assert_eq!(error, UploadError::Network);
+    options.retries = 2;
+    let uploader = Uploader::new(&file, options).unwrap();
+    quick_retries(&uploader, 2);
+    let events = record_events(&uploader);
+    assert_eq!(uploader.upload().await.unwrap_err(), UploadError::Network);
+    let retries: Vec<(u32, &'static str)> = events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            UploadEvent::Retry { attempt, reason, .. } => Some((*attempt, reason.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retries, [(1, "NETWORK_ERROR"), (2, "NETWORK_ERROR")]);
 }
 
 #[wasm_bindgen_test]
@@ -115,6 +219,117 @@ fn bad_options_fail_before_any_request() {
     assert_eq!(Uploader::new(&empty, options(valid_token())).unwrap_err(), UploadError::EmptyFile);
     let mut small_chunks = options(valid_token());
     small_chunks.chunk_size = 1024;
-    let error = Uploader::new(&file(10, "x"), small_chunks).unwrap_err();
-    assert_eq!(error.code(), "CHUNK_SIZE_INVALID");
+    assert_eq!(Uploader::new(&file(10, "x"), small_chunks).unwrap_err().code(), "CHUNK_SIZE_INVALID");
+    let mut api_key = options(valid_token());
+    api_key.credentials = Credentials::ApiKey("key".into());
+    assert_eq!(Uploader::new(&file(10, "x"), api_key).unwrap_err().to_string(), "'videoId' is missing");
+}
+
+#[wasm_bindgen_test]
+async fn faults_before_and_after_commit_are_retried_to_a_byte_identical_video() {
+    let title = format!("chaos-{}", js_sys::Math::random().to_bits());
+    let video_id = create_container(chaos_url(), &title).await;
+    let data = bytes(6 * MIN_CHUNK_SIZE as usize + 12345, 3);
+    let mut options = UploadOptions::with_upload_token(env_or_explain!("UPLOAD_CHAOS_TOKEN"));
+    options.api_host = chaos_url().to_owned();
+    options.chunk_size = MIN_CHUNK_SIZE;
+    options.video_id = Some(video_id.clone());
+    // Seven chunks meet the seeded faults (failures before and after commit, resets,
+    // 429s) chunk after chunk. Uploading into a container means that even a lost answer to
+    // the first chunk cannot start a second video.
+    let uploader = Uploader::new(&file_of(&data, "chaos.mp4"), options).unwrap();
+    quick_retries(&uploader, 40);
+    let events = record_events(&uploader);
+    let video = uploader.upload().await.unwrap();
+    assert_eq!(video.video_id, video_id);
+
+    let reasons: Vec<&'static str> = events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            UploadEvent::Retry { reason, .. } => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(!reasons.is_empty(), "the seeded chaos injects faults");
+    assert!(reasons.iter().all(|r| ["NETWORK_ERROR", "SERVER_ERROR", "RATE_LIMITED"].contains(r)), "{reasons:?}");
+    let (status, list) = api("GET", &format!("{}/videos?title={title}", chaos_url()), None, Some(&basic_auth())).await;
+    assert_eq!(status, 200);
+    assert_eq!(field(&field(&list, "pagination"), "itemsTotal").as_f64(), Some(1.0), "exactly one video");
+    let mp4 = format!("{}/vod/{video_id}/mp4/source.mp4", chaos_url());
+    assert!(download(&mp4).await == data, "the stored bytes are the file's");
+}
+
+#[wasm_bindgen_test]
+async fn pause_aborts_and_resume_completes() {
+    let data = bytes(4 * MIN_CHUNK_SIZE as usize, 5);
+    let mut options = options(valid_token());
+    options.chunk_size = MIN_CHUNK_SIZE;
+    let uploader = Rc::new(Uploader::new(&file_of(&data, "paused.mp4"), options).unwrap());
+    let events = record_events(&uploader);
+    let weak = Rc::downgrade(&uploader);
+    let paused_once = Rc::new(std::cell::Cell::new(false));
+    uploader.on_event(move |event| {
+        if matches!(event, UploadEvent::Chunk { chunk: 1, .. }) && !paused_once.replace(true) {
+            let weak = weak.clone();
+            // Pause once chunk 2 is on the wire, resume a moment later.
+            wasm_bindgen_futures::spawn_local(async move {
+                tick(0).await;
+                if let Some(uploader) = weak.upgrade() {
+                    uploader.pause();
+                    assert!(uploader.is_paused());
+                    tick(100).await;
+                    uploader.resume();
+                }
+            });
+        }
+    });
+    let video = uploader.upload().await.unwrap();
+    let names = names(&events.borrow());
+    assert_eq!(names, ["chunk", "pause", "resume", "chunk", "chunk", "chunk", "success"]);
+    let last = events.borrow().iter().rev().find_map(|e| match e {
+        UploadEvent::Progress(report) => Some(report.progress.uploaded_bytes),
+        _ => None,
+    });
+    assert_eq!(last, Some(data.len() as u64));
+    let mp4 = field(&field(&video.json, "assets"), "mp4").as_string().unwrap();
+    assert!(download(&mp4).await == data);
+}
+
+async fn tick(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn api_key_mode_uploads_into_a_container() {
+    let video_id = create_container(server_url(), "Container title").await;
+    let mut options = options("unused");
+    options.credentials = Credentials::ApiKey(env_or_explain!("UPLOAD_SERVER_API_KEY").into());
+    options.video_id = Some(video_id.clone());
+    let video = Uploader::new(&file(2000, "ignored-name.mp4"), options).unwrap().upload().await.unwrap();
+    assert_eq!(video.video_id, video_id);
+    assert_eq!(field(&video.json, "title").as_string().as_deref(), Some("Container title"));
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_access_token_is_refreshed_and_the_chunk_replayed() {
+    let key = env_or_explain!("UPLOAD_SERVER_API_KEY");
+    let (status, tokens) = api("POST", &format!("{}/auth/api-key", server_url()), Some(&format!("{{\"apiKey\":\"{key}\"}}")), None).await;
+    assert_eq!(status, 200);
+    let refresh = field(&tokens, "refresh_token").as_string().unwrap();
+    let video_id = create_container(server_url(), "refreshed").await;
+    let mut options = options("unused");
+    options.credentials = Credentials::AccessToken { access_token: "expired".into(), refresh_token: Some(refresh) };
+    options.video_id = Some(video_id.clone());
+    let video = Uploader::new(&file(3000, "r.mp4"), options).unwrap().upload().await.unwrap();
+    assert_eq!(video.video_id, video_id);
+
+    let mut options = self::options("unused");
+    options.credentials = Credentials::AccessToken { access_token: "expired".into(), refresh_token: Some("not-a-refresh-token".into()) };
+    options.video_id = Some(video_id);
+    let error = Uploader::new(&file(3000, "r.mp4"), options).unwrap().upload().await.unwrap_err();
+    assert_eq!(error.status(), Some(400), "the failed refresh ends the upload: {error:?}");
 }

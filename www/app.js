@@ -1,7 +1,7 @@
 // The drop-in page: the upload token comes from ?token=, the API host defaults to the
 // server that served the page (?apiHost= overrides). Progress, success and failure are
 // also dispatched on the form as `video-upload-progress|success|error` CustomEvents.
-import init, { VideoUploader } from './pkg/wasm_video_uploader.js';
+import init, { VideoUploader } from './pkg/index.js';
 
 const params = new URLSearchParams(location.search);
 const token = params.get('token');

@@ -385,7 +385,8 @@ async fn every_content_range_rule_through_the_router() {
     let m5 = 5 * MIB;
     let big = 10 * MIB;
     // (setup: [(range, size)], then (range, size), expected slug)
-    let cases: Vec<(Vec<(String, usize)>, (String, usize), &str)> = vec![
+    type Case = (Vec<(String, usize)>, (String, usize), &'static str);
+    let cases: Vec<Case> = vec![
         (vec![], ("part 1/2".into(), MIB), "video-content-range-by-part-uploaded-file-too-small"),
         (vec![], ("part 0/2".into(), m5), "video-content-range-by-part-part-zero"),
         (vec![], ("part 1/0".into(), m5), "video-content-range-by-part-total-parts-zero"),

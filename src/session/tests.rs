@@ -266,3 +266,22 @@ fn bad_options_and_empty_files_fail_up_front() {
     assert_eq!(Session::new(&bad, MIB, "x", 0).unwrap_err().code(), "CHUNK_SIZE_INVALID");
     assert_eq!(Session::new(&options(), 0, "x", 0).unwrap_err().code(), "FILE_EMPTY");
 }
+
+#[test]
+fn a_failed_upload_revives_at_the_failed_chunk_of_the_same_video() {
+    let mut few = options();
+    few.retries = 0;
+    let mut session = session(&few, 20 * MIB);
+    let _ = session.poll_request().unwrap();
+    session.handle_outcome(ok("vi1")).unwrap();
+    let _ = session.poll_request().unwrap();
+    assert!(session.handle_outcome(Outcome::Network).is_err());
+    assert!(session.is_finished() && !session.is_complete());
+    assert!(session.revive());
+    let again = session.poll_request().unwrap();
+    assert_eq!((again.chunk.index, again.video_id.as_deref(), again.attempt), (1, Some("vi1"), 0));
+    session.handle_outcome(ok("vi1")).unwrap();
+    let _ = session.poll_request().unwrap();
+    assert!(matches!(session.handle_outcome(ok("vi1")).unwrap(), Step::Complete(_)));
+    assert!(!session.revive(), "a complete upload stays complete");
+}

@@ -3,9 +3,12 @@
 //! [`Uploader`] is the idiomatic Rust API (for Leptos, Yew and other Rust front ends);
 //! `VideoUploader` in JavaScript is a thin binding over it.
 
+mod event;
 mod js;
 mod json;
+mod timer;
 mod uploader;
 mod xhr;
 
-pub use uploader::{Uploader, Video};
+pub use event::UploadEvent;
+pub use uploader::{Uploader, Video, DEFAULT_STALL_TIMEOUT_MS};

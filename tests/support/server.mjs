@@ -17,7 +17,8 @@ export function serverBinary(profile = 'debug') {
 /**
  * Starts the server. Options: listen (default 127.0.0.1:0, a free port), dataDir (default a
  * fresh temp dir, removed by stop()), apiKey (default random; null lets the server use the
- * key kept in the data dir, generating it on first use), profile, inheritLogs.
+ * key kept in the data dir, generating it on first use), profile, inheritLogs, and extraArgs
+ * (e.g. ['--chaos', 'seed=1,fail=0.2']).
  */
 export async function startServer(options = {}) {
   const ownDataDir = !options.dataDir;
@@ -25,6 +26,7 @@ export async function startServer(options = {}) {
   const ownKey = options.apiKey === undefined ? randomBytes(20).toString('hex') : options.apiKey;
   const args = ['--listen', options.listen ?? '127.0.0.1:0', '--data-dir', dataDir];
   if (ownKey) args.push('--api-key', ownKey);
+  args.push(...(options.extraArgs ?? []));
   const child = spawn(serverBinary(options.profile), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs = [];
   let stderrTail = '';

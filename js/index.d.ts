@@ -1,0 +1,207 @@
+// Types of the wasm-video-uploader package: a superset of @api.video/video-uploader 1.1.6.
+
+/** Loads the wasm module; call (and await) once before constructing an uploader. */
+export default function init(
+  moduleOrPath?: { module_or_path: RequestInfo | URL | Response | BufferSource | WebAssembly.Module } | RequestInfo | URL,
+): Promise<unknown>;
+/** Loads the wasm module synchronously from its bytes or a compiled module. */
+export function initSync(module: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): unknown;
+
+export declare const MIN_CHUNK_SIZE: number;
+export declare const DEFAULT_CHUNK_SIZE: number;
+export declare const MAX_CHUNK_SIZE: number;
+export declare const DEFAULT_RETRIES: number;
+export declare const DEFAULT_API_HOST: string;
+
+/** A name and version sent as `AV-Origin-App` or `AV-Origin-Sdk`. */
+export interface Origin {
+  /** `^[\w-]{1,50}$` */
+  name: string;
+  /** `xxx[.yyy][.zzz]` */
+  version: string;
+}
+
+/** Stable error codes; `code` on every error this package throws or rejects with. */
+export type ErrorCode =
+  | 'FILE_MISSING'
+  | 'CREDENTIALS_MISSING'
+  | 'VIDEO_ID_MISSING'
+  | 'ORIGIN_INVALID'
+  | 'CHUNK_SIZE_INVALID'
+  | 'OPTION_INVALID'
+  | 'FILE_EMPTY'
+  | 'FILE_TOO_LARGE'
+  | 'UPLOAD_IN_PROGRESS'
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'SERVER_ERROR'
+  | 'HTTP_ERROR'
+  | 'RESPONSE_INVALID'
+  | 'NETWORK_ERROR'
+  | 'NETWORK_TIMEOUT'
+  | 'ABORTED'
+  | 'BROWSER_ERROR';
+
+/** How an upload failed: the official `VideoUploadError` plus `code` and `message`. */
+export interface VideoUploadError {
+  code: ErrorCode;
+  message: string;
+  /** HTTP status, when the server answered. */
+  status?: number;
+  /** api.video problem type URL, e.g. `https://docs.api.video/reference/…`. */
+  type?: string;
+  title?: string;
+  /** The offending parameter. */
+  name?: string;
+  detail?: string;
+  /** `NETWORK_ERROR`, `NETWORK_TIMEOUT` or `ABORTED` for failures without a response. */
+  reason?: 'NETWORK_ERROR' | 'NETWORK_TIMEOUT' | 'ABORTED';
+  /** The raw response body. */
+  raw?: string;
+}
+
+/** Option errors are thrown as `Error`s with the official messages and a `code`. */
+export interface VideoUploaderOptionError extends Error {
+  code: ErrorCode;
+}
+
+/** `(retries so far, error)` → milliseconds to wait, or `null` to give up. */
+export type RetryStrategy = (retryCount: number, error: VideoUploadError) => number | null;
+
+export interface CommonOptions {
+  /** A bare host (`sandbox.api.video`, meaning https) or a full origin. Default `ws.api.video`. */
+  apiHost?: string;
+  /** Attempts after the first, per chunk. Default 6. */
+  retries?: number;
+  retryStrategy?: RetryStrategy;
+  /** The multipart filename, which becomes the video title. Default: the file's name. */
+  videoName?: string;
+  origin?: { application?: Origin; sdk?: Origin };
+  /** Milliseconds without upload progress before a chunk is aborted and retried. Default 30000; 0 disables. */
+  stallTimeout?: number;
+}
+
+export interface WithUploadToken {
+  uploadToken: string;
+  /** Upload into this existing video container. */
+  videoId?: string;
+}
+
+export interface WithAccessToken {
+  accessToken: string;
+  /** Renews an expired access token once per chunk, on a 401. */
+  refreshToken?: string;
+  videoId: string;
+}
+
+export interface WithApiKey {
+  apiKey: string;
+  videoId: string;
+}
+
+export type VideoUploaderOptions = CommonOptions &
+  (WithUploadToken | WithAccessToken | WithApiKey) & {
+    file: File | Blob;
+    /** Bytes per chunk, 5 MiB to 128 MiB. Default 50 MiB. */
+    chunkSize?: number;
+    /** Accepted for compatibility. */
+    maxVideoDuration?: number;
+  };
+
+/** The video the completing chunk returns. */
+export interface VideoUploadResponse {
+  readonly videoId: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly public?: boolean;
+  readonly panoramic?: boolean;
+  readonly mp4Support?: boolean;
+  readonly publishedAt?: string;
+  readonly createdAt?: string;
+  readonly updatedAt?: string;
+  readonly tags?: string[];
+  readonly metadata?: { readonly key?: string; readonly value?: string }[];
+  readonly source?: { readonly type?: string; readonly uri?: string };
+  readonly assets?: {
+    readonly iframe?: string;
+    readonly player?: string;
+    readonly hls?: string;
+    readonly thumbnail?: string;
+    readonly mp4?: string;
+  };
+}
+
+export interface UploadProgressEvent {
+  /** File bytes sent so far; never more than `totalBytes`, never decreasing. */
+  uploadedBytes: number;
+  totalBytes: number;
+  chunksCount: number;
+  chunksBytes: number;
+  /** 1-based. */
+  currentChunk: number;
+  currentChunkUploadedBytes: number;
+  /** Smoothed upload rate; 0 until measured. */
+  bytesPerSecond: number;
+  /** Seconds left at that rate; `null` until measured. */
+  etaSeconds: number | null;
+}
+
+export interface ChunkEventDetail {
+  /** 1-based chunk number. */
+  chunk: number;
+  chunksCount: number;
+  videoId: string;
+  uploadedBytes: number;
+}
+
+export interface RetryEventDetail {
+  /** 1 for the first retry of this chunk. */
+  attempt: number;
+  /** Milliseconds until the retry. */
+  delay: number;
+  reason: 'NETWORK_ERROR' | 'NETWORK_TIMEOUT' | 'RATE_LIMITED' | 'REQUEST_TIMEOUT' | 'SERVER_ERROR';
+  error: VideoUploadError;
+}
+
+export interface VideoUploaderEventMap {
+  progress: CustomEvent<UploadProgressEvent>;
+  chunk: CustomEvent<ChunkEventDetail>;
+  retry: CustomEvent<RetryEventDetail>;
+  pause: CustomEvent<Record<string, never>>;
+  resume: CustomEvent<Record<string, never>>;
+  offline: CustomEvent<Record<string, never>>;
+  online: CustomEvent<Record<string, never>>;
+  success: CustomEvent<VideoUploadResponse>;
+  error: CustomEvent<VideoUploadError>;
+}
+
+export declare class VideoUploader extends EventTarget {
+  /** @throws {VideoUploaderOptionError} with the official messages for bad options. */
+  constructor(options: VideoUploaderOptions);
+  /** Uploads the file. After a failure or `cancel()`, calling it again continues the same video. */
+  upload(): Promise<VideoUploadResponse>;
+  onProgress(callback: (event: UploadProgressEvent) => void): void;
+  onPlayable(callback: (video: VideoUploadResponse) => void): void;
+  /** Aborts: `upload()` rejects with reason `ABORTED`. */
+  cancel(): void;
+  /** Aborts the chunk in flight; `resume()` sends it again. */
+  pause(): void;
+  resume(): void;
+  readonly paused: boolean;
+  addEventListener<K extends keyof VideoUploaderEventMap>(
+    type: K,
+    listener: (this: VideoUploader, event: VideoUploaderEventMap[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof VideoUploaderEventMap>(
+    type: K,
+    listener: (this: VideoUploader, event: VideoUploaderEventMap[K]) => void,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+}

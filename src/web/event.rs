@@ -1,0 +1,67 @@
+//! What an upload tells its listeners.
+
+use crate::error::UploadError;
+use crate::meter::Report;
+use crate::retry::RetryReason;
+
+use super::uploader::Video;
+
+/// An event of an upload. In JavaScript each is a `CustomEvent` named by
+/// [`UploadEvent::name`] whose `detail` holds the fields.
+#[derive(Debug, Clone)]
+pub enum UploadEvent {
+    /// Bytes went out: at most ten a second, and once per acknowledged chunk.
+    Progress(Report),
+    /// The server acknowledged a chunk.
+    Chunk {
+        /// 1-based chunk number.
+        chunk: u32,
+        /// Number of chunks.
+        chunks_count: u32,
+        /// The video the chunk belongs to.
+        video_id: String,
+        /// Bytes acknowledged so far.
+        uploaded_bytes: u64,
+    },
+    /// A chunk failed and will be sent again after `delay_ms`.
+    Retry {
+        /// 1 for the first retry of this chunk.
+        attempt: u32,
+        /// The wait before it.
+        delay_ms: f64,
+        /// Why.
+        reason: RetryReason,
+        /// The failure.
+        error: UploadError,
+    },
+    /// The upload paused.
+    Pause,
+    /// The upload resumed.
+    Resume,
+    /// The browser went offline.
+    Offline,
+    /// The browser came back online.
+    Online,
+    /// The upload completed.
+    Success(Video),
+    /// The upload failed.
+    Error(UploadError),
+}
+
+impl UploadEvent {
+    /// The event's name: `progress`, `chunk`, `retry`, `pause`, `resume`, `offline`,
+    /// `online`, `success` or `error`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            UploadEvent::Progress(_) => "progress",
+            UploadEvent::Chunk { .. } => "chunk",
+            UploadEvent::Retry { .. } => "retry",
+            UploadEvent::Pause => "pause",
+            UploadEvent::Resume => "resume",
+            UploadEvent::Offline => "offline",
+            UploadEvent::Online => "online",
+            UploadEvent::Success(_) => "success",
+            UploadEvent::Error(_) => "error",
+        }
+    }
+}
