@@ -63,7 +63,7 @@ pub(crate) async fn upload(
         app.store.check_upload_token(token, false)?;
         let token = token.unwrap_or_default().to_owned();
         let range = parse_range(log.content_range.as_deref())?;
-        let form = read_form(&app, multipart?).await?;
+        let form = read_form(&app, multipart?, &mut log.received).await?;
         log.sent_video_id.clone_from(&form.video_id);
         app.store.check_upload_token(Some(&token), form.video_id.is_none())?;
         let target = Target::Token { token, video_id: form.video_id };
@@ -85,7 +85,7 @@ pub(crate) async fn source(
     let result = async {
         require_api_auth(&app, &headers).await?;
         let range = parse_range(log.content_range.as_deref())?;
-        let form = read_form(&app, multipart?).await?;
+        let form = read_form(&app, multipart?, &mut log.received).await?;
         ingest(&app, &headers, Target::Video(id), range, form.file).await
     }
     .await;
@@ -93,16 +93,19 @@ pub(crate) async fn source(
 }
 
 /// One log line per upload request, written when it is answered. Tokens are redacted.
+/// `received` counts the file bytes that arrived, even for a request cut short, so the
+/// bytes a client put on the wire can be counted from the log.
 struct Log {
     token: Option<String>,
     content_range: Option<String>,
     sent_video_id: Option<String>,
+    received: u64,
 }
 
 impl Log {
     fn new(headers: &HeaderMap) -> Log {
         let content_range = headers.get("content-range").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Log { token: None, content_range, sent_video_id: None }
+        Log { token: None, content_range, sent_video_id: None, received: 0 }
     }
 
     fn finish(self, result: Result<(Response, String), Problem>) -> Response {
@@ -116,6 +119,7 @@ impl Log {
             sent_video_id = %self.sent_video_id.as_deref().unwrap_or("-"),
             video_id = %video_id.as_deref().unwrap_or("-"),
             status = response.status().as_u16(),
+            received = self.received,
             "upload"
         );
         response
@@ -181,7 +185,7 @@ fn bad_multipart(error: axum::extract::multipart::MultipartError) -> Problem {
 
 /// Reads the form, streaming the file to disk; memory stays at one buffer whatever the
 /// chunk size. Fields other than `videoId` and the file are ignored.
-async fn read_form(app: &AppState, mut multipart: Multipart) -> Result<Form, Problem> {
+async fn read_form(app: &AppState, mut multipart: Multipart, received: &mut u64) -> Result<Form, Problem> {
     let mut form = Form::default();
     while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
         if field.file_name().is_some() || field.name() == Some("file") {
@@ -192,7 +196,7 @@ async fn read_form(app: &AppState, mut multipart: Multipart) -> Result<Form, Pro
                 )
                 .name("file"));
             }
-            form.file = Some(receive_file(app, field).await?);
+            form.file = Some(receive_file(app, field, received).await?);
         } else if field.name() == Some("videoId") {
             let text = field.text().await.map_err(bad_multipart)?;
             if text.len() > MAX_VIDEO_ID_LEN || !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -207,7 +211,7 @@ async fn read_form(app: &AppState, mut multipart: Multipart) -> Result<Form, Pro
     Ok(form)
 }
 
-async fn receive_file(app: &AppState, mut field: Field<'_>) -> Result<TempFile, Problem> {
+async fn receive_file(app: &AppState, mut field: Field<'_>, received: &mut u64) -> Result<TempFile, Problem> {
     // The filename is only ever the video's title; no part of it reaches a path.
     let name: String = field.file_name().filter(|n| !n.is_empty()).unwrap_or("file").chars().take(MAX_TITLE_CHARS).collect();
     let mut temp = TempFile { path: app.store.temp_path(), size: 0, name };
@@ -215,6 +219,7 @@ async fn receive_file(app: &AppState, mut field: Field<'_>) -> Result<TempFile, 
     let mut out = BufWriter::with_capacity(1 << 20, file);
     while let Some(bytes) = field.chunk().await.map_err(bad_multipart)? {
         temp.size += bytes.len() as u64;
+        *received += bytes.len() as u64;
         if temp.size > MAX_PART_SIZE {
             return Err(Problem::bad_request(
                 "uploaded-file-too-large",

@@ -285,3 +285,14 @@ fn a_failed_upload_revives_at_the_failed_chunk_of_the_same_video() {
     assert!(matches!(session.handle_outcome(ok("vi1")).unwrap(), Step::Complete(_)));
     assert!(!session.revive(), "a complete upload stays complete");
 }
+
+#[test]
+fn the_default_is_six_retries_as_the_official_uploader() {
+    let mut session = session(&options(), MIB);
+    for attempt in 1..=6 {
+        let _ = session.poll_request().unwrap();
+        assert!(matches!(session.handle_outcome(failure(500, "x")).unwrap(), Step::Retry { attempt: a, .. } if a == attempt));
+    }
+    let _ = session.poll_request().unwrap();
+    assert_eq!(session.handle_outcome(failure(500, "x")).unwrap_err().status(), Some(500), "the seventh failure is final");
+}

@@ -42,6 +42,9 @@ struct Shared {
     meter: RefCell<ProgressMeter>,
     last_progress: Cell<u64>,
     completed: RefCell<Option<Video>>,
+    /// Events raised by a listener while others are being called, delivered after them.
+    pending: RefCell<std::collections::VecDeque<UploadEvent>>,
+    emitting: Cell<bool>,
     running: Cell<bool>,
     canceled: Cell<bool>,
     stall_ms: Cell<Option<f64>>,
@@ -81,6 +84,8 @@ impl Uploader {
             meter: RefCell::new(ProgressMeter::new(100.0, 2000.0)),
             last_progress: Cell::new(0),
             completed: RefCell::default(),
+            pending: RefCell::default(),
+            emitting: Cell::new(false),
             running: Cell::new(false),
             canceled: Cell::new(false),
             stall_ms: Cell::new(Some(DEFAULT_STALL_TIMEOUT_MS)),
@@ -279,15 +284,26 @@ fn emit_progress(shared: &Shared, progress: Progress, force: bool) {
     }
 }
 
-/// Calls every listener. The list is copied first so that a listener may add another, or
-/// call back into the uploader, without a double borrow.
+/// Calls every listener with `event`. A listener may call back into the uploader (pause
+/// from a progress listener, say): the events that raises are queued and delivered, in
+/// order, once the current one has reached every listener. The list is copied first so a
+/// listener may also add another.
 fn emit(shared: &Shared, event: &UploadEvent) {
-    let snapshot: Vec<Listener> = shared.listeners.borrow().clone();
-    for listener in snapshot {
-        if let Ok(mut call) = listener.try_borrow_mut() {
-            call(event);
+    shared.pending.borrow_mut().push_back(event.clone());
+    if shared.emitting.replace(true) {
+        return;
+    }
+    loop {
+        let next = shared.pending.borrow_mut().pop_front();
+        let Some(event) = next else { break };
+        let snapshot: Vec<Listener> = shared.listeners.borrow().clone();
+        for listener in snapshot {
+            if let Ok(mut call) = listener.try_borrow_mut() {
+                call(&event);
+            }
         }
     }
+    shared.emitting.set(false);
 }
 
 /// Forwards the global `offline` and `online` events to the upload's listeners while it runs.

@@ -1,0 +1,224 @@
+// The package's JavaScript API in headless Chromium against upload-server: the official
+// uploader's names and messages, the EventTarget events, the headers and form it sends,
+// and pause/resume in the middle of a 200 MiB upload, counting the bytes on the wire.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { startServer } from '../support/server.mjs';
+import { launchBrowser } from '../support/browser.mjs';
+import { randomFile, sha256File } from '../support/files.mjs';
+
+const MIB = 1024 * 1024;
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A page of the server's origin with the package loaded as `window.pkg`. */
+async function packagePage() {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/`);
+  await page.evaluate(async () => {
+    window.pkg = await import('/pkg/index.js');
+    await window.pkg.default();
+  });
+  return page;
+}
+
+test('bad options throw the official messages with stable codes', async () => {
+  const page = await packagePage();
+  const results = await page.evaluate(() => {
+    const file = new File([new Uint8Array(10)], 'a.mp4');
+    const attempt = (options) => {
+      try {
+        new window.pkg.VideoUploader(options);
+        return null;
+      } catch (error) {
+        return { message: error.message, code: error.code, isError: error instanceof Error };
+      }
+    };
+    return {
+      noFile: attempt({ uploadToken: 'to1' }),
+      noCredentials: attempt({ file }),
+      smallChunks: attempt({ file, uploadToken: 'to1', chunkSize: 1024 }),
+      bigChunks: attempt({ file, uploadToken: 'to1', chunkSize: 129 * 1024 * 1024 }),
+      apiKeyWithoutVideo: attempt({ file, apiKey: 'key' }),
+      accessTokenWithoutVideo: attempt({ file, accessToken: 'jwt' }),
+      badOriginName: attempt({ file, uploadToken: 'to1', origin: { application: { name: 'bad name', version: '1' } } }),
+      badOriginVersion: attempt({ file, uploadToken: 'to1', origin: { sdk: { name: 'sdk', version: '1.2.3.4' } } }),
+      emptyFile: attempt({ file: new File([], 'empty.mp4'), uploadToken: 'to1' }),
+      valid: attempt({ file, uploadToken: 'to1', chunkSize: 5 * 1024 * 1024 }),
+    };
+  });
+  assert.deepEqual(results.noFile, { message: "'file' is missing", code: 'FILE_MISSING', isError: true });
+  assert.deepEqual(results.noCredentials, {
+    message: 'You must provide either an accessToken, an uploadToken or an API key',
+    code: 'CREDENTIALS_MISSING',
+    isError: true,
+  });
+  const chunkMessage = 'Invalid chunk size. Minimal allowed value: 5MB, maximum allowed value: 128MB.';
+  assert.deepEqual(results.smallChunks, { message: chunkMessage, code: 'CHUNK_SIZE_INVALID', isError: true });
+  assert.deepEqual(results.bigChunks, { message: chunkMessage, code: 'CHUNK_SIZE_INVALID', isError: true });
+  assert.deepEqual(results.apiKeyWithoutVideo, { message: "'videoId' is missing", code: 'VIDEO_ID_MISSING', isError: true });
+  assert.deepEqual(results.accessTokenWithoutVideo, { message: "'videoId' is missing", code: 'VIDEO_ID_MISSING', isError: true });
+  assert.equal(results.badOriginName.message, "Invalid application name value. Allowed characters: A-Z, a-z, 0-9, '-', '_'. Max length: 50.");
+  assert.equal(results.badOriginVersion.message, 'Invalid sdk version value. The version should match the xxx[.yyy][.zzz] pattern.');
+  assert.equal(results.emptyFile.code, 'FILE_EMPTY');
+  assert.equal(results.valid, null);
+  await page.close();
+});
+
+test('events, headers and form fields of an upload', async () => {
+  const page = await packagePage();
+  const requests = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === '/upload') requests.push(request);
+  });
+  const token = await server.createToken(0);
+  const outcome = await page.evaluate(async ({ token, apiHost }) => {
+    const file = new File([new Uint8Array(12 * 1024 * 1024).map((_, i) => i % 251)], 'events.mp4');
+    const uploader = new window.pkg.VideoUploader({
+      file,
+      uploadToken: token,
+      apiHost,
+      chunkSize: 5 * 1024 * 1024,
+      origin: { application: { name: 'e2e-app', version: '2.1' } },
+    });
+    const events = [];
+    for (const type of ['progress', 'chunk', 'retry', 'pause', 'resume', 'success', 'error']) {
+      uploader.addEventListener(type, (event) => events.push({ type, detail: event.detail, isCustom: event instanceof CustomEvent }));
+    }
+    const progressCallbacks = [];
+    uploader.onProgress((progress) => progressCallbacks.push(progress));
+    const video = await uploader.upload();
+    return { isEventTarget: uploader instanceof EventTarget, video, events, progressCallbacks };
+  }, { token, apiHost: server.url });
+
+  assert.equal(outcome.isEventTarget, true);
+  const types = outcome.events.map((e) => e.type).filter((t) => t !== 'progress');
+  assert.deepEqual(types, ['chunk', 'chunk', 'chunk', 'success']);
+  assert.ok(outcome.events.every((e) => e.isCustom));
+  const chunks = outcome.events.filter((e) => e.type === 'chunk').map((e) => e.detail);
+  assert.deepEqual(chunks.map((c) => [c.chunk, c.chunksCount, c.videoId]), [1, 2, 3].map((n) => [n, 3, outcome.video.videoId]));
+  assert.equal(outcome.events.at(-1).detail.videoId, outcome.video.videoId, 'success carries the video');
+
+  const progress = outcome.events.filter((e) => e.type === 'progress').map((e) => e.detail);
+  for (const p of progress) {
+    for (const key of ['uploadedBytes', 'totalBytes', 'chunksCount', 'chunksBytes', 'currentChunk', 'currentChunkUploadedBytes', 'bytesPerSecond']) {
+      assert.equal(typeof p[key], 'number', key);
+    }
+    assert.ok(p.etaSeconds === null || typeof p.etaSeconds === 'number');
+    assert.ok(p.uploadedBytes <= p.totalBytes);
+  }
+  assert.equal(progress.at(-1).uploadedBytes, 12 * MIB);
+  assert.equal(progress.at(-1).etaSeconds, 0);
+  assert.deepEqual(outcome.progressCallbacks, progress, 'onProgress sees the same reports');
+
+  assert.deepEqual(requests.map((r) => r.headers()['content-range']), ['part 1/3', 'part 2/3', 'part 3/3']);
+  for (const request of requests) {
+    assert.match(request.headers()['av-origin-client'], /^wasm-video-uploader:\d+\.\d+\.\d+$/);
+    assert.equal(request.headers()['av-origin-app'], 'e2e-app:2.1');
+  }
+  await page.close();
+});
+
+test('a small file is part 1/1, and videoId is sent before the file', async () => {
+  const page = await packagePage();
+  const ranges = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === '/upload') ranges.push(request.headers()['content-range']);
+  });
+  const token = await server.createToken(0);
+  const auth = 'Basic ' + Buffer.from(`${server.apiKey}:`).toString('base64');
+  const container = await (await fetch(`${server.url}/videos`, {
+    method: 'POST',
+    headers: { Authorization: auth, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ title: 'form order' }),
+  })).json();
+  const { video, appended } = await page.evaluate(async ({ token, apiHost, videoId }) => {
+    // Watch the form being built: the uploader appends through the real FormData.
+    const appended = [];
+    const append = FormData.prototype.append;
+    FormData.prototype.append = function (name, value, filename) {
+      appended.push(filename === undefined ? [name, value] : [name, filename, value.size]);
+      return append.apply(this, arguments);
+    };
+    try {
+      const file = new File(['tiny video'], 'tiny.mp4');
+      const video = await new window.pkg.VideoUploader({ file, uploadToken: token, apiHost, videoId }).upload();
+      return { video, appended };
+    } finally {
+      FormData.prototype.append = append;
+    }
+  }, { token, apiHost: server.url, videoId: container.videoId });
+  assert.equal(video.videoId, container.videoId);
+  assert.deepEqual(ranges, ['part 1/1']);
+  assert.deepEqual(appended, [['videoId', container.videoId], ['file', 'tiny.mp4', 10]]);
+  await page.close();
+});
+
+test('pause in the middle of a 200 MiB upload, resume, complete: only the interrupted chunk is sent twice', async () => {
+  const source = randomFile(200 * MIB, 'big.mp4');
+  const page = await packagePage();
+  try {
+    const token = await server.createToken(0);
+    await page.setInputFiles('#file', source.file);
+    const logStart = server.logs.length;
+    const outcome = await page.evaluate(async ({ token, apiHost }) => {
+      const file = document.getElementById('file').files[0];
+      const uploader = new window.pkg.VideoUploader({ file, uploadToken: token, apiHost });
+      const events = [];
+      let paused = false;
+      uploader.addEventListener('pause', () => events.push('pause'));
+      uploader.addEventListener('resume', () => events.push('resume'));
+      uploader.addEventListener('chunk', (e) => events.push(`chunk ${e.detail.chunk}`));
+      uploader.addEventListener('progress', (e) => {
+        const p = e.detail;
+        // In the middle of chunk 2: part of it is on the wire.
+        if (!paused && p.currentChunk === 2 && p.currentChunkUploadedBytes > 5 * 1024 * 1024) {
+          paused = true;
+          uploader.pause();
+          events.push(`paused at ${p.uploadedBytes} (paused=${uploader.paused})`);
+          setTimeout(() => uploader.resume(), 300);
+        }
+      });
+      const video = await uploader.upload();
+      return { video, events };
+    }, { token, apiHost: server.url });
+
+    const videoId = outcome.video.videoId;
+    const pausedAt = outcome.events.find((e) => e.startsWith('paused at'));
+    assert.ok(pausedAt, `paused: ${outcome.events}`);
+    assert.match(pausedAt, /paused=true/);
+    assert.deepEqual(outcome.events.filter((e) => !e.startsWith('paused at')), ['chunk 1', 'pause', 'resume', 'chunk 2', 'chunk 3', 'chunk 4']);
+
+    // Bytes on the wire, as the server counted them per request.
+    const lines = server.logs
+      .slice(logStart)
+      .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" sent_video_id=\S+ video_id=(\S+) status=(\d+) received=(\d+)/))
+      .filter(Boolean)
+      .map(([, range, landed, status, received]) => ({ range, landed, status: Number(status), received: Number(received) }));
+    const interrupted = lines.filter((l) => l.status >= 400);
+    assert.equal(interrupted.length, 1, JSON.stringify(lines));
+    assert.equal(interrupted[0].range, 'part 2/4');
+    assert.ok(interrupted[0].received > 0 && interrupted[0].received < 50 * MIB);
+    const total = lines.reduce((sum, l) => sum + l.received, 0);
+    assert.equal(total, 200 * MIB + interrupted[0].received, 'every byte once, plus the interrupted part of chunk 2');
+    assert.deepEqual(lines.filter((l) => l.status < 400).map((l) => l.range), ['part 1/4', 'part 2/4', 'part 3/4', 'part 4/4']);
+
+    const stored = path.join(server.dataDir, 'videos', videoId, 'source');
+    assert.equal(await sha256File(stored), source.sha256);
+  } finally {
+    await page.close();
+    rmSync(source.dir, { recursive: true, force: true });
+  }
+});
