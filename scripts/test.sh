@@ -5,6 +5,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash scripts/setup.sh --browser
 bash scripts/build.sh
 
+step "tsc --noEmit (a consumer of the package's TypeScript declarations)"
+tsc -p tests/types/tsconfig.json
+
 step "cargo test --workspace (native: core and server)"
 cargo test --workspace
 

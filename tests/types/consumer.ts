@@ -1,0 +1,65 @@
+// A consumer of the package's hand-written types, compiled with `tsc --noEmit` by npm test.
+// It uses every option, method, event and result type, as code switching from
+// @api.video/video-uploader would, plus what this package adds.
+import init, {
+  VideoUploader,
+  MIN_CHUNK_SIZE,
+  MAX_CHUNK_SIZE,
+  DEFAULT_RETRIES,
+  type VideoUploadError,
+  type VideoUploadResponse,
+  type UploadProgressEvent,
+  type VideoUploaderOptions,
+  type ErrorCode,
+} from '../../pkg/index.js';
+
+declare const file: File;
+
+async function main(): Promise<string> {
+  await init({ module_or_path: '/pkg/wasm_video_uploader_bg.wasm' });
+  const options: VideoUploaderOptions = {
+    file,
+    uploadToken: 'to1tcmSFHeYY5KzyhOqVKMKb',
+    videoId: 'vi4k0jvEUuaTdRAEjQ4Jfrgz',
+    videoName: 'Holiday',
+    chunkSize: Math.max(MIN_CHUNK_SIZE, Math.min(MAX_CHUNK_SIZE, 8 * 1024 * 1024)),
+    retries: DEFAULT_RETRIES,
+    retryStrategy: (retryCount: number, error: VideoUploadError) => (error.status === 429 ? 1000 * (retryCount + 1) : null),
+    apiHost: 'sandbox.api.video',
+    origin: { application: { name: 'my-app', version: '1.2.3' }, sdk: { name: 'my-sdk', version: '4' } },
+    maxVideoDuration: 3600,
+    stallTimeout: 20_000,
+  };
+  const uploader = new VideoUploader(options);
+  new VideoUploader({ file, accessToken: 'jwt', refreshToken: 'refresh', videoId: 'vi1' });
+  new VideoUploader({ file, apiKey: 'key', videoId: 'vi1' });
+
+  uploader.onProgress((event: UploadProgressEvent) => {
+    const share: number = event.uploadedBytes / event.totalBytes;
+    const eta: number | null = event.etaSeconds;
+    console.log(share, event.currentChunk, event.chunksCount, event.chunksBytes, event.currentChunkUploadedBytes, event.bytesPerSecond, eta);
+  });
+  uploader.onPlayable((video: VideoUploadResponse) => console.log(video.assets?.player));
+  uploader.addEventListener('progress', (event) => console.log(event.detail.uploadedBytes));
+  uploader.addEventListener('chunk', (event) => console.log(event.detail.chunk, event.detail.videoId));
+  uploader.addEventListener('retry', (event) => console.log(event.detail.attempt, event.detail.delay, event.detail.reason, event.detail.error.code));
+  uploader.addEventListener('success', (event) => console.log(event.detail.videoId));
+  uploader.addEventListener('error', (event) => console.log(event.detail.title ?? event.detail.message));
+  for (const type of ['pause', 'resume', 'offline', 'online'] as const) uploader.addEventListener(type, () => console.log(type));
+
+  uploader.pause();
+  const paused: boolean = uploader.paused;
+  uploader.resume();
+  console.log(paused);
+  try {
+    const video: VideoUploadResponse = await uploader.upload();
+    return video.videoId;
+  } catch (caught) {
+    const error = caught as VideoUploadError;
+    const code: ErrorCode = error.code;
+    if (error.reason === 'ABORTED') uploader.cancel();
+    return `${code} ${error.status ?? ''} ${error.type ?? ''} ${error.raw ?? ''}`;
+  }
+}
+
+void main();
