@@ -108,7 +108,7 @@ export type VideoUploaderOptions = CommonOptions &
     file: File | Blob;
     /** Bytes per chunk, 5 MiB to 128 MiB. Default 50 MiB. */
     chunkSize?: number;
-    /** Accepted for compatibility. */
+    /** Accepted for compatibility; not enforced by this version (the upload proceeds). */
     maxVideoDuration?: number;
   };
 

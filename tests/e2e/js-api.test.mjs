@@ -222,3 +222,20 @@ test('pause in the middle of a 200 MiB upload, resume, complete: only the interr
     rmSync(source.dir, { recursive: true, force: true });
   }
 });
+
+test('onPlayable fires once the manifest is ready, as the official uploader polls it', async () => {
+  const page = await packagePage();
+  const token = await server.createToken(0);
+  const result = await page.evaluate(async ({ token, apiHost }) => {
+    const uploader = new window.pkg.VideoUploader({ file: new File(['playable'], 'p.mp4'), uploadToken: token, apiHost });
+    const playable = new Promise((resolve) => uploader.onPlayable(resolve));
+    const video = await uploader.upload();
+    const played = await playable;
+    const manifest = await fetch(video.assets.hls);
+    return { uploaded: video.videoId, played: played.videoId, status: manifest.status, body: await manifest.text() };
+  }, { token, apiHost: server.url });
+  assert.equal(result.played, result.uploaded);
+  assert.equal(result.status, 200);
+  assert.match(result.body, /^#EXTM3U/);
+  await page.close();
+});
