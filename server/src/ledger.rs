@@ -85,6 +85,16 @@ impl Ledger {
         }
     }
 
+    /// The chunks received, as `(key, size)` in key order: for a complete upload, the order
+    /// in which they concatenate to the file.
+    pub fn chunks(&self) -> Vec<(u64, u64)> {
+        match self {
+            Ledger::Empty => Vec::new(),
+            Ledger::Parts(ledger) => ledger.parts().collect(),
+            Ledger::Bytes(ledger) => ledger.ranges().map(|(from, to)| (from, to - from + 1)).collect(),
+        }
+    }
+
     /// Whether any chunk has arrived.
     pub fn is_empty(&self) -> bool {
         *self == Ledger::Empty

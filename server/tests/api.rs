@@ -83,7 +83,7 @@ async fn missing_unknown_and_expired_upload_tokens_are_401() {
     assert_eq!(body["status"], 401);
 
     let expired = create_token(&server, r#"{"ttl":1}"#).await.1["token"].as_str().unwrap().to_owned();
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    age_token(&server, &expired);
     let (status, body) = upload(&server, &expired, None, None, b"x").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["title"], "The upload token is invalid or expired.");

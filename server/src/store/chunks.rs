@@ -126,12 +126,7 @@ impl Store {
         if video.ingest == Ingest::Uploaded {
             return Ok(video);
         }
-        let chunks: Vec<(u64, u64)> = {
-            let db = self.db();
-            let mut statement = db.prepare("SELECT key, size FROM chunks WHERE video_id = ?1 ORDER BY key")?;
-            let rows = statement.query_map([video_id], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))?;
-            rows.collect::<Result<_, _>>()?
-        };
+        let chunks = video.ledger.chunks();
         let dir = self.video_dir(video_id);
         let partial = dir.join("source.partial");
         let mut out = fs::File::create(&partial)?;
@@ -163,25 +158,20 @@ impl Store {
     /// Finishes what a crash interrupted: assembles uploads whose last chunk was
     /// acknowledged, and removes chunk files already assembled.
     pub(super) fn recover(&self) -> Result<(), Problem> {
-        let pending: Vec<String> = {
-            let db = self.db();
-            let mut statement = db.prepare("SELECT id FROM videos WHERE ingest = 'assembling'")?;
-            let rows = statement.query_map([], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        for id in pending {
+        for id in self.video_ids_in("assembling")? {
             tracing::info!(video_id = %id, "assembling an upload interrupted by a restart");
             self.assemble(&id)?;
         }
-        let uploaded: Vec<String> = {
-            let db = self.db();
-            let mut statement = db.prepare("SELECT id FROM videos WHERE ingest = 'uploaded'")?;
-            let rows = statement.query_map([], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        for id in uploaded {
+        for id in self.video_ids_in("uploaded")? {
             let _ = fs::remove_dir_all(self.video_dir(&id).join("parts"));
         }
         Ok(())
+    }
+
+    fn video_ids_in(&self, ingest: &str) -> Result<Vec<String>, Problem> {
+        let db = self.db();
+        let mut statement = db.prepare("SELECT id FROM videos WHERE ingest = ?1")?;
+        let rows = statement.query_map([ingest], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }

@@ -141,3 +141,16 @@ pub async fn upload_source(server: &Server, id: &str, range: Option<&str>, bytes
 pub fn slug(body: &Value) -> &str {
     body["type"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default()
 }
+
+/// The server's database, opened beside it (to set up states a test cannot wait for).
+pub fn rusqlite_connection(data: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(data.join("upload-server.db")).unwrap()
+}
+
+/// Moves a token's creation 1000 s into the past, so a short TTL has run out without the
+/// test sleeping.
+pub fn age_token(server: &Server, token: &str) {
+    rusqlite_connection(&server.data)
+        .execute("UPDATE upload_tokens SET created_at = created_at - 1000 WHERE token = ?1", [token])
+        .unwrap();
+}
