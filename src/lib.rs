@@ -11,6 +11,7 @@
 //!   (`web::Uploader`) and, on top of it, the JavaScript `VideoUploader` class.
 #![warn(missing_docs, unreachable_pub)]
 
+mod attempts;
 pub mod content_range;
 pub mod error;
 pub mod meter;

@@ -10,11 +10,12 @@
 use std::fmt;
 use std::rc::Rc;
 
+use crate::attempts::{apply_refresh, Attempts, Verdict};
 use crate::error::{Problem, UploadError};
-use crate::options::{Credentials, UploadOptions};
+use crate::options::UploadOptions;
 use crate::plan::{Chunk, ChunkPlan};
 use crate::progress::Progress;
-use crate::retry::{Jitter, RetryPolicy, RetryReason};
+use crate::retry::RetryReason;
 
 /// A request the shell must perform: POST `url` with `headers` and a multipart body holding
 /// `videoId` (when set) and then `file` = the bytes `chunk.start..chunk.end`.
@@ -115,11 +116,7 @@ pub struct Session {
     in_flight: Option<Chunk>,
     finished: bool,
     paused: bool,
-    retries: u32,
-    refreshed: bool,
-    policy: RetryPolicy,
-    strategy: Option<RetryStrategy>,
-    jitter: Jitter,
+    attempts: Attempts,
 }
 
 impl fmt::Debug for Session {
@@ -130,13 +127,10 @@ impl fmt::Debug for Session {
             .field("next", &self.next)
             .field("in_flight", &self.in_flight)
             .field("paused", &self.paused)
-            .field("retries", &self.retries)
+            .field("retries", &self.attempts.retries())
             .finish_non_exhaustive()
     }
 }
-
-const PART_ALREADY_SENT: &str = "video-content-range-by-part-part-already-sent";
-const ALREADY_UPLOADED: &str = "video-source-already-uploaded";
 
 impl Session {
     /// Starts an upload of `file_size` bytes named `file_name`; `seed` seeds retry jitter.
@@ -155,17 +149,13 @@ impl Session {
             in_flight: None,
             finished: false,
             paused: false,
-            retries: 0,
-            refreshed: false,
-            policy: RetryPolicy { max_retries: options.retries, ..RetryPolicy::default() },
-            strategy: None,
-            jitter: Jitter::new(seed),
+            attempts: Attempts::new(options.retries, seed),
         })
     }
 
     /// Replaces the default retry policy with `strategy`.
     pub fn set_retry_strategy(&mut self, strategy: RetryStrategy) {
-        self.strategy = Some(strategy);
+        self.attempts.set_strategy(strategy);
     }
 
     /// The chunk plan.
@@ -206,8 +196,7 @@ impl Session {
             return false;
         }
         self.finished = false;
-        self.retries = 0;
-        self.refreshed = false;
+        self.attempts.reset();
         true
     }
 
@@ -226,7 +215,7 @@ impl Session {
             headers: self.options.headers(),
             video_id: self.video_id.clone(),
             file_name: self.file_name.clone(),
-            attempt: self.retries,
+            attempt: self.attempts.retries(),
         })
     }
 
@@ -271,51 +260,14 @@ impl Session {
     }
 
     fn decide(&mut self, chunk: Chunk, outcome: Outcome) -> Result<Step, UploadError> {
-        let (error, retry_after_ms) = match outcome {
-            Outcome::Success { status, video_id, raw } => return self.acknowledge(chunk, status, video_id, raw),
-            Outcome::Aborted if self.paused => return Ok(Step::Paused),
-            Outcome::Aborted => return Err(UploadError::Aborted),
-            Outcome::Failure { status: 401, .. } if self.can_refresh() => {
-                self.refreshed = true;
-                let Credentials::AccessToken { refresh_token: Some(refresh), .. } = &self.options.credentials else {
-                    unreachable!("can_refresh checked the credentials")
-                };
-                let body = format!("{{\"refreshToken\":\"{}\"}}", json_escape(refresh));
-                return Ok(Step::Refresh { url: self.options.refresh_url(), body });
-            }
-            Outcome::Failure { status, problem, raw, retry_after_ms } => {
-                // A retry of a chunk whose earlier attempt landed (its answer was lost) is
-                // told so by the server: that is a success, not a failure.
-                if self.retries > 0 && status == 400 {
-                    let slug = problem.type_.as_deref().unwrap_or_default();
-                    let is_last = chunk.index + 1 == self.plan.count();
-                    if slug.ends_with(PART_ALREADY_SENT) || (is_last && slug.ends_with(ALREADY_UPLOADED)) {
-                        if let Some(id) = self.video_id.clone() {
-                            return self.acknowledge(chunk, status, Some(id), raw);
-                        }
-                    }
-                }
-                (UploadError::Http { status, problem, raw }, retry_after_ms)
-            }
-            Outcome::Network => (UploadError::Network, None),
-            Outcome::Timeout => (UploadError::Timeout, None),
-        };
-        let delay = match &self.strategy {
-            Some(strategy) => strategy(self.retries, &error).filter(|d| d.is_finite() && *d >= 0.0),
-            None => self.policy.delay_ms(self.retries + 1, &error, self.jitter.sample(), retry_after_ms),
-        };
-        match delay {
-            Some(delay_ms) => {
-                self.retries += 1;
-                let reason = RetryReason::of(&error).unwrap_or(RetryReason::ServerError);
-                Ok(Step::Retry { delay_ms, attempt: self.retries, reason, error })
-            }
-            None => Err(error),
+        let is_last = chunk.index + 1 == self.plan.count();
+        match self.attempts.judge(outcome, &self.options, self.video_id.as_deref(), is_last, self.paused) {
+            Verdict::Landed { status, video_id, raw } => self.acknowledge(chunk, status, video_id, raw),
+            Verdict::Retry { delay_ms, attempt, reason, error } => Ok(Step::Retry { delay_ms, attempt, reason, error }),
+            Verdict::Refresh { url, body } => Ok(Step::Refresh { url, body }),
+            Verdict::Paused => Ok(Step::Paused),
+            Verdict::Failed(error) => Err(error),
         }
-    }
-
-    fn can_refresh(&self) -> bool {
-        !self.refreshed && matches!(&self.options.credentials, Credentials::AccessToken { refresh_token: Some(_), .. })
     }
 
     /// Feeds back the result of a [`Step::Refresh`]: the new access and refresh tokens, or
@@ -323,7 +275,7 @@ impl Session {
     pub fn handle_refresh(&mut self, result: Result<(String, String), UploadError>) -> Result<(), UploadError> {
         match result {
             Ok((access_token, refresh_token)) => {
-                self.options.credentials = Credentials::AccessToken { access_token, refresh_token: Some(refresh_token) };
+                apply_refresh(&mut self.options, access_token, refresh_token);
                 Ok(())
             }
             Err(error) => {
@@ -348,8 +300,7 @@ impl Session {
             Some(_) => {}
             None => self.video_id = Some(returned),
         }
-        self.retries = 0;
-        self.refreshed = false;
+        self.attempts.reset();
         let progress = Progress::acknowledged(&self.plan, &chunk);
         self.next = chunk.index + 1;
         if self.next == self.plan.count() {
@@ -358,19 +309,6 @@ impl Session {
             Ok(Step::Continue(progress))
         }
     }
-}
-
-fn json_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

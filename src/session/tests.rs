@@ -4,7 +4,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::*;
-use crate::options::Origin;
+use crate::options::{Credentials, Origin};
+
+const PART_ALREADY_SENT: &str = "video-content-range-by-part-part-already-sent";
+const ALREADY_UPLOADED: &str = "video-source-already-uploaded";
 
 const MIB: u64 = 1024 * 1024;
 
