@@ -205,3 +205,33 @@ export declare class VideoUploader extends EventTarget {
   ): void;
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
 }
+
+export type ProgressiveUploaderOptions = CommonOptions &
+  (WithUploadToken | WithAccessToken | WithApiKey) & {
+    /** Hold back the newest blob so that the last part is never empty. Default false. */
+    preventEmptyParts?: boolean;
+    /** Merge blobs into parts of at least 5 MiB. Default true; when false, a smaller blob throws. */
+    mergeSmallPartsBeforeUpload?: boolean;
+  };
+
+export interface ProgressiveUploadProgressEvent {
+  /** 1-based part number. */
+  part: number;
+  /** Bytes of this part sent so far. */
+  uploadedBytes: number;
+  /** This part's size. */
+  totalBytes: number;
+}
+
+export declare class ProgressiveUploader {
+  /** @throws {VideoUploaderOptionError} with the official messages for bad options. */
+  constructor(options: ProgressiveUploaderOptions);
+  /** Buffers or sends `blob`; resolves with the answer when it completed a part, else with nothing. */
+  uploadPart(blob: Blob): Promise<VideoUploadResponse | void>;
+  /** Sends everything buffered and `blob` as the last part. */
+  uploadLastPart(blob: Blob): Promise<VideoUploadResponse>;
+  onProgress(callback: (event: ProgressiveUploadProgressEvent) => void): void;
+  onPlayable(callback: (video: VideoUploadResponse) => void): void;
+  /** Aborts the part in flight; it and later parts reject with reason `ABORTED`. */
+  cancel(): void;
+}

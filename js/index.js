@@ -1,6 +1,6 @@
 // The package entry: `VideoUploader`, an EventTarget over the wasm core, with the names of
 // @api.video/video-uploader 1.1.6. Call the default export (`init`) once before use.
-import init, { initSync, VideoUploaderCore } from './wasm_video_uploader.js';
+import init, { initSync, VideoUploaderCore, ProgressiveUploaderCore } from './wasm_video_uploader.js';
 
 export { init as default, initSync };
 
@@ -53,19 +53,64 @@ export class VideoUploader extends EventTarget {
     return this.#core.paused;
   }
 
-  // As the official uploader: poll the manifest while it answers 202 or an empty body.
-  async #waitForPlayable(video) {
-    const hls = video?.assets?.hls;
-    if (!hls) return;
-    for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, PLAYABLE_POLL_MS));
-      try {
-        const response = await fetch(hls);
-        if (response.status !== 202 && (await response.text()).length > 0) break;
-      } catch {
-        // Not reachable yet: keep polling.
-      }
-    }
-    for (const callback of this.#playable) callback(video);
+  #waitForPlayable(video) {
+    waitForPlayable(video, this.#playable);
   }
+}
+
+/**
+ * Uploads a stream of unknown size (a MediaRecorder's blobs) as it is produced: parts of at
+ * least 5 MiB, `part N/*`, then `part N/N` from `uploadLastPart`.
+ */
+export class ProgressiveUploader {
+  #core;
+  #merge;
+  #playable = [];
+
+  constructor(options) {
+    this.#core = new ProgressiveUploaderCore(options);
+    this.#merge = options.mergeSmallPartsBeforeUpload ?? true;
+  }
+
+  uploadPart(blob) {
+    // Synchronous, as the official uploader's.
+    if (!this.#merge && blob.size < MIN_CHUNK_SIZE) {
+      throw new Error(`Each part must have a minimal size of 5MB. The current part has a size of ${blob.size / 1024 / 1024}MB.`);
+    }
+    return this.#core.uploadPart(blob);
+  }
+
+  async uploadLastPart(blob) {
+    const video = await this.#core.uploadLastPart(blob);
+    if (this.#playable.length > 0) waitForPlayable(video, this.#playable);
+    return video;
+  }
+
+  onProgress(callback) {
+    this.#core.onProgress(callback);
+  }
+
+  onPlayable(callback) {
+    this.#playable.push(callback);
+  }
+
+  cancel() {
+    this.#core.cancel();
+  }
+}
+
+// As the official uploader: poll the manifest while it answers 202 or an empty body.
+async function waitForPlayable(video, callbacks) {
+  const hls = video?.assets?.hls;
+  if (!hls) return;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, PLAYABLE_POLL_MS));
+    try {
+      const response = await fetch(hls);
+      if (response.status !== 202 && (await response.text()).length > 0) break;
+    } catch {
+      // Not reachable yet: keep polling.
+    }
+  }
+  for (const callback of callbacks) callback(video);
 }

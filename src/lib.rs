@@ -18,6 +18,7 @@ pub mod meter;
 pub mod options;
 pub mod plan;
 pub mod progress;
+pub mod progressive;
 pub mod retry;
 pub mod session;
 

@@ -17,6 +17,7 @@ use crate::meter::Report;
 use crate::options::{Credentials, Origin, UploadOptions};
 
 use super::event::UploadEvent;
+use super::progressive::ProgressiveUploader;
 use super::uploader::Uploader;
 
 /// The uploader, as wasm-bindgen exports it. Use `VideoUploader` from the package instead.
@@ -34,12 +35,8 @@ impl JsVideoUploader {
         let build = || -> Result<Uploader, UploadError> {
             let file = read_file(&options)?;
             let uploader = Uploader::new(&file, read_options(&options)?)?;
-            if let Some(strategy) = get(&options, "retryStrategy") {
-                let strategy: Function = strategy.dyn_into().map_err(|_| invalid("retryStrategy", "expected a function"))?;
-                uploader.set_retry_strategy(Rc::new(move |count, error| {
-                    let delay = strategy.call2(&JsValue::NULL, &JsValue::from(count), &rejected_error(error)).ok()?;
-                    delay.as_f64()
-                }));
+            if let Some(strategy) = read_strategy(&options)? {
+                uploader.set_retry_strategy(strategy);
             }
             if let Some(ms) = get(&options, "stallTimeout") {
                 let ms = ms.as_f64().filter(|ms| ms.is_finite() && *ms >= 0.0).ok_or_else(|| invalid("stallTimeout", "expected milliseconds"))?;
@@ -104,6 +101,86 @@ impl JsVideoUploader {
     pub fn paused(&self) -> bool {
         self.inner.is_paused()
     }
+}
+
+/// The progressive uploader, as wasm-bindgen exports it. Use `ProgressiveUploader` from the
+/// package instead.
+#[wasm_bindgen(js_name = ProgressiveUploaderCore)]
+pub struct JsProgressiveUploader {
+    inner: Rc<ProgressiveUploader>,
+}
+
+#[wasm_bindgen(js_class = ProgressiveUploaderCore)]
+impl JsProgressiveUploader {
+    /// Validates `options` (credentials, `videoId`, `videoName`, `retries`, `retryStrategy`,
+    /// `apiHost`, `origin`, `preventEmptyParts`, `mergeSmallPartsBeforeUpload`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<JsProgressiveUploader, JsValue> {
+        let build = || -> Result<ProgressiveUploader, UploadError> {
+            if !options.is_object() {
+                return Err(UploadError::MissingCredentials);
+            }
+            let flag = |key: &str| get(&options, key).and_then(|v| v.as_bool());
+            let prevent_empty = flag("preventEmptyParts").unwrap_or(false);
+            let merge = flag("mergeSmallPartsBeforeUpload").unwrap_or(true);
+            let uploader = ProgressiveUploader::new(read_options(&options)?, prevent_empty, merge)?;
+            if let Some(strategy) = read_strategy(&options)? {
+                uploader.set_retry_strategy(strategy);
+            }
+            Ok(uploader)
+        };
+        build().map(|inner| JsProgressiveUploader { inner: Rc::new(inner) }).map_err(|e| thrown_error(&e))
+    }
+
+    /// Buffers or sends `blob`; resolves with the answer to the part it completed, if any.
+    #[wasm_bindgen(js_name = uploadPart)]
+    pub fn upload_part(&self, blob: Blob) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            match inner.upload_part(&blob).await {
+                Ok(video) => Ok(video.map_or(JsValue::UNDEFINED, |v| v.json)),
+                Err(error) => Err(rejected_error(&error)),
+            }
+        })
+    }
+
+    /// Sends everything buffered and `blob` as the last part; resolves with the Video.
+    #[wasm_bindgen(js_name = uploadLastPart)]
+    pub fn upload_last_part(&self, blob: Blob) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            match inner.upload_last_part(&blob).await {
+                Ok(video) => Ok(video.json),
+                Err(error) => Err(rejected_error(&error)),
+            }
+        })
+    }
+
+    /// Registers a progress callback: `{part, uploadedBytes, totalBytes}` for the part on the wire.
+    #[wasm_bindgen(js_name = onProgress)]
+    pub fn on_progress(&self, callback: Function) {
+        self.inner.on_progress(move |progress| {
+            let object = Object::new();
+            set(&object, "part", progress.part);
+            set(&object, "uploadedBytes", progress.uploaded_bytes as f64);
+            set(&object, "totalBytes", progress.total_bytes as f64);
+            let _ = callback.call1(&JsValue::NULL, &object);
+        });
+    }
+
+    /// Aborts the part in flight; it and later parts reject with reason `ABORTED`.
+    pub fn cancel(&self) {
+        self.inner.cancel();
+    }
+}
+
+fn read_strategy(options: &JsValue) -> Result<Option<crate::session::RetryStrategy>, UploadError> {
+    let Some(strategy) = get(options, "retryStrategy") else { return Ok(None) };
+    let strategy: Function = strategy.dyn_into().map_err(|_| invalid("retryStrategy", "expected a function"))?;
+    Ok(Some(Rc::new(move |count, error| {
+        let delay = strategy.call2(&JsValue::NULL, &JsValue::from(count), &rejected_error(error)).ok()?;
+        delay.as_f64()
+    })))
 }
 
 fn invalid(name: &'static str, detail: &str) -> UploadError {

@@ -6,9 +6,11 @@
 mod event;
 mod js;
 mod json;
+mod progressive;
 mod timer;
 mod uploader;
 mod xhr;
 
 pub use event::UploadEvent;
+pub use progressive::ProgressiveUploader;
 pub use uploader::{Uploader, Video, DEFAULT_STALL_TIMEOUT_MS};

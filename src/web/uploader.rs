@@ -204,11 +204,11 @@ impl Uploader {
             shared.active.replace(Some(xhr.clone()));
             let plan = *shared.session.borrow().plan();
             let (weak, chunk) = (Rc::downgrade(shared), request.chunk);
-            let sent = xhr::send_chunk(&xhr, &request, &self.file, shared.stall_ms.get(), move |loaded, total| {
+            let sent = xhr::send_chunk(&xhr, &request, &self.file, shared.stall_ms.get(), Box::new(move |loaded, total| {
                 if let Some(shared) = weak.upgrade() {
                     emit_progress(&shared, Progress::in_flight(&plan, &chunk, loaded, total), false);
                 }
-            })
+            }))
             .await;
             shared.active.replace(None);
             let sent = sent?;
@@ -218,11 +218,7 @@ impl Uploader {
                 Step::Complete(progress) => {
                     self.acknowledged(progress);
                     let video_id = shared.session.borrow().video_id().unwrap_or_default().to_owned();
-                    let json = sent.body.filter(|body| body.is_object()).unwrap_or_else(|| {
-                        let object = Object::new();
-                        let _ = Reflect::set(&object, &"videoId".into(), &video_id.as_str().into());
-                        object.into()
-                    });
+                    let json = video_json_or_id(sent.body, &video_id);
                     return Ok(Video { video_id, json });
                 }
                 Step::Retry { delay_ms, attempt, reason, error } => {
@@ -256,7 +252,7 @@ impl Uploader {
 }
 
 /// Renews the access token: `(access_token, refresh_token)` or the error that ends the upload.
-async fn refresh(url: &str, body: &str, headers: &[(&'static str, String)]) -> Result<(String, String), UploadError> {
+pub(crate) async fn refresh(url: &str, body: &str, headers: &[(&'static str, String)]) -> Result<(String, String), UploadError> {
     let (status, parsed, raw) = xhr::post_json(url, body, headers).await?;
     let tokens = parsed.as_ref().and_then(|body| {
         Some((json::string_field(body, "access_token")?, json::string_field(body, "refresh_token")?))
@@ -269,6 +265,17 @@ async fn refresh(url: &str, body: &str, headers: &[(&'static str, String)]) -> R
         UploadError::Http { status: 0, .. } => UploadError::Network,
         other => other,
     })
+}
+
+/// The server's Video, or `{videoId}` when there is none (the last piece was found to
+/// have landed, its answer lost).
+pub(crate) fn video_json_or_id(body: Option<JsValue>, video_id: &str) -> JsValue {
+    if let Some(body) = body.filter(JsValue::is_object) {
+        return body;
+    }
+    let object = Object::new();
+    let _ = Reflect::set(&object, &"videoId".into(), &video_id.into());
+    object.into()
 }
 
 fn emit_progress(shared: &Shared, progress: Progress, force: bool) {

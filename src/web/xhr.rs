@@ -34,7 +34,8 @@ pub(crate) async fn send_chunk(
     request: &ChunkRequest,
     file: &Blob,
     stall_ms: Option<f64>,
-    mut on_progress: impl FnMut(u64, u64) + 'static,
+    // Boxed, not generic: one copy of this (large) future serves every caller.
+    mut on_progress: Box<dyn FnMut(u64, u64)>,
 ) -> Result<Sent, UploadError> {
     let body = FormData::new().map_err(browser_error)?;
     if let Some(video_id) = &request.video_id {

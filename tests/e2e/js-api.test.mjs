@@ -239,3 +239,55 @@ test('onPlayable fires once the manifest is ready, as the official uploader poll
   assert.match(result.body, /^#EXTM3U/);
   await page.close();
 });
+
+test('ProgressiveUploader fed 1 MiB blobs sends parts of at least 5 MiB, part N/* then N/N, identical bytes', async () => {
+  const page = await packagePage();
+  const ranges = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === '/upload') ranges.push(request.headers()['content-range']);
+  });
+  const token = await server.createToken(0);
+  const blobs = 13;
+  const lastSize = MIB / 2;
+  const total = (blobs - 1) * MIB + lastSize;
+  const result = await page.evaluate(async ({ token, apiHost, blobs, lastSize, MIB }) => {
+    // A generated stream: byte i of the whole is (i * 31 + (i >> 13)) & 255.
+    let offset = 0;
+    const nextBlob = (size) => {
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < size; i++) bytes[i] = ((offset + i) * 31 + ((offset + i) >> 13)) & 255;
+      offset += size;
+      return new Blob([bytes]);
+    };
+    const uploader = new window.pkg.ProgressiveUploader({ uploadToken: token, apiHost, videoName: 'stream.webm' });
+    const progress = [];
+    uploader.onProgress((p) => progress.push(p));
+    const answers = [];
+    for (let i = 0; i < blobs - 1; i++) answers.push(await uploader.uploadPart(nextBlob(MIB)));
+    const video = await uploader.uploadLastPart(nextBlob(lastSize));
+    let smallThrows = null;
+    try {
+      new window.pkg.ProgressiveUploader({ uploadToken: token, apiHost, mergeSmallPartsBeforeUpload: false }).uploadPart(new Blob([new Uint8Array(1024)]));
+    } catch (error) {
+      smallThrows = error.message;
+    }
+    return { video, answers: answers.map((a) => a?.videoId ?? null), progress, smallThrows };
+  }, { token, apiHost: server.url, blobs, lastSize, MIB });
+
+  assert.deepEqual(ranges, ['part 1/*', 'part 2/*', 'part 3/3']);
+  // uploadPart resolves with the answer when its blob completed a part, else with nothing.
+  assert.deepEqual(result.answers.map((a) => a !== null), [false, false, false, false, true, false, false, false, false, true, false, false]);
+  assert.equal(result.video.title, 'stream.webm');
+  const parts = new Map();
+  for (const p of result.progress) parts.set(p.part, p.totalBytes);
+  assert.deepEqual([...parts.entries()], [[1, 5 * MIB], [2, 5 * MIB], [3, 2 * MIB + lastSize]]);
+  assert.ok(result.progress.every((p) => p.uploadedBytes <= p.totalBytes));
+  assert.equal(result.smallThrows, 'Each part must have a minimal size of 5MB. The current part has a size of 0.0009765625MB.');
+
+  const expected = Buffer.alloc(total);
+  for (let i = 0; i < total; i++) expected[i] = (i * 31 + (i >> 13)) & 255;
+  const stored = path.join(server.dataDir, 'videos', result.video.videoId, 'source');
+  const { createHash } = await import('node:crypto');
+  assert.equal(await sha256File(stored), createHash('sha256').update(expected).digest('hex'));
+  await page.close();
+});

@@ -3,6 +3,8 @@
 // @api.video/video-uploader would, plus what this package adds.
 import init, {
   VideoUploader,
+  ProgressiveUploader,
+  type ProgressiveUploadProgressEvent,
   MIN_CHUNK_SIZE,
   MAX_CHUNK_SIZE,
   DEFAULT_RETRIES,
@@ -62,4 +64,18 @@ async function main(): Promise<string> {
   }
 }
 
+async function record(stream: AsyncIterable<Blob>, last: Blob): Promise<string> {
+  const uploader = new ProgressiveUploader({ uploadToken: 'to1', videoName: 'stream.webm', preventEmptyParts: true, mergeSmallPartsBeforeUpload: true, retries: 3 });
+  uploader.onProgress((event: ProgressiveUploadProgressEvent) => console.log(event.part, event.uploadedBytes / event.totalBytes));
+  uploader.onPlayable((video) => console.log(video.assets?.hls));
+  for await (const blob of stream) {
+    const answer: VideoUploadResponse | void = await uploader.uploadPart(blob);
+    if (answer) console.log(answer.videoId);
+  }
+  const video = await uploader.uploadLastPart(last);
+  uploader.cancel();
+  return video.videoId;
+}
+
 void main();
+void record;
