@@ -333,3 +333,32 @@ async fn an_expired_access_token_is_refreshed_and_the_chunk_replayed() {
     let error = Uploader::new(&file(3000, "r.mp4"), options).unwrap().upload().await.unwrap_err();
     assert_eq!(error.status(), Some(400), "the failed refresh ends the upload: {error:?}");
 }
+
+#[wasm_bindgen_test]
+async fn a_progressive_upload_meets_faults_and_still_lands_byte_identical() {
+    use wasm_video_uploader::web::ProgressiveUploader;
+    let title = format!("progressive-{}", js_sys::Math::random().to_bits());
+    let video_id = create_container(chaos_url(), &title).await;
+    let mut options = UploadOptions::with_upload_token(env_or_explain!("UPLOAD_CHAOS_TOKEN"));
+    options.api_host = chaos_url().to_owned();
+    options.video_id = Some(video_id.clone());
+    let uploader = ProgressiveUploader::new(options, true, true).unwrap();
+    uploader.set_retry_strategy(Rc::new(|count, error: &UploadError| {
+        (count < 40 && wasm_video_uploader::retry::RetryReason::of(error).is_some()).then_some(20.0)
+    }));
+    let data = bytes(16 * 1024 * 1024 + 777, 9);
+    let mut answered = 0;
+    let pieces: Vec<&[u8]> = data.chunks(1024 * 1024).collect();
+    for piece in &pieces[..pieces.len() - 1] {
+        let blob: web_sys::Blob = file_of(piece, "piece").into();
+        if uploader.upload_part(&blob).await.unwrap().is_some() {
+            answered += 1;
+        }
+    }
+    let last: web_sys::Blob = file_of(pieces[pieces.len() - 1], "piece").into();
+    let video = uploader.upload_last_part(&last).await.unwrap();
+    assert_eq!(video.video_id, video_id);
+    assert_eq!(answered, 3, "16 MiB in 1 MiB blobs, the newest held back: three 5 MiB parts, then the last");
+    let mp4 = format!("{}/vod/{video_id}/mp4/source.mp4", chaos_url());
+    assert!(download(&mp4).await == data, "the stored bytes are the stream's");
+}
