@@ -44,7 +44,8 @@ export type ErrorCode =
   | 'NETWORK_ERROR'
   | 'NETWORK_TIMEOUT'
   | 'ABORTED'
-  | 'BROWSER_ERROR';
+  | 'BROWSER_ERROR'
+  | 'VIDEO_TOO_LONG';
 
 /** How an upload failed: the official `VideoUploadError` plus `code` and `message`. */
 export interface VideoUploadError {
@@ -108,7 +109,11 @@ export type VideoUploaderOptions = CommonOptions &
     file: File | Blob;
     /** Bytes per chunk, 5 MiB to 128 MiB. Default 50 MiB. */
     chunkSize?: number;
-    /** Accepted for compatibility; not enforced by this version (the upload proceeds). */
+    /**
+     * Seconds: `upload()` rejects with `Error("The submitted video is too long.")` (code
+     * `VIDEO_TOO_LONG`) when the file's metadata says it is longer. When the browser cannot
+     * read a duration, the upload goes ahead.
+     */
     maxVideoDuration?: number;
   };
 
@@ -234,4 +239,22 @@ export declare class ProgressiveUploader {
   onPlayable(callback: (video: VideoUploadResponse) => void): void;
   /** Aborts the part in flight; it and later parts reject with reason `ABORTED`. */
   cancel(): void;
+}
+
+/** The official package's static API; results are JSON strings of the Video. */
+export declare class UploaderStaticWrapper {
+  static setApplicationName(name: string, version: string): void;
+  static setSdkName(name: string, version: string): void;
+  /** In MiB (default 50). */
+  static setChunkSize(chunkSize: number): void;
+  /** This package's addition: where to upload (default `ws.api.video`). */
+  static setApiHost(apiHost: string): void;
+  static uploadWithUploadToken(file: Blob, uploadToken: string, videoName: string, onProgress: (progress: number) => void, videoId?: string): Promise<string>;
+  static uploadWithApiKey(file: Blob, apiKey: string, onProgress: (progress: number) => void, videoId: string): Promise<string>;
+  static createProgressiveUploadWithUploadTokenSession(sessionId: string, uploadToken: string, videoId: string): void;
+  static createProgressiveUploadWithApiKeySession(sessionId: string, apiKey: string, videoId: string): void;
+  static uploadPart(sessionId: string, file: Blob, onProgress: (progress: number) => void): Promise<string>;
+  static uploadLastPart(sessionId: string, file: Blob, onProgress: (progress: number) => void): Promise<string>;
+  static cancelAll(): void;
+  static disposeProgressiveUploadSession(sessionId: string): void;
 }

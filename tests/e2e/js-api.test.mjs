@@ -291,3 +291,72 @@ test('ProgressiveUploader fed 1 MiB blobs sends parts of at least 5 MiB, part N/
   assert.equal(await sha256File(stored), createHash('sha256').update(expected).digest('hex'));
   await page.close();
 });
+
+test('maxVideoDuration reads the duration from the media metadata', async () => {
+  const page = await packagePage();
+  const token = await server.createToken(0);
+  const result = await page.evaluate(async ({ token, apiHost }) => {
+    // A 3-second 8 kHz mono 8-bit WAV: a media file the <video> element reads a duration from.
+    const seconds = 3;
+    const rate = 8000;
+    const samples = rate * seconds;
+    const wav = new DataView(new ArrayBuffer(44 + samples));
+    const text = (offset, value) => [...value].forEach((c, i) => wav.setUint8(offset + i, c.charCodeAt(0)));
+    text(0, 'RIFF'); wav.setUint32(4, 36 + samples, true); text(8, 'WAVE');
+    text(12, 'fmt '); wav.setUint32(16, 16, true); wav.setUint16(20, 1, true); wav.setUint16(22, 1, true);
+    wav.setUint32(24, rate, true); wav.setUint32(28, rate, true); wav.setUint16(32, 1, true); wav.setUint16(34, 8, true);
+    text(36, 'data'); wav.setUint32(40, samples, true);
+    for (let i = 0; i < samples; i++) wav.setUint8(44 + i, 128 + Math.round(100 * Math.sin(i / 10)));
+    const file = new File([wav.buffer], 'three-seconds.wav', { type: 'audio/wav' });
+    const attempt = async (maxVideoDuration) => {
+      try {
+        const video = await new window.pkg.VideoUploader({ file, uploadToken: token, apiHost, maxVideoDuration }).upload();
+        return { ok: video.videoId };
+      } catch (error) {
+        return { message: error.message, code: error.code };
+      }
+    };
+    const notMedia = new File(['not a video'], 'x.mp4');
+    const unknown = await new window.pkg.VideoUploader({ file: notMedia, uploadToken: token, apiHost, maxVideoDuration: 1 }).upload();
+    return { tooLong: await attempt(2), fits: await attempt(4), unknown: unknown.videoId };
+  }, { token, apiHost: server.url });
+  assert.deepEqual(result.tooLong, { message: 'The submitted video is too long.', code: 'VIDEO_TOO_LONG' });
+  assert.match(result.fits.ok, /^vi/);
+  assert.match(result.unknown, /^vi/, 'no readable duration: the upload goes ahead');
+  await page.close();
+});
+
+test('UploaderStaticWrapper: the official static API, JSON results, Error(title) failures', async () => {
+  const page = await packagePage();
+  const token = await server.createToken(0);
+  const result = await page.evaluate(async ({ token, apiHost }) => {
+    const W = window.pkg.UploaderStaticWrapper;
+    W.setApiHost(apiHost);
+    W.setApplicationName('static-app', '1.0');
+    W.setChunkSize(5);
+    const progress = [];
+    const json = await W.uploadWithUploadToken(new File([new Uint8Array(6 * 1024 * 1024)], 'static.mp4'), token, 'Static title', (p) => progress.push(p));
+    W.createProgressiveUploadWithUploadTokenSession('s1', token, '');
+    const partProgress = [];
+    const first = await W.uploadPart('s1', new Blob([new Uint8Array(5 * 1024 * 1024)]), (p) => partProgress.push(p));
+    const last = await W.uploadLastPart('s1', new Blob([new Uint8Array(1000)]), (p) => partProgress.push(p));
+    W.disposeProgressiveUploadSession('s1');
+    let failure = null;
+    try {
+      await W.uploadWithUploadToken(new File(['x'], 'x.mp4'), 'toInvalid0000000000000000', 'x', null);
+    } catch (error) {
+      failure = { isError: error instanceof Error, message: error.message };
+    }
+    return { json, progress, first, last, partProgress, failure };
+  }, { token, apiHost: server.url });
+  assert.equal(typeof result.json, 'string');
+  const video = JSON.parse(result.json);
+  assert.equal(video.title, 'Static title');
+  assert.ok(result.progress.length > 0 && result.progress.every((p) => p >= 0 && p <= 1));
+  assert.equal(result.progress.at(-1), 1);
+  assert.match(JSON.parse(result.first).videoId, /^vi/);
+  assert.equal(JSON.parse(result.last).videoId, JSON.parse(result.first).videoId);
+  assert.ok(result.partProgress.every((p) => p >= 0 && p <= 1));
+  assert.deepEqual(result.failure, { isError: true, message: 'The upload token is invalid or expired.' });
+  await page.close();
+});

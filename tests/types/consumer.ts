@@ -4,6 +4,7 @@
 import init, {
   VideoUploader,
   ProgressiveUploader,
+  UploaderStaticWrapper,
   type ProgressiveUploadProgressEvent,
   MIN_CHUNK_SIZE,
   MAX_CHUNK_SIZE,
@@ -77,5 +78,22 @@ async function record(stream: AsyncIterable<Blob>, last: Blob): Promise<string> 
   return video.videoId;
 }
 
+async function flutterStyle(blob: Blob): Promise<string> {
+  UploaderStaticWrapper.setApplicationName('app', '1.0');
+  UploaderStaticWrapper.setSdkName('flutter-uploader', '1.2');
+  UploaderStaticWrapper.setChunkSize(10);
+  UploaderStaticWrapper.setApiHost('sandbox.api.video');
+  const json: string = await UploaderStaticWrapper.uploadWithUploadToken(blob, 'to1', 'name', (progress: number) => console.log(progress));
+  await UploaderStaticWrapper.uploadWithApiKey(blob, 'key', () => undefined, 'vi1');
+  UploaderStaticWrapper.createProgressiveUploadWithUploadTokenSession('s', 'to1', '');
+  UploaderStaticWrapper.createProgressiveUploadWithApiKeySession('k', 'key', 'vi1');
+  await UploaderStaticWrapper.uploadPart('s', blob, (progress) => console.log(progress));
+  await UploaderStaticWrapper.uploadLastPart('s', blob, (progress) => console.log(progress));
+  UploaderStaticWrapper.disposeProgressiveUploadSession('s');
+  UploaderStaticWrapper.cancelAll();
+  return json;
+}
+
 void main();
 void record;
+void flutterStyle;
