@@ -73,11 +73,27 @@ async fn run(config: Config) -> Result<(), String> {
     // Scripts wait for this exact line (and read the port from it when --listen has port 0).
     println!("upload-server listening on http://{address}");
     let _ = std::io::stdout().flush();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop_tx.send(());
+        // Requests still running get a grace period, not forever: a stalled upload (see
+        // --chaos stall) must not keep the process alive. What they had not committed is
+        // simply not acknowledged, which clients handle.
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+        tracing::warn!("requests still running after the grace period; exiting");
+        std::process::exit(0);
+    });
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(async move {
+            let _ = stop_rx.await;
+        })
         .await
         .map_err(|e| format!("server error: {e}"))
 }
+
+/// How long requests may run after SIGTERM or Ctrl-C.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The API key kept in the data dir, generated on first use and printed that once.
 fn stored_api_key(data_dir: &Path) -> Result<String, String> {

@@ -70,7 +70,10 @@ export async function startServer(options = {}) {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
+      // The server exits within its 5 s grace period; this is the backstop.
+      const backstop = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
+      clearTimeout(backstop);
     }
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   }
