@@ -410,3 +410,37 @@ async fn a_stalled_transfer_is_aborted_and_retried() {
         .collect();
     assert_eq!(reasons, ["NETWORK_TIMEOUT"]);
 }
+
+#[wasm_bindgen_test]
+async fn cancel_rejects_with_aborted_and_upload_then_continues_the_same_video() {
+    let data = bytes(3 * MIN_CHUNK_SIZE as usize, 11);
+    let mut options = options(valid_token());
+    options.chunk_size = MIN_CHUNK_SIZE;
+    let uploader = Rc::new(Uploader::new(&file_of(&data, "cancelled.mp4"), options).unwrap());
+    let events = record_events(&uploader);
+    let weak = Rc::downgrade(&uploader);
+    let once = Rc::new(std::cell::Cell::new(false));
+    uploader.on_event(move |event| {
+        if matches!(event, UploadEvent::Chunk { chunk: 1, .. }) && !once.replace(true) {
+            // The browser reports connectivity changes while the upload runs.
+            let window = web_sys::window().unwrap();
+            window.dispatch_event(&web_sys::Event::new("offline").unwrap()).unwrap();
+            window.dispatch_event(&web_sys::Event::new("online").unwrap()).unwrap();
+            if let Some(uploader) = weak.upgrade() {
+                uploader.cancel();
+            }
+        }
+    });
+    let error = uploader.upload().await.unwrap_err();
+    assert_eq!((error.code(), error.reason()), ("ABORTED", Some("ABORTED")));
+    let first_video = events.borrow().iter().find_map(|e| match e {
+        UploadEvent::Chunk { video_id, .. } => Some(video_id.clone()),
+        _ => None,
+    });
+    let video = uploader.upload().await.unwrap();
+    assert_eq!(Some(video.video_id.clone()), first_video, "the second upload() continued the same video");
+    let names = names(&events.borrow());
+    assert_eq!(names, ["chunk", "offline", "online", "error", "chunk", "chunk", "success"]);
+    let mp4 = field(&field(&video.json, "assets"), "mp4").as_string().unwrap();
+    assert!(download(&mp4).await == data);
+}
