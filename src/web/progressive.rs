@@ -52,6 +52,7 @@ impl<T> Slot<T> {
 }
 
 type PartResult = Result<Video, UploadError>;
+type ProgressListener = Rc<RefCell<dyn FnMut(&PartProgress)>>;
 
 struct Queued {
     part: Part,
@@ -66,7 +67,7 @@ struct Shared {
     driving: Cell<bool>,
     active: RefCell<Option<XmlHttpRequest>>,
     waker: RefCell<Option<Function>>,
-    listeners: RefCell<Vec<Rc<RefCell<dyn FnMut(&PartProgress)>>>>,
+    listeners: RefCell<Vec<ProgressListener>>,
     stall_ms: Cell<Option<f64>>,
 }
 
