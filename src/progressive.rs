@@ -10,10 +10,12 @@
 use std::collections::VecDeque;
 
 use crate::attempts::{apply_refresh, Attempts, Verdict};
+use crate::content_range::PartRange;
 use crate::error::UploadError;
 use crate::options::{UploadOptions, MIN_CHUNK_SIZE};
+use crate::plan::Chunk;
 use crate::retry::RetryReason;
-use crate::session::{Outcome, RetryStrategy};
+use crate::session::{ChunkRequest, Outcome, RetryStrategy};
 
 /// A part to send: the first `blobs` blobs the shell holds, merged, `size` bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,26 +28,6 @@ pub struct Part {
     pub size: u64,
     /// Whether it closes the upload (`part N/N`).
     pub last: bool,
-}
-
-/// A request the shell must perform, as for a file chunk (see [`crate::session::ChunkRequest`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[must_use = "the session waits until this request's outcome is handed back"]
-pub struct PartRequest {
-    /// Where to POST.
-    pub url: String,
-    /// Which part (the shell sends its merged blob).
-    pub part: Part,
-    /// `part N/*`, or `part N/N` for the last.
-    pub content_range: String,
-    /// `Authorization` (API modes) and `AV-Origin-*`.
-    pub headers: Vec<(&'static str, String)>,
-    /// The `videoId` form field, once known.
-    pub video_id: Option<String>,
-    /// The multipart filename (`videoName`, default `file`).
-    pub file_name: String,
-    /// 0 for the first attempt, then 1, 2…
-    pub attempt: u32,
 }
 
 /// What the shell does after an outcome.
@@ -189,17 +171,18 @@ impl ProgressiveSession {
 
     /// The next request, in part order; `None` while one is in flight, while paused, when
     /// nothing is queued, or after a failure.
-    pub fn poll_request(&mut self) -> Option<PartRequest> {
+    /// The request's `chunk` covers the whole merged blob of the part.
+    pub fn poll_request(&mut self) -> Option<ChunkRequest> {
         if self.paused || self.in_flight.is_some() || self.failed.is_some() {
             return None;
         }
         let part = *self.queue.front()?;
         self.in_flight = Some(part);
-        let total = if part.last { part.number.to_string() } else { "*".to_owned() };
-        Some(PartRequest {
+        let range = PartRange { part: part.number, total: part.last.then_some(part.number) };
+        Some(ChunkRequest {
             url: self.url.clone(),
-            part,
-            content_range: format!("part {}/{total}", part.number),
+            chunk: Chunk { index: part.number - 1, start: 0, end: part.size, range },
+            content_range: range.to_string(),
             headers: self.options.headers(),
             video_id: self.video_id.clone(),
             file_name: self.file_name.clone(),
@@ -307,7 +290,7 @@ mod tests {
         let mut ranges = Vec::new();
         while let Some(request) = session.poll_request() {
             assert_eq!(request.file_name, "file");
-            assert_eq!(request.video_id.as_deref(), if request.part.number == 1 { None } else { Some("vi1") });
+            assert_eq!(request.video_id.as_deref(), if request.chunk.range.part == 1 { None } else { Some("vi1") });
             ranges.push(request.content_range);
             assert!(matches!(session.handle_outcome(ok()).unwrap(), PartStep::Sent(_)));
         }
@@ -341,7 +324,7 @@ mod tests {
         let _ = session.poll_request().unwrap();
         assert!(matches!(session.handle_outcome(Outcome::Network).unwrap(), PartStep::Retry { attempt: 1, .. }));
         let again = session.poll_request().unwrap();
-        assert_eq!((again.part.number, again.attempt), (1, 1));
+        assert_eq!((again.chunk.range.part, again.attempt), (1, 1));
         let problem = Problem::default();
         let failure = Outcome::Failure { status: 500, problem, raw: String::new(), retry_after_ms: None };
         assert_eq!(session.handle_outcome(failure).unwrap_err().code(), "SERVER_ERROR");
@@ -360,7 +343,7 @@ mod tests {
         assert_eq!(session.handle_outcome(Outcome::Aborted).unwrap(), PartStep::Paused);
         assert_eq!(session.poll_request(), None);
         assert!(session.resume());
-        assert_eq!(session.poll_request().unwrap().part.number, 1);
+        assert_eq!(session.poll_request().unwrap().chunk.range.part, 1);
     }
 
     #[test]

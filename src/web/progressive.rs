@@ -13,7 +13,7 @@ use web_sys::{Blob, XmlHttpRequest};
 
 use crate::error::UploadError;
 use crate::progressive::{Part, PartProgress, PartStep, ProgressiveSession};
-use crate::session::RetryStrategy;
+use crate::session::{ChunkRequest, RetryStrategy};
 use crate::UploadOptions;
 
 use super::timer::{sleep, wake};
@@ -171,7 +171,7 @@ async fn drive(shared: &Rc<Shared>) {
             Some(queued) => queued.blob.clone(),
             None => return,
         };
-        let (step, body) = match send(shared, &request.part, &blob, &request).await {
+        let (step, body) = match send(shared, &blob, &request).await {
             Ok(sent) => (shared.session.borrow_mut().handle_outcome(sent.outcome), sent.body),
             Err(error) => (Err(error), None),
         };
@@ -202,31 +202,11 @@ async fn drive(shared: &Rc<Shared>) {
     }
 }
 
-async fn send(
-    shared: &Rc<Shared>,
-    part: &Part,
-    blob: &Blob,
-    request: &crate::progressive::PartRequest,
-) -> Result<xhr::Sent, UploadError> {
+async fn send(shared: &Rc<Shared>, blob: &Blob, request: &ChunkRequest) -> Result<xhr::Sent, UploadError> {
     let xhr = XmlHttpRequest::new().map_err(xhr::browser_error)?;
     shared.active.replace(Some(xhr.clone()));
     let weak = Rc::downgrade(shared);
-    let number = part.number;
-    let chunk_request = crate::session::ChunkRequest {
-        url: request.url.clone(),
-        chunk: crate::plan::Chunk {
-            index: number - 1,
-            start: 0,
-            end: part.size,
-            range: crate::content_range::PartRange { part: number, total: None },
-        },
-        content_range: request.content_range.clone(),
-        headers: request.headers.clone(),
-        video_id: request.video_id.clone(),
-        file_name: request.file_name.clone(),
-        attempt: request.attempt,
-    };
-    let sent = xhr::send_chunk(&xhr, &chunk_request, blob, shared.stall_ms.get(), Box::new(move |loaded, total| {
+    let sent = xhr::send_chunk(&xhr, request, blob, shared.stall_ms.get(), Box::new(move |loaded, total| {
         let Some(shared) = weak.upgrade() else { return };
         let progress = shared.session.borrow().progress(loaded, total);
         if let Some(progress) = progress {
