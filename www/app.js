@@ -10,6 +10,16 @@ const form = document.getElementById('form');
 const fileInput = document.getElementById('file');
 const chunkInput = document.getElementById('chunk-size');
 const button = document.getElementById('upload');
+const pauseButton = document.getElementById('pause');
+const cancelButton = document.getElementById('cancel');
+let current = null;
+
+pauseButton.addEventListener('click', () => {
+  if (!current) return;
+  if (current.paused) current.resume();
+  else current.pause();
+});
+cancelButton.addEventListener('click', () => current?.cancel());
 const progressBar = document.getElementById('progress');
 const status = document.getElementById('status');
 const result = document.getElementById('result');
@@ -21,6 +31,12 @@ function show(text, state = '') {
 
 function mib(bytes) {
   return (bytes / 1048576).toFixed(1);
+}
+
+function rate(progress) {
+  if (!progress.bytesPerSecond) return '';
+  const eta = progress.etaSeconds == null ? '' : `, ${Math.ceil(progress.etaSeconds)} s left`;
+  return ` at ${mib(progress.bytesPerSecond)} MiB/s${eta}`;
 }
 
 const ready = init({ module_or_path: new URL('./pkg/wasm_video_uploader_bg.wasm', import.meta.url) });
@@ -43,11 +59,20 @@ form.addEventListener('submit', async (event) => {
       apiHost,
       chunkSize: Number(chunkInput.value) * 1048576,
     });
+    current = uploader;
     uploader.onProgress((progress) => {
       progressBar.value = progress.uploadedBytes / progress.totalBytes;
-      show(`Uploading chunk ${progress.currentChunk} of ${progress.chunksCount}: ${mib(progress.uploadedBytes)} of ${mib(progress.totalBytes)} MiB`);
+      show(`Uploading chunk ${progress.currentChunk} of ${progress.chunksCount}: ${mib(progress.uploadedBytes)} of ${mib(progress.totalBytes)} MiB${rate(progress)}`);
       form.dispatchEvent(new CustomEvent('video-upload-progress', { detail: progress }));
     });
+    uploader.addEventListener('pause', () => {
+      pauseButton.textContent = 'Resume';
+      show('Paused.');
+    });
+    uploader.addEventListener('resume', () => (pauseButton.textContent = 'Pause'));
+    uploader.addEventListener('retry', (event) => show(`Connection trouble (${event.detail.reason}); retrying in ${Math.ceil(event.detail.delay / 1000)} s…`));
+    pauseButton.disabled = false;
+    cancelButton.disabled = false;
     show(`Uploading ${file.name}…`);
     const video = await uploader.upload();
     document.getElementById('video-id').textContent = video.videoId;
@@ -60,6 +85,10 @@ form.addEventListener('submit', async (event) => {
     show(`Upload failed: ${error.title ?? error.message} (${error.code ?? 'ERROR'})`, 'error');
     form.dispatchEvent(new CustomEvent('video-upload-error', { detail: error }));
   } finally {
+    current = null;
+    pauseButton.disabled = true;
+    pauseButton.textContent = 'Pause';
+    cancelButton.disabled = true;
     button.disabled = !token;
   }
 });

@@ -143,3 +143,51 @@ test('an invalid token fails loudly with the typed 401 and stores nothing', asyn
     rmSync(source.dir, { recursive: true, force: true });
   }
 });
+
+test('the page pauses, resumes and cancels with its buttons', async () => {
+  const source = randomFile(64 * MIB, 'buttons.mp4');
+  try {
+    const token = await server.createToken(3600);
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/?token=${token}`);
+    await page.evaluate(() => {
+      const form = document.getElementById('form');
+      window.outcome = new Promise((resolve) => {
+        form.addEventListener('video-upload-success', (e) => resolve({ ok: true, video: e.detail }));
+        form.addEventListener('video-upload-error', (e) => resolve({ ok: false, error: { ...e.detail } }));
+      });
+      // Pause from the button while chunk 2 is on the wire.
+      form.addEventListener('video-upload-progress', (e) => {
+        if (e.detail.currentChunk === 2 && !window.pausedOnce) {
+          window.pausedOnce = true;
+          document.getElementById('pause').click();
+        }
+      });
+    });
+    await page.setInputFiles('#file', source.file);
+    await page.fill('#chunk-size', '8');
+    await page.click('#upload');
+    await page.waitForFunction(() => document.getElementById('pause').textContent === 'Resume');
+    assert.equal(await page.textContent('#status'), 'Paused.');
+    await page.click('#pause');
+    const outcome = await page.evaluate(() => window.outcome);
+    assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
+    const stored = path.join(server.dataDir, 'videos', outcome.video.videoId, 'source');
+    assert.equal(await sha256File(stored), source.sha256);
+    assert.equal(await page.isDisabled('#pause'), true, 'the buttons are off once the upload ends');
+
+    // Cancel: the upload fails with ABORTED and says so.
+    await page.evaluate(() => {
+      const form = document.getElementById('form');
+      window.cancelled = new Promise((resolve) => form.addEventListener('video-upload-error', (e) => resolve({ ...e.detail })));
+      form.addEventListener('video-upload-progress', () => document.getElementById('cancel').click(), { once: true });
+    });
+    await page.click('#upload');
+    const cancelled = await page.evaluate(() => window.cancelled);
+    assert.equal(cancelled.code, 'ABORTED');
+    assert.match(await page.textContent('#status'), /ABORTED/);
+    await page.close();
+  } finally {
+    rmSync(source.dir, { recursive: true, force: true });
+  }
+});
