@@ -201,6 +201,19 @@ impl ProgressiveSession {
         Some(PartProgress { part: part.number, uploaded_bytes: sent, total_bytes: part.size })
     }
 
+    /// Cancels: nothing more is sent, and every call from now on fails with
+    /// [`UploadError::Aborted`]. The shell aborts the part in flight.
+    pub fn cancel(&mut self) {
+        if self.failed.is_none() {
+            self.failed = Some(UploadError::Aborted);
+        }
+    }
+
+    /// The error that ended the upload, if one did.
+    pub fn failure(&self) -> Option<&UploadError> {
+        self.failed.as_ref()
+    }
+
     /// Pauses: the shell aborts the part in flight, which is sent again on resume.
     pub fn pause(&mut self) -> bool {
         !std::mem::replace(&mut self.paused, true)
@@ -344,6 +357,17 @@ mod tests {
         assert_eq!(session.poll_request(), None);
         assert!(session.resume());
         assert_eq!(session.poll_request().unwrap().chunk.range.part, 1);
+    }
+
+    #[test]
+    fn cancel_stops_sending_and_fails_later_calls() {
+        let mut session = session(false, true);
+        session.push(5 * MIB).unwrap();
+        session.cancel();
+        assert_eq!(session.poll_request(), None);
+        assert_eq!(session.failure(), Some(&UploadError::Aborted));
+        assert_eq!(session.push(MIB).unwrap_err(), UploadError::Aborted);
+        assert_eq!(session.push_last(MIB).unwrap_err(), UploadError::Aborted);
     }
 
     #[test]

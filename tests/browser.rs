@@ -444,3 +444,27 @@ async fn cancel_rejects_with_aborted_and_upload_then_continues_the_same_video() 
     let mp4 = field(&field(&video.json, "assets"), "mp4").as_string().unwrap();
     assert!(download(&mp4).await == data);
 }
+
+#[wasm_bindgen_test]
+async fn an_upload_cancelled_while_paused_runs_again_on_upload() {
+    let data = bytes(2 * MIN_CHUNK_SIZE as usize, 13);
+    let mut options = options(valid_token());
+    options.chunk_size = MIN_CHUNK_SIZE;
+    let uploader = Rc::new(Uploader::new(&file_of(&data, "paused-cancelled.mp4"), options).unwrap());
+    let weak = Rc::downgrade(&uploader);
+    let once = Rc::new(std::cell::Cell::new(false));
+    uploader.on_event(move |event| {
+        if matches!(event, UploadEvent::Chunk { chunk: 1, .. }) && !once.replace(true) {
+            if let Some(uploader) = weak.upgrade() {
+                uploader.pause();
+                uploader.cancel();
+            }
+        }
+    });
+    assert_eq!(uploader.upload().await.unwrap_err(), UploadError::Aborted);
+    assert!(uploader.is_paused());
+    let video = uploader.upload().await.unwrap();
+    assert!(!uploader.is_paused());
+    let mp4 = field(&field(&video.json, "assets"), "mp4").as_string().unwrap();
+    assert!(download(&mp4).await == data);
+}

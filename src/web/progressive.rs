@@ -130,8 +130,10 @@ impl ProgressiveUploader {
         self.enqueue(part).await
     }
 
-    /// Aborts the part in flight; it and every later part fail with `ABORTED`.
+    /// Aborts the part in flight; it, every queued part and every later call fail with
+    /// `ABORTED`.
     pub fn cancel(&self) {
+        self.shared.session.borrow_mut().cancel();
         if let Some(xhr) = self.shared.active.borrow().as_ref() {
             let _ = xhr.abort();
         }
@@ -160,6 +162,11 @@ async fn drive(shared: &Rc<Shared>) {
     loop {
         let polled = shared.session.borrow_mut().poll_request();
         let Some(request) = polled else {
+            let failure = shared.session.borrow().failure().cloned();
+            if let Some(error) = failure {
+                fail_all(shared, &error);
+                return;
+            }
             if shared.queue.borrow().is_empty() {
                 return;
             }

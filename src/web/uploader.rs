@@ -134,6 +134,11 @@ impl Uploader {
         }
         shared.canceled.set(false);
         shared.session.borrow_mut().revive();
+        // An explicit upload() runs, even if the upload was paused (and then cancelled).
+        let resumed = shared.session.borrow_mut().resume();
+        if resumed {
+            emit(shared, &UploadEvent::Resume);
+        }
         let watch = ConnectivityWatch::new(Rc::downgrade(shared));
         let result = self.run().await;
         drop(watch);
