@@ -4,7 +4,7 @@
 use crate::error::UploadError;
 use crate::options::{Credentials, UploadOptions};
 use crate::retry::{Jitter, RetryPolicy, RetryReason};
-use crate::session::{Outcome, RetryStrategy};
+use crate::session::{Outcome, Resend, RetryStrategy};
 
 const PART_ALREADY_SENT: &str = "video-content-range-by-part-part-already-sent";
 const ALREADY_UPLOADED: &str = "video-source-already-uploaded";
@@ -21,12 +21,8 @@ pub(crate) enum Verdict {
         /// Raw body.
         raw: String,
     },
-    /// Send it again after `delay_ms`.
-    Retry { delay_ms: f64, attempt: u32, reason: RetryReason, error: UploadError },
-    /// Renew the access token by POSTing `body` to `url`, then send it again.
-    Refresh { url: String, body: String },
-    /// Aborted by a pause: send it again on resume.
-    Paused,
+    /// Send it again, after what [`Resend`] says.
+    Resend(Resend),
     /// Give up.
     Failed(UploadError),
 }
@@ -79,13 +75,13 @@ impl Attempts {
     ) -> Verdict {
         let (error, retry_after_ms) = match outcome {
             Outcome::Success { status, video_id, raw } => return Verdict::Landed { status, video_id, raw },
-            Outcome::Aborted if paused => return Verdict::Paused,
+            Outcome::Aborted if paused => return Verdict::Resend(Resend::Paused),
             Outcome::Aborted => return Verdict::Failed(UploadError::Aborted),
             Outcome::Failure { status: 401, .. } if !self.refreshed => {
                 if let Credentials::AccessToken { refresh_token: Some(refresh), .. } = &options.credentials {
                     self.refreshed = true;
                     let body = format!("{{\"refreshToken\":\"{}\"}}", json_escape(refresh));
-                    return Verdict::Refresh { url: options.refresh_url(), body };
+                    return Verdict::Resend(Resend::Refresh { url: options.refresh_url(), body });
                 }
                 let Outcome::Failure { status, problem, raw, .. } = outcome else { unreachable!() };
                 (UploadError::Http { status, problem, raw }, None)
@@ -114,7 +110,7 @@ impl Attempts {
             Some(delay_ms) => {
                 self.retries += 1;
                 let reason = RetryReason::of(&error).unwrap_or(RetryReason::ServerError);
-                Verdict::Retry { delay_ms, attempt: self.retries, reason, error }
+                Verdict::Resend(Resend::Retry { delay_ms, attempt: self.retries, reason, error })
             }
             None => Verdict::Failed(error),
         }

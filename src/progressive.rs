@@ -14,8 +14,7 @@ use crate::content_range::PartRange;
 use crate::error::UploadError;
 use crate::options::{UploadOptions, MIN_CHUNK_SIZE};
 use crate::plan::Chunk;
-use crate::retry::RetryReason;
-use crate::session::{ChunkRequest, Outcome, RetryStrategy};
+use crate::session::{ChunkRequest, Outcome, Resend, RetryStrategy};
 
 /// A part to send: the first `blobs` blobs the shell holds, merged, `size` bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,26 +34,8 @@ pub struct Part {
 pub enum PartStep {
     /// The part was acknowledged; when it was the last, the upload is complete.
     Sent(Part),
-    /// Wait `delay_ms`, then poll again: the same part is sent again.
-    Retry {
-        /// How long to wait.
-        delay_ms: f64,
-        /// 1 for the first retry of this part.
-        attempt: u32,
-        /// Why.
-        reason: RetryReason,
-        /// The failure.
-        error: UploadError,
-    },
-    /// Renew the access token (see [`crate::session::Step::Refresh`]).
-    Refresh {
-        /// `…/auth/refresh`.
-        url: String,
-        /// `{"refreshToken": …}`.
-        body: String,
-    },
-    /// Aborted by a pause: sent again after resume.
-    Paused,
+    /// The part is to be sent again, after what [`Resend`] says.
+    Resend(Resend),
 }
 
 /// Progress of the part in flight, the official progressive event plus `part`.
@@ -248,9 +229,7 @@ impl ProgressiveSession {
                 self.queue.pop_front();
                 Ok(PartStep::Sent(part))
             }
-            Verdict::Retry { delay_ms, attempt, reason, error } => Ok(PartStep::Retry { delay_ms, attempt, reason, error }),
-            Verdict::Refresh { url, body } => Ok(PartStep::Refresh { url, body }),
-            Verdict::Paused => Ok(PartStep::Paused),
+            Verdict::Resend(resend) => Ok(PartStep::Resend(resend)),
             Verdict::Failed(error) => self.fail(error),
         }
     }
@@ -260,7 +239,7 @@ impl ProgressiveSession {
         Err(error)
     }
 
-    /// Feeds back the result of a [`PartStep::Refresh`].
+    /// Feeds back the result of a [`Resend::Refresh`].
     pub fn handle_refresh(&mut self, result: Result<(String, String), UploadError>) -> Result<(), UploadError> {
         match result {
             Ok((access, refresh)) => {
@@ -335,7 +314,7 @@ mod tests {
         session.push(5 * MIB).unwrap();
         session.push(5 * MIB).unwrap();
         let _ = session.poll_request().unwrap();
-        assert!(matches!(session.handle_outcome(Outcome::Network).unwrap(), PartStep::Retry { attempt: 1, .. }));
+        assert!(matches!(session.handle_outcome(Outcome::Network).unwrap(), PartStep::Resend(Resend::Retry { attempt: 1, .. })));
         let again = session.poll_request().unwrap();
         assert_eq!((again.chunk.range.part, again.attempt), (1, 1));
         let problem = Problem::default();
@@ -353,7 +332,7 @@ mod tests {
         let _ = session.poll_request().unwrap();
         assert_eq!(session.progress(50, 100), Some(PartProgress { part: 1, uploaded_bytes: 3 * MIB, total_bytes: 6 * MIB }));
         assert!(session.pause());
-        assert_eq!(session.handle_outcome(Outcome::Aborted).unwrap(), PartStep::Paused);
+        assert_eq!(session.handle_outcome(Outcome::Aborted).unwrap(), PartStep::Resend(Resend::Paused));
         assert_eq!(session.poll_request(), None);
         assert!(session.resume());
         assert_eq!(session.poll_request().unwrap().chunk.range.part, 1);

@@ -76,27 +76,33 @@ pub enum Step {
     Continue(Progress),
     /// The last chunk was acknowledged: the upload is complete.
     Complete(Progress),
-    /// The chunk failed but is worth another attempt: wait `delay_ms`, then poll again.
+    /// The chunk is to be sent again, after what [`Resend`] says.
+    Resend(Resend),
+}
+
+/// Why a piece (a file chunk or a progressive part) is sent again, and what comes first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resend {
+    /// It failed but is worth another attempt: wait `delay_ms`, then poll again.
     Retry {
         /// How long to wait.
         delay_ms: f64,
-        /// 1 for the first retry of this chunk.
+        /// 1 for the first retry of this piece.
         attempt: u32,
         /// Why.
         reason: RetryReason,
         /// The failure being retried.
         error: UploadError,
     },
-    /// The access token expired: POST `body` (JSON) to `url`, then call
-    /// [`Session::handle_refresh`]; the chunk is then sent again.
+    /// The access token expired: POST `body` (JSON) to `url`, then hand the result to the
+    /// session's `handle_refresh`; the piece is then sent again.
     Refresh {
         /// `…/auth/refresh`.
         url: String,
         /// `{"refreshToken": …}`.
         body: String,
     },
-    /// The chunk was aborted by [`Session::pause`]: it is sent again, from its first byte,
-    /// after [`Session::resume`].
+    /// It was aborted by a pause: it is sent again, from its first byte, after resume.
     Paused,
 }
 
@@ -227,7 +233,7 @@ impl Session {
     }
 
     /// Pauses: no new request starts, and the shell should abort the one in flight (its
-    /// outcome, `Aborted`, then yields [`Step::Paused`]). Returns false if already paused
+    /// outcome, `Aborted`, then yields [`Resend::Paused`]). Returns false if already paused
     /// or finished.
     pub fn pause(&mut self) -> bool {
         if self.paused || self.finished {
@@ -263,14 +269,12 @@ impl Session {
         let is_last = chunk.index + 1 == self.plan.count();
         match self.attempts.judge(outcome, &self.options, self.video_id.as_deref(), is_last, self.paused) {
             Verdict::Landed { status, video_id, raw } => self.acknowledge(chunk, status, video_id, raw),
-            Verdict::Retry { delay_ms, attempt, reason, error } => Ok(Step::Retry { delay_ms, attempt, reason, error }),
-            Verdict::Refresh { url, body } => Ok(Step::Refresh { url, body }),
-            Verdict::Paused => Ok(Step::Paused),
+            Verdict::Resend(resend) => Ok(Step::Resend(resend)),
             Verdict::Failed(error) => Err(error),
         }
     }
 
-    /// Feeds back the result of a [`Step::Refresh`]: the new access and refresh tokens, or
+    /// Feeds back the result of a [`Resend::Refresh`]: the new access and refresh tokens, or
     /// the error that ends the upload.
     pub fn handle_refresh(&mut self, result: Result<(String, String), UploadError>) -> Result<(), UploadError> {
         match result {

@@ -75,14 +75,14 @@ fn given_video_id_is_sent_from_the_first_chunk() {
 fn server_errors_are_retried_with_growing_jittered_delays_and_the_count_resets() {
     let mut session = session(&options(), 20 * MIB);
     let _ = session.poll_request().unwrap();
-    let Step::Retry { delay_ms, attempt, reason, error } = session.handle_outcome(failure(503, "x")).unwrap() else {
+    let Step::Resend(Resend::Retry { delay_ms, attempt, reason, error }) = session.handle_outcome(failure(503, "x")).unwrap() else {
         panic!("503 is retried")
     };
     assert_eq!((attempt, reason, error.code()), (1, RetryReason::ServerError, "SERVER_ERROR"));
     assert!((500.0..=1000.0).contains(&delay_ms), "{delay_ms}");
     let again = session.poll_request().unwrap();
     assert_eq!((again.chunk.index, again.attempt), (0, 1), "the same chunk, second attempt");
-    let Step::Retry { delay_ms, attempt, .. } = session.handle_outcome(Outcome::Network).unwrap() else { panic!() };
+    let Step::Resend(Resend::Retry { delay_ms, attempt, .. }) = session.handle_outcome(Outcome::Network).unwrap() else { panic!() };
     assert_eq!(attempt, 2);
     assert!((1000.0..=2000.0).contains(&delay_ms), "{delay_ms}");
     let _ = session.poll_request().unwrap();
@@ -98,7 +98,7 @@ fn gives_up_after_the_configured_retries() {
     let mut session = session(&few, MIB);
     for attempt in 1..=2 {
         let _ = session.poll_request().unwrap();
-        assert!(matches!(session.handle_outcome(Outcome::Timeout).unwrap(), Step::Retry { attempt: a, .. } if a == attempt));
+        assert!(matches!(session.handle_outcome(Outcome::Timeout).unwrap(), Step::Resend(Resend::Retry { attempt: a, .. }) if a == attempt));
     }
     let _ = session.poll_request().unwrap();
     assert_eq!(session.handle_outcome(Outcome::Timeout).unwrap_err(), UploadError::Timeout);
@@ -121,7 +121,7 @@ fn rate_limits_wait_at_least_retry_after() {
     let mut session = session(&options(), MIB);
     let _ = session.poll_request().unwrap();
     let limited = Outcome::Failure { status: 429, problem: Problem::default(), raw: String::new(), retry_after_ms: Some(9000.0) };
-    let Step::Retry { delay_ms, reason, .. } = session.handle_outcome(limited).unwrap() else { panic!() };
+    let Step::Resend(Resend::Retry { delay_ms, reason, .. }) = session.handle_outcome(limited).unwrap() else { panic!() };
     assert_eq!((delay_ms, reason), (9000.0, RetryReason::RateLimited));
 }
 
@@ -132,13 +132,13 @@ fn a_retry_told_the_part_already_landed_is_a_success() {
     session.handle_outcome(ok("vi1")).unwrap();
     let _ = session.poll_request().unwrap();
     // The answer to part 2 is lost; its retry is told the part is already there.
-    assert!(matches!(session.handle_outcome(Outcome::Network).unwrap(), Step::Retry { .. }));
+    assert!(matches!(session.handle_outcome(Outcome::Network).unwrap(), Step::Resend(Resend::Retry { .. })));
     let _ = session.poll_request().unwrap();
     let step = session.handle_outcome(failure(400, PART_ALREADY_SENT)).unwrap();
     assert!(matches!(step, Step::Continue(p) if p.uploaded_bytes == 16 * MIB), "{step:?}");
     // The last part's answer is lost too; its retry is told the video is complete.
     let _ = session.poll_request().unwrap();
-    assert!(matches!(session.handle_outcome(failure(502, "x")).unwrap(), Step::Retry { .. }));
+    assert!(matches!(session.handle_outcome(failure(502, "x")).unwrap(), Step::Resend(Resend::Retry { .. })));
     let _ = session.poll_request().unwrap();
     assert!(matches!(session.handle_outcome(failure(400, ALREADY_UPLOADED)).unwrap(), Step::Complete(_)));
 }
@@ -159,7 +159,7 @@ fn pause_aborts_and_resume_resends_the_same_chunk() {
     let first = session.poll_request().unwrap();
     assert!(session.pause());
     assert!(!session.pause(), "already paused");
-    assert_eq!(session.handle_outcome(Outcome::Aborted).unwrap(), Step::Paused);
+    assert_eq!(session.handle_outcome(Outcome::Aborted).unwrap(), Step::Resend(Resend::Paused));
     assert_eq!(session.poll_request(), None, "nothing starts while paused");
     assert!(session.resume());
     let again = session.poll_request().unwrap();
@@ -185,7 +185,8 @@ fn an_expired_access_token_is_refreshed_once_per_chunk() {
     assert_eq!(first.url, "http://127.0.0.1:8787/videos/viX/source");
     assert!(first.headers.contains(&("Authorization", "Bearer old".to_owned())));
     let step = session.handle_outcome(failure(401, "x")).unwrap();
-    assert_eq!(step, Step::Refresh { url: "http://127.0.0.1:8787/auth/refresh".into(), body: r#"{"refreshToken":"r\"1"}"#.into() });
+    let expected = Resend::Refresh { url: "http://127.0.0.1:8787/auth/refresh".into(), body: r#"{"refreshToken":"r\"1"}"#.into() };
+    assert_eq!(step, Step::Resend(expected));
     session.handle_refresh(Ok(("new".into(), "r2".into()))).unwrap();
     let replay = session.poll_request().unwrap();
     assert_eq!((replay.chunk.index, replay.attempt), (0, 0));
@@ -200,7 +201,7 @@ fn a_failed_refresh_ends_the_upload() {
     api.video_id = Some("viX".into());
     let mut session = session(&api, MIB);
     let _ = session.poll_request().unwrap();
-    assert!(matches!(session.handle_outcome(failure(401, "x")).unwrap(), Step::Refresh { .. }));
+    assert!(matches!(session.handle_outcome(failure(401, "x")).unwrap(), Step::Resend(Resend::Refresh { .. })));
     let error = UploadError::Http { status: 400, problem: Problem::default(), raw: String::new() };
     assert_eq!(session.handle_refresh(Err(error.clone())), Err(error));
     assert_eq!(session.poll_request(), None);
@@ -218,7 +219,7 @@ fn a_custom_strategy_decides_with_the_official_arguments() {
     }));
     for _ in 0..2 {
         let _ = session.poll_request().unwrap();
-        assert!(matches!(session.handle_outcome(failure(400, "x")).unwrap(), Step::Retry { delay_ms, .. } if delay_ms == 10.0));
+        assert!(matches!(session.handle_outcome(failure(400, "x")).unwrap(), Step::Resend(Resend::Retry { delay_ms, .. }) if delay_ms == 10.0));
     }
     let _ = session.poll_request().unwrap();
     assert!(session.handle_outcome(failure(400, "x")).is_err());
@@ -294,7 +295,7 @@ fn the_default_is_six_retries_as_the_official_uploader() {
     let mut session = session(&options(), MIB);
     for attempt in 1..=6 {
         let _ = session.poll_request().unwrap();
-        assert!(matches!(session.handle_outcome(failure(500, "x")).unwrap(), Step::Retry { attempt: a, .. } if a == attempt));
+        assert!(matches!(session.handle_outcome(failure(500, "x")).unwrap(), Step::Resend(Resend::Retry { attempt: a, .. }) if a == attempt));
     }
     let _ = session.poll_request().unwrap();
     assert_eq!(session.handle_outcome(failure(500, "x")).unwrap_err().status(), Some(500), "the seventh failure is final");

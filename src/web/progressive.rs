@@ -13,7 +13,7 @@ use web_sys::{Blob, XmlHttpRequest};
 
 use crate::error::UploadError;
 use crate::progressive::{Part, PartProgress, PartStep, ProgressiveSession};
-use crate::session::{ChunkRequest, RetryStrategy};
+use crate::session::{ChunkRequest, Resend, RetryStrategy};
 use crate::UploadOptions;
 
 use super::timer::{sleep, wake};
@@ -192,15 +192,15 @@ async fn drive(shared: &Rc<Shared>) {
                     queued.done.fill(Ok(Video { video_id, json }));
                 }
             }
-            Ok(PartStep::Retry { delay_ms, .. }) => sleep(Some(delay_ms), &shared.waker).await,
-            Ok(PartStep::Refresh { url, body }) => {
+            Ok(PartStep::Resend(Resend::Retry { delay_ms, .. })) => sleep(Some(delay_ms), &shared.waker).await,
+            Ok(PartStep::Resend(Resend::Refresh { url, body })) => {
                 let refreshed = refresh(&url, &body, &request.headers).await;
                 if let Err(error) = shared.session.borrow_mut().handle_refresh(refreshed) {
                     fail_all(shared, &error);
                     return;
                 }
             }
-            Ok(PartStep::Paused) => {}
+            Ok(PartStep::Resend(Resend::Paused)) => {}
             Err(error) => {
                 fail_all(shared, &error);
                 return;

@@ -12,7 +12,7 @@ use web_sys::{Blob, EventTarget, File, XmlHttpRequest};
 use crate::error::UploadError;
 use crate::meter::ProgressMeter;
 use crate::progress::Progress;
-use crate::session::{RetryStrategy, Session, Step};
+use crate::session::{Resend, RetryStrategy, Session, Step};
 use crate::UploadOptions;
 
 use super::event::UploadEvent;
@@ -226,16 +226,16 @@ impl Uploader {
                     let json = video_json_or_id(sent.body, &video_id);
                     return Ok(Video { video_id, json });
                 }
-                Step::Retry { delay_ms, attempt, reason, error } => {
+                Step::Resend(Resend::Retry { delay_ms, attempt, reason, error }) => {
                     shared.meter.borrow_mut().reset_rate();
                     emit(shared, &UploadEvent::Retry { attempt, delay_ms, reason, error });
                     sleep(Some(delay_ms), &shared.waker).await;
                 }
-                Step::Refresh { url, body } => {
+                Step::Resend(Resend::Refresh { url, body }) => {
                     let refreshed = refresh(&url, &body, &request.headers).await;
                     shared.session.borrow_mut().handle_refresh(refreshed)?;
                 }
-                Step::Paused => shared.meter.borrow_mut().reset_rate(),
+                Step::Resend(Resend::Paused) => shared.meter.borrow_mut().reset_rate(),
             }
         }
     }
