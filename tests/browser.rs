@@ -131,6 +131,33 @@ fn quick_retries(uploader: &Uploader, max: u32) {
     }));
 }
 
+/// An uploader of `data` in 5 MiB chunks to the plain server.
+fn chunked_uploader(data: &[u8], name: &str) -> Rc<Uploader> {
+    let mut options = options(valid_token());
+    options.chunk_size = MIN_CHUNK_SIZE;
+    Rc::new(Uploader::new(&file_of(data, name), options).unwrap())
+}
+
+/// Runs `act` once, from the listener, when the server acknowledges chunk 1 (before chunk
+/// 2 starts).
+fn on_first_chunk(uploader: &Rc<Uploader>, act: impl FnOnce(Rc<Uploader>) + 'static) {
+    let weak = Rc::downgrade(uploader);
+    let mut act = Some(act);
+    uploader.on_event(move |event| {
+        if matches!(event, UploadEvent::Chunk { chunk: 1, .. }) {
+            if let (Some(act), Some(uploader)) = (act.take(), weak.upgrade()) {
+                act(uploader);
+            }
+        }
+    });
+}
+
+/// The server stores exactly `data` as the video's source.
+async fn assert_stored(video: &wasm_video_uploader::web::Video, data: &[u8]) {
+    let mp4 = field(&field(&video.json, "assets"), "mp4").as_string().unwrap();
+    assert!(download(&mp4).await == data, "the stored bytes are the file's");
+}
+
 #[wasm_bindgen_test]
 async fn single_chunk_upload_returns_the_video() {
     let file = file(300_000, "single.mp4");
@@ -173,8 +200,7 @@ async fn chunks_share_the_first_video_id() {
         })
         .collect();
     assert_eq!(chunks, [(1, video.video_id.clone()), (2, video.video_id.clone())]);
-    let mp4 = field(&field(&video.json, "assets"), "mp4").as_string().unwrap();
-    assert_eq!(download(&mp4).await, bytes(len, 0));
+    assert_stored(&video, &bytes(len, 0)).await;
 }
 
 #[wasm_bindgen_test]
@@ -266,26 +292,17 @@ async fn faults_before_and_after_commit_are_retried_to_a_byte_identical_video() 
 #[wasm_bindgen_test]
 async fn pause_aborts_and_resume_completes() {
     let data = bytes(4 * MIN_CHUNK_SIZE as usize, 5);
-    let mut options = options(valid_token());
-    options.chunk_size = MIN_CHUNK_SIZE;
-    let uploader = Rc::new(Uploader::new(&file_of(&data, "paused.mp4"), options).unwrap());
+    let uploader = chunked_uploader(&data, "paused.mp4");
     let events = record_events(&uploader);
-    let weak = Rc::downgrade(&uploader);
-    let paused_once = Rc::new(std::cell::Cell::new(false));
-    uploader.on_event(move |event| {
-        if matches!(event, UploadEvent::Chunk { chunk: 1, .. }) && !paused_once.replace(true) {
-            let weak = weak.clone();
-            // Pause once chunk 2 is on the wire, resume a moment later.
-            wasm_bindgen_futures::spawn_local(async move {
-                tick(0).await;
-                if let Some(uploader) = weak.upgrade() {
-                    uploader.pause();
-                    assert!(uploader.is_paused());
-                    tick(100).await;
-                    uploader.resume();
-                }
-            });
-        }
+    on_first_chunk(&uploader, |uploader| {
+        // Pause once chunk 2 is on the wire, resume a moment later.
+        wasm_bindgen_futures::spawn_local(async move {
+            tick(0).await;
+            uploader.pause();
+            assert!(uploader.is_paused());
+            tick(100).await;
+            uploader.resume();
+        });
     });
     let video = uploader.upload().await.unwrap();
     let names = names(&events.borrow());
@@ -295,8 +312,7 @@ async fn pause_aborts_and_resume_completes() {
         _ => None,
     });
     assert_eq!(last, Some(data.len() as u64));
-    let mp4 = field(&field(&video.json, "assets"), "mp4").as_string().unwrap();
-    assert!(download(&mp4).await == data);
+    assert_stored(&video, &data).await;
 }
 
 async fn tick(ms: i32) {
@@ -414,22 +430,14 @@ async fn a_stalled_transfer_is_aborted_and_retried() {
 #[wasm_bindgen_test]
 async fn cancel_rejects_with_aborted_and_upload_then_continues_the_same_video() {
     let data = bytes(3 * MIN_CHUNK_SIZE as usize, 11);
-    let mut options = options(valid_token());
-    options.chunk_size = MIN_CHUNK_SIZE;
-    let uploader = Rc::new(Uploader::new(&file_of(&data, "cancelled.mp4"), options).unwrap());
+    let uploader = chunked_uploader(&data, "cancelled.mp4");
     let events = record_events(&uploader);
-    let weak = Rc::downgrade(&uploader);
-    let once = Rc::new(std::cell::Cell::new(false));
-    uploader.on_event(move |event| {
-        if matches!(event, UploadEvent::Chunk { chunk: 1, .. }) && !once.replace(true) {
-            // The browser reports connectivity changes while the upload runs.
-            let window = web_sys::window().unwrap();
-            window.dispatch_event(&web_sys::Event::new("offline").unwrap()).unwrap();
-            window.dispatch_event(&web_sys::Event::new("online").unwrap()).unwrap();
-            if let Some(uploader) = weak.upgrade() {
-                uploader.cancel();
-            }
-        }
+    on_first_chunk(&uploader, |uploader| {
+        // The browser reports connectivity changes while the upload runs.
+        let window = web_sys::window().unwrap();
+        window.dispatch_event(&web_sys::Event::new("offline").unwrap()).unwrap();
+        window.dispatch_event(&web_sys::Event::new("online").unwrap()).unwrap();
+        uploader.cancel();
     });
     let error = uploader.upload().await.unwrap_err();
     assert_eq!((error.code(), error.reason()), ("ABORTED", Some("ABORTED")));
@@ -441,30 +449,20 @@ async fn cancel_rejects_with_aborted_and_upload_then_continues_the_same_video() 
     assert_eq!(Some(video.video_id.clone()), first_video, "the second upload() continued the same video");
     let names = names(&events.borrow());
     assert_eq!(names, ["chunk", "offline", "online", "error", "chunk", "chunk", "success"]);
-    let mp4 = field(&field(&video.json, "assets"), "mp4").as_string().unwrap();
-    assert!(download(&mp4).await == data);
+    assert_stored(&video, &data).await;
 }
 
 #[wasm_bindgen_test]
 async fn an_upload_cancelled_while_paused_runs_again_on_upload() {
     let data = bytes(2 * MIN_CHUNK_SIZE as usize, 13);
-    let mut options = options(valid_token());
-    options.chunk_size = MIN_CHUNK_SIZE;
-    let uploader = Rc::new(Uploader::new(&file_of(&data, "paused-cancelled.mp4"), options).unwrap());
-    let weak = Rc::downgrade(&uploader);
-    let once = Rc::new(std::cell::Cell::new(false));
-    uploader.on_event(move |event| {
-        if matches!(event, UploadEvent::Chunk { chunk: 1, .. }) && !once.replace(true) {
-            if let Some(uploader) = weak.upgrade() {
-                uploader.pause();
-                uploader.cancel();
-            }
-        }
+    let uploader = chunked_uploader(&data, "paused-cancelled.mp4");
+    on_first_chunk(&uploader, |uploader| {
+        uploader.pause();
+        uploader.cancel();
     });
     assert_eq!(uploader.upload().await.unwrap_err(), UploadError::Aborted);
     assert!(uploader.is_paused());
     let video = uploader.upload().await.unwrap();
     assert!(!uploader.is_paused());
-    let mp4 = field(&field(&video.json, "assets"), "mp4").as_string().unwrap();
-    assert!(download(&mp4).await == data);
+    assert_stored(&video, &data).await;
 }
