@@ -263,13 +263,11 @@ pub(crate) async fn refresh(url: &str, body: &str, headers: &[(&'static str, Str
         Some((json::string_field(body, "access_token")?, json::string_field(body, "refresh_token")?))
     });
     match tokens {
-        Some(tokens) if status < 400 => Ok(tokens),
+        Some(tokens) if (1..400).contains(&status) => Ok(tokens),
+        // A status of 0 is a request the browser never got an answer to.
+        _ if status == 0 => Err(UploadError::Network),
         _ => Err(UploadError::Http { status, problem: json::problem(parsed.as_ref()), raw }),
     }
-    .map_err(|error| match error {
-        UploadError::Http { status: 0, .. } => UploadError::Network,
-        other => other,
-    })
 }
 
 /// The server's Video, or `{videoId}` when there is none (the last piece was found to
