@@ -1,10 +1,9 @@
-//! The fate of one piece (a chunk, or a progressive part) across its attempts: success,
-//! a retry after a delay, a token refresh, a pause, or failure.
+//! The fate of one piece across its attempts: landed, a retry after a delay, a token
+//! refresh, or failure.
 
 use crate::error::UploadError;
-use crate::options::{Credentials, UploadOptions};
-use crate::retry::{Jitter, RetryPolicy, RetryReason};
-use crate::session::{Outcome, Resend, RetryStrategy};
+use crate::request::Outcome;
+use crate::retry::{Jitter, RetryPolicy, RetryReason, RetryStrategy};
 
 const PART_ALREADY_SENT: &str = "video-content-range-by-part-part-already-sent";
 const ALREADY_UPLOADED: &str = "video-source-already-uploaded";
@@ -12,17 +11,25 @@ const ALREADY_UPLOADED: &str = "video-source-already-uploaded";
 /// What an outcome means for the piece in flight.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Verdict {
-    /// The server has the piece: it said so, or a retry learnt that an earlier attempt landed.
+    /// The server has the piece. `answered` is false when it was learnt from a "part
+    /// already sent" or "already uploaded" answer to a re-send, whose body is no Video.
     Landed {
-        /// HTTP status.
-        status: u16,
-        /// `videoId` of the answer (the known id when the piece was found to have landed).
-        video_id: Option<String>,
-        /// Raw body.
-        raw: String,
+        /// Whether the body is the answer to the piece.
+        answered: bool,
     },
-    /// Send it again, after what [`Resend`] says.
-    Resend(Resend),
+    /// Send it again after `delay_ms`.
+    Retry {
+        /// How long to wait.
+        delay_ms: f64,
+        /// 1 for the first retry of this piece.
+        attempt: u32,
+        /// Why.
+        reason: RetryReason,
+        /// The failure being retried.
+        error: UploadError,
+    },
+    /// The access token expired: renew it, then send the piece again.
+    Refresh,
     /// Give up.
     Failed(UploadError),
 }
@@ -63,44 +70,33 @@ impl Attempts {
         self.refreshed = false;
     }
 
-    /// Judges `outcome`. `video_id` is the id known so far; `is_last` tells whether the
-    /// piece completes the upload; `paused` whether an abort was a pause.
-    pub(crate) fn judge(
-        &mut self,
-        outcome: Outcome,
-        options: &UploadOptions,
-        video_id: Option<&str>,
-        is_last: bool,
-        paused: bool,
-    ) -> Verdict {
+    /// Judges `outcome` for a piece. `resent` tells that an earlier attempt at it may have
+    /// reached the server (its answer was lost, it was aborted, or it failed after the
+    /// server read it); `is_last` that it completes the upload; `can_refresh` that a 401
+    /// may be cured by renewing the access token.
+    pub(crate) fn judge(&mut self, outcome: Outcome, resent: bool, is_last: bool, can_refresh: bool) -> Verdict {
         let (error, retry_after_ms) = match outcome {
-            Outcome::Success { status, video_id, raw } => return Verdict::Landed { status, video_id, raw },
-            Outcome::Aborted if paused => return Verdict::Resend(Resend::Paused),
-            Outcome::Aborted => return Verdict::Failed(UploadError::Aborted),
-            Outcome::Failure { status: 401, .. } if !self.refreshed => {
-                if let Credentials::AccessToken { refresh_token: Some(refresh), .. } = &options.credentials {
+            Outcome::Answered(answer) if answer.is_success() => return Verdict::Landed { answered: true },
+            Outcome::Answered(answer) => {
+                if answer.status == 401 && can_refresh && !self.refreshed {
                     self.refreshed = true;
-                    let body = format!("{{\"refreshToken\":\"{}\"}}", json_escape(refresh));
-                    return Verdict::Resend(Resend::Refresh { url: options.refresh_url(), body });
+                    return Verdict::Refresh;
                 }
-                let Outcome::Failure { status, problem, raw, .. } = outcome else { unreachable!() };
-                (UploadError::Http { status, problem, raw }, None)
-            }
-            Outcome::Failure { status, problem, raw, retry_after_ms } => {
-                // A retry of a piece whose earlier attempt landed (its answer was lost) is
-                // told so by the server: that is a success, not a failure.
-                if self.retries > 0 && status == 400 {
-                    let slug = problem.type_.as_deref().unwrap_or_default();
+                // A re-sent piece that the server already holds: an earlier attempt landed
+                // and its answer was lost. That is a success, not a failure.
+                if resent && answer.status == 400 {
+                    let slug = answer.problem.type_.as_deref().unwrap_or_default();
                     if slug.ends_with(PART_ALREADY_SENT) || (is_last && slug.ends_with(ALREADY_UPLOADED)) {
-                        if let Some(id) = video_id {
-                            return Verdict::Landed { status, video_id: Some(id.to_owned()), raw };
-                        }
+                        return Verdict::Landed { answered: false };
                     }
                 }
-                (UploadError::Http { status, problem, raw }, retry_after_ms)
+                let retry_after_ms = answer.retry_after_ms;
+                (UploadError::Http { status: answer.status, problem: answer.problem, raw: answer.raw }, retry_after_ms)
             }
             Outcome::Network => (UploadError::Network, None),
             Outcome::Timeout => (UploadError::Timeout, None),
+            Outcome::Aborted => return Verdict::Failed(UploadError::Aborted),
+            Outcome::Refused(detail) => return Verdict::Failed(UploadError::Browser { detail }),
         };
         let delay = match &self.strategy {
             Some(strategy) => strategy(self.retries, &error).filter(|d| d.is_finite() && *d >= 0.0),
@@ -110,27 +106,9 @@ impl Attempts {
             Some(delay_ms) => {
                 self.retries += 1;
                 let reason = RetryReason::of(&error).unwrap_or(RetryReason::ServerError);
-                Verdict::Resend(Resend::Retry { delay_ms, attempt: self.retries, reason, error })
+                Verdict::Retry { delay_ms, attempt: self.retries, reason, error }
             }
             None => Verdict::Failed(error),
         }
     }
-}
-
-/// Swaps in renewed access and refresh tokens.
-pub(crate) fn apply_refresh(options: &mut UploadOptions, access_token: String, refresh_token: String) {
-    options.credentials = Credentials::AccessToken { access_token, refresh_token: Some(refresh_token) };
-}
-
-fn json_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
 }

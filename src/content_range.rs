@@ -3,7 +3,7 @@
 //! api.video accepts two grammars; the official clients (and we) use the `part` one,
 //! which the original spec calls "the recommended option".
 
-use std::fmt;
+use crate::text::push_u64;
 
 /// `part <part>/<total>`: 1-based part number, total known up front or `*` while unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,12 +14,17 @@ pub struct PartRange {
     pub total: Option<u32>,
 }
 
-impl fmt::Display for PartRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl PartRange {
+    /// The header value, `part 2/6` or `part 3/*`.
+    pub fn header(&self) -> String {
+        let mut out = String::from("part ");
+        push_u64(&mut out, u64::from(self.part));
+        out.push('/');
         match self.total {
-            Some(total) => write!(f, "part {}/{}", self.part, total),
-            None => write!(f, "part {}/*", self.part),
+            Some(total) => push_u64(&mut out, u64::from(total)),
+            None => out.push('*'),
         }
+        out
     }
 }
 
@@ -29,9 +34,7 @@ mod tests {
 
     #[test]
     fn formats_known_and_unknown_totals() {
-        let known = PartRange { part: 2, total: Some(6) };
-        assert_eq!(known.to_string(), "part 2/6");
-        let unknown = PartRange { part: 3, total: None };
-        assert_eq!(unknown.to_string(), "part 3/*");
+        assert_eq!(PartRange { part: 2, total: Some(6) }.header(), "part 2/6");
+        assert_eq!(PartRange { part: 3, total: None }.header(), "part 3/*");
     }
 }

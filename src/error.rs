@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use crate::options::MAX_FILE_SIZE;
+use crate::limits::MAX_FILE_SIZE;
+use crate::text::{concat, push_u64};
 
 /// An api.video problem body: `{type, title, name, status, detail}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -136,37 +137,52 @@ impl UploadError {
     }
 }
 
-impl fmt::Display for UploadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl UploadError {
+    /// The human-readable message JavaScript sees as `error.message`. Built without
+    /// `core::fmt`, which would otherwise ship in the wasm.
+    pub fn message(&self) -> String {
+        let status_text = |status: u16| {
+            let mut out = String::new();
+            push_u64(&mut out, u64::from(status));
+            out
+        };
         match self {
-            UploadError::MissingFile => f.write_str("'file' is missing"),
-            UploadError::MissingCredentials => {
-                f.write_str("You must provide either an accessToken, an uploadToken or an API key")
+            UploadError::MissingFile => "'file' is missing".into(),
+            UploadError::MissingCredentials => "You must provide either an accessToken, an uploadToken or an API key".into(),
+            UploadError::MissingVideoId => "'videoId' is missing".into(),
+            UploadError::InvalidOrigin { message } => message.clone(),
+            UploadError::InvalidChunkSize { .. } => {
+                "Invalid chunk size. Minimal allowed value: 5MB, maximum allowed value: 128MB.".into()
             }
-            UploadError::MissingVideoId => f.write_str("'videoId' is missing"),
-            UploadError::InvalidOrigin { message } => f.write_str(message),
-            UploadError::InvalidChunkSize { .. } => f.write_str(
-                "Invalid chunk size. Minimal allowed value: 5MB, maximum allowed value: 128MB.",
-            ),
-            UploadError::InvalidOption { name, detail } => write!(f, "Invalid '{name}' option: {detail}"),
-            UploadError::EmptyFile => f.write_str("The file is empty: there is nothing to upload."),
-            UploadError::FileTooLarge { size } => write!(
-                f,
-                "The file is {size} bytes; api.video accepts at most {MAX_FILE_SIZE} bytes (30 GiB)."
-            ),
-            UploadError::AlreadyUploading => f.write_str("An upload is already in progress on this uploader."),
+            UploadError::InvalidOption { name, detail } => concat(&["Invalid '", name, "' option: ", detail]),
+            UploadError::EmptyFile => "The file is empty: there is nothing to upload.".into(),
+            UploadError::FileTooLarge { size } => {
+                let mut out = String::from("The file is ");
+                push_u64(&mut out, *size);
+                out.push_str(" bytes; api.video accepts at most ");
+                push_u64(&mut out, MAX_FILE_SIZE);
+                out.push_str(" bytes (30 GiB).");
+                out
+            }
+            UploadError::AlreadyUploading => "An upload is already in progress on this uploader.".into(),
             UploadError::Http { status, problem, .. } => match &problem.title {
-                Some(title) => write!(f, "{title} (HTTP {status})"),
-                None => write!(f, "The server answered HTTP {status}."),
+                Some(title) => concat(&[title, " (HTTP ", &status_text(*status), ")"]),
+                None => concat(&["The server answered HTTP ", &status_text(*status), "."]),
             },
             UploadError::InvalidResponse { status, detail, .. } => {
-                write!(f, "Unusable response (HTTP {status}): {detail}")
+                concat(&["Unusable response (HTTP ", &status_text(*status), "): ", detail])
             }
-            UploadError::Network => f.write_str("Network error: the request did not reach the server."),
-            UploadError::Timeout => f.write_str("The request timed out."),
-            UploadError::Aborted => f.write_str("The upload was cancelled."),
-            UploadError::Browser { detail } => write!(f, "The browser refused the request: {detail}"),
+            UploadError::Network => "Network error: the request did not reach the server.".into(),
+            UploadError::Timeout => "The request timed out.".into(),
+            UploadError::Aborted => "The upload was cancelled.".into(),
+            UploadError::Browser { detail } => concat(&["The browser refused the request: ", detail]),
         }
+    }
+}
+
+impl fmt::Display for UploadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 

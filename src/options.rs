@@ -4,17 +4,9 @@
 //! behaves the same here.
 
 use crate::error::UploadError;
-
-/// Smallest chunk the API accepts for any chunk but the last: 5 MiB.
-pub const MIN_CHUNK_SIZE: u64 = 5 * 1024 * 1024;
-/// Chunk size used when none is given: 50 MiB, as in every official client.
-pub const DEFAULT_CHUNK_SIZE: u64 = 50 * 1024 * 1024;
-/// Largest chunk the official clients allow: 128 MiB (the API itself takes up to 200 MiB).
-pub const MAX_CHUNK_SIZE: u64 = 128 * 1024 * 1024;
-/// Largest video api.video accepts: 30 GiB.
-pub const MAX_FILE_SIZE: u64 = 30 * 1024 * 1024 * 1024;
-/// The production API host.
-pub const DEFAULT_API_HOST: &str = "ws.api.video";
+pub use crate::limits::{DEFAULT_API_HOST, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_FILE_SIZE, MIN_CHUNK_SIZE};
+use crate::limits::{CLIENT_NAME, DEFAULT_RETRIES};
+use crate::text::{base64, concat, push_encoded};
 
 /// How the uploader authenticates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,29 +39,25 @@ impl Origin {
     fn validate(&self, kind: &str) -> Result<(), UploadError> {
         let invalid = |message: String| Err(UploadError::InvalidOrigin { message });
         if self.name.is_empty() {
-            return invalid(format!("{kind} name is required"));
+            return invalid(concat(&[kind, " name is required"]));
         }
         if self.version.is_empty() {
-            return invalid(format!("{kind} version is required"));
+            return invalid(concat(&[kind, " version is required"]));
         }
         let name_ok = self.name.len() <= 50 && self.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !name_ok {
-            return invalid(format!(
-                "Invalid {kind} name value. Allowed characters: A-Z, a-z, 0-9, '-', '_'. Max length: 50."
-            ));
+            return invalid(concat(&["Invalid ", kind, " name value. Allowed characters: A-Z, a-z, 0-9, '-', '_'. Max length: 50."]));
         }
         let groups: Vec<&str> = self.version.split('.').collect();
         let version_ok = groups.len() <= 3 && groups.iter().all(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
         if !version_ok {
-            return invalid(format!(
-                "Invalid {kind} version value. The version should match the xxx[.yyy][.zzz] pattern."
-            ));
+            return invalid(concat(&["Invalid ", kind, " version value. The version should match the xxx[.yyy][.zzz] pattern."]));
         }
         Ok(())
     }
 
     fn header(&self) -> String {
-        format!("{}:{}", self.name, self.version)
+        concat(&[&self.name, ":", &self.version])
     }
 }
 
@@ -103,7 +91,7 @@ impl UploadOptions {
             api_host: DEFAULT_API_HOST.to_owned(),
             video_id: None,
             video_name: None,
-            retries: crate::retry::DEFAULT_RETRIES,
+            retries: DEFAULT_RETRIES,
             application: None,
             sdk: None,
         }
@@ -139,12 +127,10 @@ impl UploadOptions {
     /// `AV-Origin-*` identification headers.
     pub fn headers(&self) -> Vec<(&'static str, String)> {
         let mut headers = Vec::new();
-        match &self.credentials {
-            Credentials::UploadToken(_) => {}
-            Credentials::AccessToken { access_token, .. } => headers.push(("Authorization", format!("Bearer {access_token}"))),
-            Credentials::ApiKey(key) => headers.push(("Authorization", format!("Basic {}", base64(format!("{key}:").as_bytes())))),
+        if let Some(authorization) = self.authorization() {
+            headers.push(("Authorization", authorization));
         }
-        headers.push(("AV-Origin-Client", format!("{}:{}", CLIENT_NAME, env!("CARGO_PKG_VERSION"))));
+        headers.push(("AV-Origin-Client", concat(&[CLIENT_NAME, ":", env!("CARGO_PKG_VERSION")])));
         if let Some(application) = &self.application {
             headers.push(("AV-Origin-App", application.header()));
         }
@@ -154,9 +140,18 @@ impl UploadOptions {
         headers
     }
 
+    /// The `Authorization` header of the API modes; upload tokens go in the URL instead.
+    pub fn authorization(&self) -> Option<String> {
+        match &self.credentials {
+            Credentials::UploadToken(_) => None,
+            Credentials::AccessToken { access_token, .. } => Some(concat(&["Bearer ", access_token])),
+            Credentials::ApiKey(key) => Some(concat(&["Basic ", &base64(concat(&[key, ":"]).as_bytes())])),
+        }
+    }
+
     /// Where an expired access token is renewed.
     pub fn refresh_url(&self) -> String {
-        format!("{}/auth/refresh", self.api_origin())
+        concat(&[&self.api_origin(), "/auth/refresh"])
     }
 
     /// The origin requests go to: `https://` + a bare host, or the origin as given.
@@ -165,57 +160,36 @@ impl UploadOptions {
         if host.starts_with("http://") || host.starts_with("https://") {
             host.to_owned()
         } else {
-            format!("https://{host}")
+            concat(&["https://", host])
         }
     }
 
-    /// The URL every chunk is posted to.
+    /// `…/videos/{id}`: where the API modes read a Video, and (with `/source`) upload into it.
+    pub fn video_url(&self, video_id: &str) -> String {
+        let mut url = concat(&[&self.api_origin(), "/videos/"]);
+        push_encoded(&mut url, video_id);
+        url
+    }
+
+    /// The URL every piece is posted to.
     pub fn upload_url(&self) -> String {
         match &self.credentials {
             Credentials::UploadToken(token) => {
-                format!("{}/upload?token={}", self.api_origin(), encode_query_value(token))
+                let mut url = concat(&[&self.api_origin(), "/upload?token="]);
+                push_encoded(&mut url, token);
+                url
             }
-            Credentials::AccessToken { .. } | Credentials::ApiKey(_) => format!(
-                "{}/videos/{}/source",
-                self.api_origin(),
-                encode_query_value(self.video_id.as_deref().unwrap_or_default())
-            ),
-        }
-    }
-}
-
-/// The name in `AV-Origin-Client`.
-pub const CLIENT_NAME: &str = "wasm-video-uploader";
-
-/// Standard base64 with padding, for `Basic` credentials.
-fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for group in bytes.chunks(3) {
-        let n = group.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= group.len() {
-                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
+            Credentials::AccessToken { .. } | Credentials::ApiKey(_) => {
+                concat(&[&self.video_url(self.video_id.as_deref().unwrap_or_default()), "/source"])
             }
         }
     }
-    out
-}
 
-/// Percent-encodes what could break out of a query value. Real tokens are
-/// alphanumeric and pass through unchanged, as the official uploader sends them.
-fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
+    /// Whether the credentials can read a Video (`GET /videos/{id}`): the API modes can, an
+    /// upload token cannot.
+    pub fn can_read_videos(&self) -> bool {
+        !matches!(self.credentials, Credentials::UploadToken(_))
     }
-    out
 }
 
 #[cfg(test)]
@@ -271,13 +245,6 @@ mod tests {
         assert_eq!(options.headers()[0], ("Authorization", "Basic a2V5Og==".to_owned()));
         options.credentials = Credentials::AccessToken { access_token: "jwt".into(), refresh_token: None };
         assert_eq!(options.headers()[0], ("Authorization", "Bearer jwt".to_owned()));
-    }
-
-    #[test]
-    fn base64_matches_the_standard() {
-        for (input, expected) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("key:", "a2V5Og==")] {
-            assert_eq!(base64(input.as_bytes()), expected);
-        }
     }
 
     #[test]

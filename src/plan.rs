@@ -2,32 +2,8 @@
 
 use crate::content_range::PartRange;
 use crate::error::UploadError;
-use crate::options::MAX_FILE_SIZE;
-
-/// One chunk of the file: the half-open byte range `start..end`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Chunk {
-    /// 0-based chunk index.
-    pub index: u32,
-    /// First byte of the chunk.
-    pub start: u64,
-    /// One past the last byte of the chunk.
-    pub end: u64,
-    /// The header value for this chunk, `part index+1/count`.
-    pub range: PartRange,
-}
-
-impl Chunk {
-    /// Number of bytes in the chunk.
-    pub fn len(&self) -> u64 {
-        self.end - self.start
-    }
-
-    /// Whether the chunk has no bytes (never true for a chunk of a valid plan).
-    pub fn is_empty(&self) -> bool {
-        self.end == self.start
-    }
-}
+use crate::limits::MAX_FILE_SIZE;
+use crate::request::Piece;
 
 /// The chunks of a file: every chunk `chunk_size` bytes except a shorter last one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,20 +48,20 @@ impl ChunkPlan {
     }
 
     /// The chunk at `index`, or `None` past the end.
-    pub fn chunk(&self, index: u32) -> Option<Chunk> {
+    pub fn chunk(&self, index: u32) -> Option<Piece> {
         if index >= self.count {
             return None;
         }
         let start = u64::from(index) * self.chunk_size;
         let end = (start + self.chunk_size).min(self.file_size);
-        Some(Chunk { index, start, end, range: PartRange { part: index + 1, total: Some(self.count) } })
+        Some(Piece { index, start, end, range: PartRange { part: index + 1, total: Some(self.count) } })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::MIN_CHUNK_SIZE;
+    use crate::limits::MIN_CHUNK_SIZE;
 
     const MIB: u64 = 1024 * 1024;
 
@@ -95,7 +71,7 @@ mod tests {
         assert_eq!(plan.count(), 6);
         let last = plan.chunk(5).unwrap();
         assert_eq!((last.start, last.end), (40 * MIB, 48 * MIB));
-        assert_eq!(last.range.to_string(), "part 6/6");
+        assert_eq!(last.range.header(), "part 6/6");
         assert_eq!(plan.chunk(6), None);
     }
 
@@ -110,7 +86,7 @@ mod tests {
     fn small_file_is_part_1_of_1() {
         let plan = ChunkPlan::new(1, MIN_CHUNK_SIZE).unwrap();
         let only = plan.chunk(0).unwrap();
-        assert_eq!((only.start, only.end, only.range.to_string().as_str()), (0, 1, "part 1/1"));
+        assert_eq!((only.start, only.end, only.range.header().as_str()), (0, 1, "part 1/1"));
     }
 
     #[test]

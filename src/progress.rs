@@ -1,6 +1,7 @@
 //! Upload progress, with the official uploader's field names.
 
-use crate::plan::{Chunk, ChunkPlan};
+use crate::plan::ChunkPlan;
+use crate::request::Piece;
 
 /// A snapshot of how far an upload has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,22 +27,16 @@ impl Progress {
     /// chunk by its boundaries and headers. Scaling by `chunk.len() / body_total` maps them
     /// onto file bytes, so progress never overshoots the file size (the official uploader
     /// adds `loaded` directly and does overshoot).
-    pub fn in_flight(plan: &ChunkPlan, chunk: &Chunk, loaded: u64, body_total: u64) -> Progress {
-        let sent = if body_total == 0 {
-            0
-        } else {
-            let scaled = u128::from(loaded.min(body_total)) * u128::from(chunk.len()) / u128::from(body_total);
-            scaled as u64
-        };
-        Progress::at(plan, chunk, sent)
+    pub fn in_flight(plan: &ChunkPlan, chunk: &Piece, loaded: u64, body_total: u64) -> Progress {
+        Progress::at(plan, chunk, scale(loaded, body_total, chunk.len()))
     }
 
     /// Progress once the server has acknowledged `chunk`.
-    pub fn acknowledged(plan: &ChunkPlan, chunk: &Chunk) -> Progress {
+    pub fn acknowledged(plan: &ChunkPlan, chunk: &Piece) -> Progress {
         Progress::at(plan, chunk, chunk.len())
     }
 
-    fn at(plan: &ChunkPlan, chunk: &Chunk, sent_in_chunk: u64) -> Progress {
+    fn at(plan: &ChunkPlan, chunk: &Piece, sent_in_chunk: u64) -> Progress {
         Progress {
             uploaded_bytes: chunk.start + sent_in_chunk,
             total_bytes: plan.file_size(),
@@ -51,6 +46,28 @@ impl Progress {
             current_chunk_uploaded_bytes: sent_in_chunk,
         }
     }
+}
+
+/// Progress of a stream's part on the wire: the official progressive event plus `part`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartProgress {
+    /// 1-based part number.
+    pub part: u32,
+    /// Bytes of the part sent so far, never more than `total_bytes`.
+    pub uploaded_bytes: u64,
+    /// The part's size.
+    pub total_bytes: u64,
+}
+
+/// `loaded` of `body_total` multipart bytes, mapped onto `len` payload bytes: never more than
+/// `len`, and 0 while the total is unknown. In f64 (exact below 2^53 bytes, and monotonic)
+/// rather than u128, whose division routines would ship in the wasm.
+pub fn scale(loaded: u64, body_total: u64, len: u64) -> u64 {
+    if body_total == 0 {
+        return 0;
+    }
+    let scaled = (loaded.min(body_total) as f64 * len as f64 / body_total as f64) as u64;
+    scaled.min(len)
 }
 
 #[cfg(test)]

@@ -6,10 +6,14 @@
 //! `cap_ms`, with "equal jitter" (half fixed, half random) so that many clients that failed
 //! together do not retry together.
 
-use crate::error::UploadError;
+use std::rc::Rc;
 
-/// Attempts after the first, per chunk, when none is given: the official uploader's 6.
-pub const DEFAULT_RETRIES: u32 = 6;
+use crate::error::UploadError;
+pub use crate::limits::DEFAULT_RETRIES;
+
+/// Decides retries instead of the default policy: `(retries so far, error)` → delay in
+/// milliseconds, or `None` to give up. This is the official uploader's `retryStrategy`.
+pub type RetryStrategy = Rc<dyn Fn(u32, &UploadError) -> Option<f64>>;
 
 /// Why a request is being retried; its string is what JS sees as `detail.reason`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

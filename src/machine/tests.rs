@@ -1,0 +1,682 @@
+//! Conversations with the machine: each test plays the server's part.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::*;
+use crate::error::Problem;
+use crate::options::{Credentials, Origin};
+use crate::request::Answer;
+
+const PART_ALREADY_SENT: &str = "video-content-range-by-part-part-already-sent";
+const ALREADY_UPLOADED: &str = "video-source-already-uploaded";
+const MIB: u64 = 1024 * 1024;
+
+fn options() -> UploadOptions {
+    let mut options = UploadOptions::with_upload_token("to123");
+    options.chunk_size = 8 * MIB;
+    options.api_host = "http://127.0.0.1:8787".into();
+    options
+}
+
+fn api_key() -> UploadOptions {
+    let mut options = options();
+    options.credentials = Credentials::ApiKey("key".into());
+    options.video_id = Some("viX".into());
+    options
+}
+
+fn access_token() -> UploadOptions {
+    let mut options = options();
+    options.credentials = Credentials::AccessToken { access_token: "old".into(), refresh_token: Some("r\"1".into()) };
+    options.video_id = Some("viX".into());
+    options
+}
+
+fn file(options: &UploadOptions, size: u64) -> Machine {
+    let mut machine = Machine::file(options, size, "movie.mp4", 7).unwrap();
+    assert_eq!(machine.poll(), Step::Wait, "nothing is sent before start()");
+    assert_eq!(machine.start(), Ok(false));
+    machine
+}
+
+fn answer(status: u16, video_id: Option<&str>) -> Outcome {
+    Outcome::Answered(Answer { status, video_id: video_id.map(Into::into), raw: "{}".into(), ..Answer::default() })
+}
+
+fn ok(video_id: &str) -> Outcome {
+    answer(200, Some(video_id))
+}
+
+fn failure(status: u16, slug: &str) -> Outcome {
+    let problem = Problem { type_: Some(["https://docs.api.video/reference/", slug].concat()), ..Problem::default() };
+    Outcome::Answered(Answer { status, problem, raw: "{}".into(), ..Answer::default() })
+}
+
+/// The request the machine sends now; panics on anything else.
+fn send(machine: &mut Machine) -> Request {
+    match machine.poll() {
+        Step::Send(request) => request,
+        other => panic!("expected a request, got {other:?}"),
+    }
+}
+
+fn piece_of(request: &Request) -> (Piece, Option<String>, u32) {
+    match &request.body {
+        Body::Piece { piece, video_id, attempt, .. } => (*piece, video_id.clone(), *attempt),
+        other => panic!("expected a piece, got {other:?}"),
+    }
+}
+
+fn events(machine: &mut Machine) -> Vec<Event> {
+    std::iter::from_fn(|| machine.poll_event()).collect()
+}
+
+/// Waits out a backoff: the machine asks for a sleep, the timer fires.
+fn sleep_through(machine: &mut Machine) -> f64 {
+    match machine.poll() {
+        Step::Sleep { id, ms } => {
+            assert_eq!(machine.poll(), Step::Wait, "one timer at a time");
+            machine.wake(id);
+            ms
+        }
+        other => panic!("expected a sleep, got {other:?}"),
+    }
+}
+
+#[test]
+fn chunks_chain_the_first_video_id_and_complete_once() {
+    let mut machine = file(&options(), 48 * MIB);
+    let mut ranges = Vec::new();
+    for i in 0..6u32 {
+        let request = send(&mut machine);
+        assert_eq!(machine.poll(), Step::Wait, "one request at a time");
+        assert_eq!((request.method, request.url.as_str()), ("POST", "http://127.0.0.1:8787/upload?token=to123"));
+        assert!(request.headers.iter().any(|(name, _)| *name == "AV-Origin-Client"));
+        assert!(request.headers.iter().all(|(name, _)| *name != "Authorization"));
+        let Body::Piece { piece, content_range, video_id, file_name, attempt } = request.body else { panic!() };
+        assert_eq!(file_name, "movie.mp4");
+        assert_eq!(video_id.as_deref(), if i == 0 { None } else { Some("vi1") });
+        assert_eq!((piece.start, attempt), (u64::from(i) * 8 * MIB, 0));
+        ranges.push(content_range);
+        machine.handle(request.id, ok("vi1"));
+        assert_eq!(events(&mut machine), [Event::Acknowledged { piece, answered: true }]);
+    }
+    assert_eq!(ranges, ["part 1/6", "part 2/6", "part 3/6", "part 4/6", "part 5/6", "part 6/6"]);
+    assert_eq!(machine.poll(), Step::Complete { video_id: Some("vi1".into()), answered: true });
+    assert_eq!(machine.poll(), Step::Wait, "reported once");
+    assert_eq!(machine.start(), Ok(false), "starting a complete upload reports it again");
+    assert_eq!(machine.poll(), Step::Complete { video_id: Some("vi1".into()), answered: true });
+}
+
+#[test]
+fn given_video_id_and_name_are_sent_from_the_first_chunk() {
+    let mut with_id = options();
+    with_id.video_id = Some("viExisting".into());
+    with_id.video_name = Some("Holiday".into());
+    let mut machine = file(&with_id, MIB);
+    let Body::Piece { video_id, file_name, content_range, .. } = send(&mut machine).body else { panic!() };
+    assert_eq!((video_id.as_deref(), file_name.as_str(), content_range.as_str()), (Some("viExisting"), "Holiday", "part 1/1"));
+}
+
+#[test]
+fn any_success_is_a_success_and_a_known_id_stays() {
+    // The official tests answer every chunk `201 {}`; with a known id that is no matter.
+    let mut machine = file(&api_key(), 20 * MIB);
+    let first = send(&mut machine);
+    machine.handle(first.id, answer(201, None));
+    let second = send(&mut machine);
+    assert_eq!(piece_of(&second).1.as_deref(), Some("viX"));
+    machine.handle(second.id, ok("viOther"));
+    let third = send(&mut machine);
+    assert_eq!(piece_of(&third).1.as_deref(), Some("viX"), "a body naming another id does not change it");
+    machine.handle(third.id, answer(201, None));
+    assert_eq!(machine.poll(), Step::Complete { video_id: Some("viX".into()), answered: true });
+    assert!(events(&mut machine).iter().all(|e| matches!(e, Event::Acknowledged { .. })), "no warning with a known id");
+}
+
+#[test]
+fn without_any_id_the_upload_goes_on_as_the_official_one_and_warns_once() {
+    let mut machine = file(&options(), 20 * MIB);
+    let mut sent_ids = Vec::new();
+    for _ in 0..3 {
+        let request = send(&mut machine);
+        sent_ids.push(piece_of(&request).1);
+        machine.handle(request.id, answer(201, None));
+    }
+    assert_eq!(sent_ids, [None, None, None]);
+    let warnings: Vec<Event> = events(&mut machine).into_iter().filter(|e| matches!(e, Event::Warning(_))).collect();
+    assert_eq!(warnings, [Event::Warning(Warning::VideoIdMissing)]);
+    assert_eq!(Warning::VideoIdMissing.code(), "VIDEO_ID_MISSING_IN_RESPONSE");
+    assert_eq!(machine.poll(), Step::Complete { video_id: None, answered: true });
+}
+
+#[test]
+fn server_errors_are_retried_with_growing_jittered_delays_and_the_count_resets() {
+    let mut machine = file(&options(), 20 * MIB);
+    let first = send(&mut machine);
+    machine.handle(first.id, failure(503, "x"));
+    let [Event::Retry { attempt, delay_ms, reason, error }] = &events(&mut machine)[..] else { panic!() };
+    assert_eq!((*attempt, *reason, error.code()), (1, RetryReason::ServerError, "SERVER_ERROR"));
+    assert!((500.0..=1000.0).contains(delay_ms), "{delay_ms}");
+    assert_eq!(sleep_through(&mut machine), *delay_ms);
+    let again = send(&mut machine);
+    assert_eq!((piece_of(&again).0.index, piece_of(&again).2), (0, 1), "the same chunk, second attempt");
+    machine.handle(again.id, Outcome::Network);
+    assert!((1000.0..=2000.0).contains(&sleep_through(&mut machine)));
+    let third = send(&mut machine);
+    machine.handle(third.id, ok("vi1"));
+    let next = send(&mut machine);
+    assert_eq!((piece_of(&next).0.index, piece_of(&next).2), (1, 0), "attempts start again after a success");
+}
+
+#[test]
+fn gives_up_after_the_configured_retries_and_reports_the_failure_once() {
+    let mut few = options();
+    few.retries = 2;
+    let mut machine = file(&few, MIB);
+    for _ in 0..2 {
+        let request = send(&mut machine);
+        machine.handle(request.id, Outcome::Timeout);
+        sleep_through(&mut machine);
+    }
+    let request = send(&mut machine);
+    machine.handle(request.id, Outcome::Timeout);
+    assert_eq!(machine.poll(), Step::Failed(UploadError::Timeout));
+    assert_eq!(machine.poll(), Step::Wait);
+}
+
+#[test]
+fn the_default_is_six_retries_as_the_official_uploader() {
+    let mut machine = file(&options(), MIB);
+    for _ in 0..6 {
+        let request = send(&mut machine);
+        machine.handle(request.id, failure(500, "x"));
+        sleep_through(&mut machine);
+    }
+    let request = send(&mut machine);
+    machine.handle(request.id, failure(500, "x"));
+    assert!(matches!(machine.poll(), Step::Failed(error) if error.status() == Some(500)), "the seventh failure is final");
+}
+
+#[test]
+fn client_errors_are_final() {
+    for status in [400, 401, 403, 404, 413, 501] {
+        let mut machine = file(&options(), MIB);
+        let request = send(&mut machine);
+        machine.handle(request.id, failure(status, "x"));
+        assert!(matches!(machine.poll(), Step::Failed(error) if error.status() == Some(status)));
+    }
+}
+
+#[test]
+fn rate_limits_wait_at_least_retry_after() {
+    let mut machine = file(&options(), MIB);
+    let request = send(&mut machine);
+    let limited = Answer { status: 429, retry_after_ms: Some(9000.0), ..Answer::default() };
+    machine.handle(request.id, Outcome::Answered(limited));
+    assert!(matches!(&events(&mut machine)[..], [Event::Retry { delay_ms, reason: RetryReason::RateLimited, .. }] if *delay_ms == 9000.0));
+}
+
+#[test]
+fn a_resend_told_the_piece_already_landed_is_a_success_in_every_mode() {
+    for options in [options(), api_key(), access_token()] {
+        let mut machine = file(&options, 20 * MIB);
+        let first = send(&mut machine);
+        machine.handle(first.id, ok("viX"));
+        // The answer to part 2 is lost; its retry is told the part is already there.
+        let second = send(&mut machine);
+        machine.handle(second.id, Outcome::Network);
+        sleep_through(&mut machine);
+        let again = send(&mut machine);
+        machine.handle(again.id, failure(400, PART_ALREADY_SENT));
+        let acknowledged: Vec<Event> = events(&mut machine).into_iter().filter(|e| matches!(e, Event::Acknowledged { .. })).collect();
+        assert_eq!(acknowledged.last(), Some(&Event::Acknowledged { piece: piece_of(&again).0, answered: false }));
+        // The last part's answer is lost too; its retry is told the video is complete.
+        let last = send(&mut machine);
+        machine.handle(last.id, failure(502, "x"));
+        sleep_through(&mut machine);
+        let again = send(&mut machine);
+        machine.handle(again.id, failure(400, ALREADY_UPLOADED));
+        if options.can_read_videos() {
+            // The API modes can read the Video that the lost answer carried.
+            let read = send(&mut machine);
+            assert_eq!((read.method, read.url.as_str(), read.body.clone()), ("GET", "http://127.0.0.1:8787/videos/viX", Body::Empty));
+            assert!(read.headers.iter().any(|(name, _)| *name == "Authorization"));
+            machine.handle(read.id, answer(200, Some("viX")));
+            assert_eq!(machine.poll(), Step::Complete { video_id: Some("viX".into()), answered: true });
+        } else {
+            assert_eq!(machine.poll(), Step::Complete { video_id: Some("viX".into()), answered: false });
+        }
+    }
+}
+
+#[test]
+fn a_video_that_cannot_be_read_back_still_completes_with_its_id() {
+    let mut machine = file(&api_key(), MIB);
+    let first = send(&mut machine);
+    machine.handle(first.id, Outcome::Network);
+    sleep_through(&mut machine);
+    let again = send(&mut machine);
+    machine.handle(again.id, failure(400, ALREADY_UPLOADED));
+    let read = send(&mut machine);
+    machine.handle(read.id, Outcome::Network);
+    assert_eq!(machine.poll(), Step::Complete { video_id: Some("viX".into()), answered: false });
+}
+
+#[test]
+fn already_sent_on_a_first_attempt_is_not_masked() {
+    let mut machine = file(&options(), 20 * MIB);
+    let first = send(&mut machine);
+    machine.handle(first.id, ok("vi1"));
+    let second = send(&mut machine);
+    machine.handle(second.id, failure(400, PART_ALREADY_SENT));
+    assert!(matches!(machine.poll(), Step::Failed(error) if error.code() == "BAD_REQUEST"));
+}
+
+#[test]
+fn pause_mid_body_gives_the_piece_up_and_resume_sends_it_again() {
+    let mut machine = file(&options(), 20 * MIB);
+    let first = send(&mut machine);
+    assert!(machine.progress(first.id, 50, 100).is_some());
+    assert!(machine.pause());
+    assert!(!machine.pause(), "already paused");
+    assert_eq!(machine.awaiting(), None, "the shell aborts the transfer");
+    machine.handle(first.id, Outcome::Aborted);
+    assert_eq!(machine.poll(), Step::Wait, "nothing starts while paused");
+    assert!(machine.resume());
+    let again = send(&mut machine);
+    assert_eq!((piece_of(&again).0, piece_of(&again).2), (piece_of(&first).0, 0), "a pause is not a failed attempt");
+    assert!(!machine.resume());
+}
+
+#[test]
+fn pause_after_the_whole_body_left_waits_for_the_answer() {
+    let mut machine = file(&options(), 20 * MIB);
+    let first = send(&mut machine);
+    machine.handle(first.id, ok("vi1"));
+    let second = send(&mut machine);
+    machine.progress(second.id, 100, 100);
+    assert!(machine.pause());
+    assert_eq!(machine.awaiting(), Some(second.id), "the server may hold the piece: its answer is awaited");
+    machine.handle(second.id, ok("vi1"));
+    assert_eq!(machine.poll(), Step::Wait, "paused after the acknowledgement");
+    machine.resume();
+    let third = send(&mut machine);
+    assert_eq!(piece_of(&third).0.index, 2);
+}
+
+#[test]
+fn a_pause_whose_abort_came_after_the_commit_is_told_the_piece_landed() {
+    // The abort raced the server: the piece was committed but its answer never read.
+    let mut machine = file(&options(), 20 * MIB);
+    let first = send(&mut machine);
+    machine.handle(first.id, ok("vi1"));
+    let second = send(&mut machine);
+    machine.pause();
+    machine.handle(second.id, Outcome::Aborted);
+    machine.resume();
+    let again = send(&mut machine);
+    machine.handle(again.id, failure(400, PART_ALREADY_SENT));
+    let third = send(&mut machine);
+    assert_eq!(piece_of(&third).0.index, 2, "the re-sent piece counted as landed");
+}
+
+#[test]
+fn pause_during_a_backoff_resumes_at_once() {
+    let mut machine = file(&options(), MIB);
+    let first = send(&mut machine);
+    machine.handle(first.id, Outcome::Network);
+    let Step::Sleep { id, .. } = machine.poll() else { panic!() };
+    machine.pause();
+    machine.wake(id);
+    assert_eq!(machine.poll(), Step::Wait);
+    machine.resume();
+    assert_eq!(piece_of(&send(&mut machine)).2, 1);
+}
+
+#[test]
+fn an_abort_the_machine_did_not_ask_for_is_a_cancel() {
+    let mut machine = file(&options(), MIB);
+    let request = send(&mut machine);
+    machine.handle(request.id, Outcome::Aborted);
+    assert_eq!(machine.poll(), Step::Failed(UploadError::Aborted));
+    assert!(!machine.pause(), "a failed upload cannot pause");
+}
+
+#[test]
+fn a_shell_failure_fails_the_upload_and_a_restart_sends_the_piece_again() {
+    let mut machine = file(&options(), MIB);
+    let request = send(&mut machine);
+    machine.handle(request.id, Outcome::Refused("bad URL".into()));
+    assert_eq!(machine.poll(), Step::Failed(UploadError::Browser { detail: "bad URL".into() }));
+    assert_eq!(machine.awaiting(), None, "nothing left in flight");
+    machine.start().unwrap();
+    assert_eq!(piece_of(&send(&mut machine)).0.index, 0);
+}
+
+#[test]
+fn cancel_fails_at_once_ignores_the_late_outcome_and_a_restart_continues() {
+    let mut machine = file(&options(), 20 * MIB);
+    let first = send(&mut machine);
+    machine.handle(first.id, ok("vi1"));
+    let second = send(&mut machine);
+    assert!(machine.cancel());
+    assert_eq!(machine.awaiting(), None);
+    machine.handle(second.id, ok("vi1"));
+    assert_eq!(machine.poll(), Step::Failed(UploadError::Aborted));
+    assert_eq!(machine.start(), Ok(false));
+    let again = send(&mut machine);
+    assert_eq!((piece_of(&again).0.index, piece_of(&again).1.as_deref()), (1, Some("vi1")), "the same video, from the piece cancelled");
+    assert_eq!(machine.start(), Err(UploadError::AlreadyUploading));
+}
+
+#[test]
+fn an_upload_cancelled_while_paused_runs_again_on_start() {
+    let mut machine = file(&options(), MIB);
+    let _ = send(&mut machine);
+    machine.pause();
+    machine.cancel();
+    assert!(machine.is_paused());
+    assert_eq!(machine.poll(), Step::Failed(UploadError::Aborted));
+    assert_eq!(machine.start(), Ok(true), "start ends the pause");
+    let _ = send(&mut machine);
+}
+
+#[test]
+fn an_expired_access_token_is_refreshed_once_per_piece() {
+    let mut machine = file(&access_token(), 20 * MIB);
+    let first = send(&mut machine);
+    assert_eq!(first.url, "http://127.0.0.1:8787/videos/viX/source");
+    assert!(first.headers.contains(&("Authorization", "Bearer old".to_owned())));
+    machine.handle(first.id, failure(401, "x"));
+    let refresh = send(&mut machine);
+    assert_eq!((refresh.method, refresh.url.as_str()), ("POST", "http://127.0.0.1:8787/auth/refresh"));
+    assert_eq!(refresh.body, Body::Json(r#"{"refreshToken":"r\"1"}"#.into()));
+    assert!(refresh.headers.iter().all(|(name, _)| *name != "Authorization"));
+    let tokens = Answer { status: 200, tokens: Some(("new".into(), "r2".into())), ..Answer::default() };
+    machine.handle(refresh.id, Outcome::Answered(tokens));
+    let replay = send(&mut machine);
+    assert_eq!((piece_of(&replay).0.index, piece_of(&replay).2), (0, 0));
+    assert!(replay.headers.contains(&("Authorization", "Bearer new".to_owned())));
+    machine.handle(replay.id, failure(401, "x"));
+    assert!(matches!(machine.poll(), Step::Failed(error) if error.code() == "UNAUTHORIZED"), "no second refresh for a piece");
+}
+
+#[test]
+fn a_failed_refresh_ends_the_upload() {
+    for outcome in [failure(400, "x"), answer(200, None), Outcome::Network] {
+        let mut machine = file(&access_token(), MIB);
+        let first = send(&mut machine);
+        machine.handle(first.id, failure(401, "x"));
+        let refresh = send(&mut machine);
+        machine.handle(refresh.id, outcome);
+        assert!(matches!(machine.poll(), Step::Failed(_)));
+    }
+}
+
+#[test]
+fn a_custom_strategy_decides_with_the_official_arguments() {
+    let calls = Rc::new(RefCell::new(Vec::new()));
+    let seen = calls.clone();
+    let mut machine = file(&options(), MIB);
+    machine.set_retry_strategy(Rc::new(move |count, error: &UploadError| {
+        seen.borrow_mut().push((count, error.code()));
+        // Retries even a 400, twice, then stops: the strategy has the last word.
+        (count < 2).then_some(10.0)
+    }));
+    for _ in 0..2 {
+        let request = send(&mut machine);
+        machine.handle(request.id, failure(400, "x"));
+        assert_eq!(sleep_through(&mut machine), 10.0);
+    }
+    let request = send(&mut machine);
+    machine.handle(request.id, failure(400, "x"));
+    assert!(matches!(machine.poll(), Step::Failed(_)));
+    assert_eq!(*calls.borrow(), [(0, "BAD_REQUEST"), (1, "BAD_REQUEST"), (2, "BAD_REQUEST")]);
+}
+
+#[test]
+fn origins_reach_the_headers() {
+    let mut with_origin = options();
+    with_origin.application = Some(Origin { name: "app".into(), version: "1.0".into() });
+    let request = send(&mut file(&with_origin, MIB));
+    assert!(request.headers.contains(&("AV-Origin-App", "app:1.0".to_owned())));
+}
+
+#[test]
+fn stale_outcomes_and_timers_change_nothing() {
+    let mut machine = file(&options(), 20 * MIB);
+    let first = send(&mut machine);
+    machine.handle(first.id + 100, ok("vi1"));
+    machine.wake(first.id);
+    assert_eq!(machine.awaiting(), Some(first.id));
+    assert_eq!(machine.progress(first.id + 1, 1, 2), None);
+    assert_eq!(machine.progress(first.id, 50, 100).map(|p| p.uploaded_bytes), Some(4 * MIB));
+}
+
+#[test]
+fn bad_options_and_empty_files_fail_up_front() {
+    let mut bad = options();
+    bad.chunk_size = MIB;
+    assert_eq!(Machine::file(&bad, MIB, "x", 0).unwrap_err().code(), "CHUNK_SIZE_INVALID");
+    assert_eq!(Machine::file(&options(), 0, "x", 0).unwrap_err().code(), "FILE_EMPTY");
+}
+
+fn stream(options: &UploadOptions) -> Machine {
+    Machine::stream(options, false, true, 3).unwrap()
+}
+
+#[test]
+fn a_stream_sends_its_parts_in_order_and_closes() {
+    let mut machine = stream(&options());
+    assert_eq!(machine.poll(), Step::Wait, "nothing to send yet");
+    assert_eq!(machine.push(6 * MIB), Ok(Some(Part { number: 1, blobs: 1, size: 6 * MIB, last: false })));
+    let first = send(&mut machine);
+    let Body::Piece { content_range, file_name, video_id, .. } = &first.body else { panic!() };
+    assert_eq!((content_range.as_str(), file_name.as_str(), video_id), ("part 1/*", "file", &None));
+    machine.push(6 * MIB).unwrap();
+    assert_eq!(machine.poll(), Step::Wait, "strictly in order");
+    assert_eq!(machine.part_progress(first.id, 50, 100), Some(PartProgress { part: 1, uploaded_bytes: 3 * MIB, total_bytes: 6 * MIB }));
+    machine.handle(first.id, ok("vi1"));
+    let second = send(&mut machine);
+    assert_eq!(piece_of(&second).1.as_deref(), Some("vi1"));
+    machine.push_last(MIB).unwrap();
+    machine.handle(second.id, ok("vi1"));
+    let last = send(&mut machine);
+    let Body::Piece { content_range, .. } = &last.body else { panic!() };
+    assert_eq!(content_range, "part 3/3");
+    machine.handle(last.id, answer(201, Some("vi1")));
+    let acknowledged: Vec<u32> = events(&mut machine)
+        .iter()
+        .filter_map(|e| match e {
+            Event::Acknowledged { piece, .. } => Some(piece.range.part),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(acknowledged, [1, 2, 3]);
+    assert_eq!(machine.poll(), Step::Complete { video_id: Some("vi1".into()), answered: true });
+    assert!(machine.push(1).is_err() && machine.push_last(1).is_err(), "nothing after the last part");
+}
+
+#[test]
+fn a_stream_part_that_fails_for_good_fails_the_later_ones() {
+    let mut machine = stream(&options());
+    machine.set_retry_strategy(Rc::new(|count, _: &UploadError| (count < 1).then_some(5.0)));
+    machine.push(5 * MIB).unwrap();
+    machine.push(5 * MIB).unwrap();
+    let first = send(&mut machine);
+    machine.handle(first.id, Outcome::Network);
+    sleep_through(&mut machine);
+    let again = send(&mut machine);
+    machine.handle(again.id, failure(500, "x"));
+    assert!(matches!(machine.poll(), Step::Failed(error) if error.code() == "SERVER_ERROR"));
+    assert_eq!(machine.poll(), Step::Wait, "part 2 is not sent after part 1 failed");
+    assert_eq!(machine.push(MIB).unwrap_err().code(), "SERVER_ERROR");
+    assert_eq!(machine.push_last(MIB).unwrap_err().code(), "SERVER_ERROR");
+}
+
+#[test]
+fn a_stream_pauses_resumes_and_cancels() {
+    let mut machine = stream(&options());
+    machine.push(6 * MIB).unwrap();
+    let first = send(&mut machine);
+    machine.pause();
+    machine.handle(first.id, Outcome::Aborted);
+    assert_eq!(machine.poll(), Step::Wait);
+    machine.resume();
+    let again = send(&mut machine);
+    assert_eq!(piece_of(&again).0.range.part, 1);
+    machine.cancel();
+    assert_eq!(machine.poll(), Step::Failed(UploadError::Aborted));
+    assert_eq!(machine.push(MIB), Err(UploadError::Aborted));
+}
+
+/// A deterministic generator for the walks below.
+struct Walk(u64);
+
+impl Walk {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// Every kind of outcome the shell can hand back.
+fn any_outcome(walk: &mut Walk) -> Outcome {
+    match walk.below(13) {
+        0 => ok("vi1"),
+        1 => answer(201, None),
+        2 => failure(400, PART_ALREADY_SENT),
+        3 => failure(400, ALREADY_UPLOADED),
+        4 => failure(400, "x"),
+        5 => failure(401, "x"),
+        6 => Outcome::Answered(Answer { status: 429, retry_after_ms: Some(5.0), ..Answer::default() }),
+        7 => failure(500, "x"),
+        8 => Outcome::Network,
+        9 => Outcome::Timeout,
+        10 => Outcome::Aborted,
+        11 => Outcome::Refused("threw".into()),
+        _ => Outcome::Answered(Answer { status: 200, tokens: Some(("a".into(), "r".into())), ..Answer::default() }),
+    }
+}
+
+/// From wherever a walk left it, a well-behaved server and app (answers succeed, timers
+/// fire, pauses end, failed file uploads are started again) must bring the upload to an end:
+/// no state is a dead end.
+fn finishes(mut machine: Machine, is_stream: bool, mut timer: Option<u32>) -> bool {
+    for _ in 0..200 {
+        if machine.is_complete() {
+            return true;
+        }
+        match machine.poll() {
+            Step::Send(request) => {
+                let outcome = match request.body {
+                    Body::Json(_) => Outcome::Answered(Answer { status: 200, tokens: Some(("a".into(), "r".into())), ..Answer::default() }),
+                    _ => ok("vi1"),
+                };
+                machine.handle(request.id, outcome);
+            }
+            Step::Sleep { id, .. } => machine.wake(id),
+            Step::Complete { .. } => return true,
+            Step::Failed(_) if is_stream => return true,
+            Step::Failed(_) => {
+                machine.start().unwrap();
+            }
+            Step::Wait => {
+                if machine.failure().is_some() {
+                    if is_stream {
+                        return true;
+                    }
+                    machine.start().unwrap();
+                } else if machine.is_paused() {
+                    machine.resume();
+                } else if let Some(id) = machine.awaiting() {
+                    machine.handle(id, ok("vi1"));
+                } else if let Some(id) = timer.take() {
+                    machine.wake(id);
+                } else if is_stream {
+                    if machine.push_last(10).is_err() {
+                        return false;
+                    }
+                } else if machine.start().is_err() {
+                    return false;
+                }
+            }
+        }
+        while machine.poll_event().is_some() {}
+    }
+    false
+}
+
+#[test]
+fn every_input_at_every_step_leaves_an_answer_and_a_way_to_the_end() {
+    for (seed, credentials) in (1..=600u64).zip([options(), api_key(), access_token()].iter().cycle()) {
+        let mut walk = Walk(seed * 0x9E37_79B9);
+        let is_stream = seed % 4 == 0;
+        let mut machine = if is_stream {
+            Machine::stream(credentials, seed % 8 == 0, true, seed).unwrap()
+        } else {
+            Machine::file(credentials, 20 * MIB, "walk.mp4", seed).unwrap()
+        };
+        machine.set_retry_strategy(Rc::new(|count, _: &UploadError| (count < 3).then_some(1.0)));
+        let mut timer = None;
+        let mut last_request = None;
+        let mut failures_reported = 0;
+        for _ in 0..40 {
+            match walk.below(11) {
+                0..=2 => match machine.poll() {
+                    Step::Send(request) => {
+                        assert_eq!(machine.awaiting(), Some(request.id), "a sent request is awaited");
+                        last_request = Some(request.id);
+                    }
+                    Step::Sleep { id, .. } => timer = Some(id),
+                    Step::Failed(_) => failures_reported += 1,
+                    Step::Wait | Step::Complete { .. } => {}
+                },
+                3 | 4 => {
+                    if let Some(id) = last_request {
+                        machine.handle(id, any_outcome(&mut walk));
+                    }
+                }
+                5 => {
+                    if let Some(id) = timer {
+                        machine.wake(id);
+                    }
+                }
+                6 => {
+                    machine.pause();
+                }
+                7 => {
+                    machine.resume();
+                }
+                8 => {
+                    if walk.below(3) == 0 {
+                        machine.cancel();
+                        assert_eq!(machine.awaiting(), None, "a cancel leaves nothing in flight");
+                    }
+                }
+                9 => {
+                    if is_stream {
+                        let _ = if walk.below(4) == 0 { machine.push_last(MIB).map(|_| ()) } else { machine.push(3 * MIB).map(|_| ()) };
+                    } else if machine.start().is_ok() {
+                        failures_reported = 0;
+                    }
+                }
+                _ => {
+                    if let Some(id) = last_request {
+                        machine.progress(id, 10, 10);
+                    }
+                }
+            }
+            assert!(failures_reported <= 1, "a failure is reported once per start");
+            if let Some(piece) = machine.in_flight() {
+                assert!(machine.awaiting().is_some(), "a piece in flight is awaited: {piece:?}");
+            }
+            while machine.poll_event().is_some() {}
+            assert!(finishes(machine.clone(), is_stream, timer), "seed {seed}: stuck in {machine:?}");
+        }
+    }
+}
