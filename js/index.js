@@ -1,6 +1,8 @@
-// The package entry: `VideoUploader`, an EventTarget over the wasm core, with the names of
-// @api.video/video-uploader 1.1.6. Call the default export (`init`) once before use.
-import init, { initSync, VideoUploaderCore, ProgressiveUploaderCore } from './wasm_video_uploader.js';
+// The package entry: `VideoUploader` and `ProgressiveUploader`, EventTargets over the wasm
+// `Core`, with the names of @api.video/video-uploader 1.1.6. The promises are made here and
+// settled by the core's notifications, so the wasm carries no futures. Call the default
+// export (`init`) once before use.
+import init, { initSync, Core } from './wasm_video_uploader.js';
 
 export { init as default, initSync };
 
@@ -11,18 +13,84 @@ export const DEFAULT_RETRIES = 6;
 export const DEFAULT_API_HOST = 'ws.api.video';
 
 const PLAYABLE_POLL_MS = 500;
+/** `onPlayable` gives up after this long: a video that is not playable by then will not be soon. */
+const PLAYABLE_GIVE_UP_MS = 10 * 60 * 1000;
+
+/**
+ * Why an upload failed: an `Error` with the official `VideoUploadError` fields (`status`,
+ * `raw`, and every field of the parsed problem body: `type`, `title`, `name`, `detail`, …),
+ * plus a stable `code`, and `reason` for failures without a response.
+ */
+export class UploadError extends Error {
+  constructor(error) {
+    super(error.message);
+    let body;
+    try {
+      body = error.raw && JSON.parse(error.raw);
+    } catch {
+      // Not JSON: `raw` says what the server sent.
+    }
+    if (body && typeof body === 'object' && !Array.isArray(body)) Object.assign(this, body);
+    for (const key of ['status', 'raw', 'reason', 'code']) if (error[key] !== undefined) this[key] = error[key];
+    this.message = error.message;
+  }
+}
+
+function withStrategy(options) {
+  const strategy = options?.retryStrategy;
+  if (typeof strategy !== 'function') return options;
+  return { ...options, retryStrategy: (count, error) => strategy(count, new UploadError(error)) };
+}
+
+/** Runs `make`, turning the core's thrown `{code, message}` into an `UploadError`. */
+function core(make) {
+  try {
+    return make();
+  } catch (error) {
+    throw error instanceof Error ? error : new UploadError(error);
+  }
+}
+
+/** Forwards the browser's `offline` and `online` events to `target` until the returned function is called. */
+function watchConnectivity(target) {
+  if (typeof addEventListener !== 'function') return () => {};
+  const forward = (event) => target.dispatchEvent(new CustomEvent(event.type));
+  addEventListener('offline', forward);
+  addEventListener('online', forward);
+  return () => {
+    removeEventListener('offline', forward);
+    removeEventListener('online', forward);
+  };
+}
 
 export class VideoUploader extends EventTarget {
   #core;
-  #playable = [];
   #file;
   #maxDuration;
+  #progress = [];
+  #playable = [];
+  #settle = null;
+  #unwatch = null;
+  #stopPlayable = null;
 
   constructor(options) {
     super();
-    this.#core = new VideoUploaderCore(options, this);
+    this.#core = core(() => new Core(withStrategy(options), false, (type, detail) => this.#notify(type, detail)));
     this.#file = options.file;
     this.#maxDuration = options.maxVideoDuration;
+  }
+
+  #notify(type, detail) {
+    if (type === 'progress') for (const callback of this.#progress) callback(detail);
+    if (type === 'error') detail = new UploadError(detail);
+    if (type === 'retry') detail.error = new UploadError(detail.error);
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+    const settle = this.#settle;
+    if (settle && (type === 'success' || type === 'error')) {
+      this.#settle = null;
+      this.#unwatch();
+      settle[type === 'success' ? 0 : 1](detail);
+    }
   }
 
   /** Uploads the file; resolves with the Video. After a failure, continues the same video. */
@@ -35,13 +103,24 @@ export class VideoUploader extends EventTarget {
         throw error;
       }
     }
-    const video = await this.#core.upload();
-    if (this.#playable.length > 0) this.#waitForPlayable(video);
+    if (this.#settle) throw new UploadError({ code: 'UPLOAD_IN_PROGRESS', message: 'An upload is already in progress on this uploader.' });
+    const video = await new Promise((resolve, reject) => {
+      this.#settle = [resolve, reject];
+      this.#unwatch = watchConnectivity(this);
+      try {
+        if (this.#core.start()) this.dispatchEvent(new CustomEvent('resume'));
+      } catch (error) {
+        this.#settle = null;
+        this.#unwatch();
+        reject(new UploadError(error));
+      }
+    });
+    if (this.#playable.length > 0) this.#stopPlayable = waitForPlayable(video, this.#playable);
     return video;
   }
 
   onProgress(callback) {
-    this.#core.onProgress(callback);
+    this.#progress.push(callback);
   }
 
   /** Calls `callback(video)` once the video can be played (its HLS manifest is ready). */
@@ -50,38 +129,73 @@ export class VideoUploader extends EventTarget {
   }
 
   cancel() {
+    this.#stopPlayable?.();
     this.#core.cancel();
   }
 
   pause() {
-    this.#core.pause();
+    if (this.#core.pause()) this.dispatchEvent(new CustomEvent('pause'));
   }
 
   resume() {
-    this.#core.resume();
+    if (this.#core.resume()) this.dispatchEvent(new CustomEvent('resume'));
   }
 
   get paused() {
     return this.#core.paused;
   }
-
-  #waitForPlayable(video) {
-    waitForPlayable(video, this.#playable);
-  }
 }
 
 /**
  * Uploads a stream of unknown size (a MediaRecorder's blobs) as it is produced: parts of at
- * least 5 MiB, `part N/*`, then `part N/N` from `uploadLastPart`.
+ * least 5 MiB, `part N/*`, then `part N/N` from `uploadLastPart`. The same events, pause and
+ * resume as `VideoUploader`.
  */
-export class ProgressiveUploader {
+export class ProgressiveUploader extends EventTarget {
   #core;
   #merge;
+  #progress = [];
   #playable = [];
+  #pending = new Map();
+  #failure = null;
+  #unwatch = null;
+  #stopPlayable = null;
 
   constructor(options) {
-    this.#core = new ProgressiveUploaderCore(options);
+    super();
+    this.#core = core(() => new Core(withStrategy(options), true, (type, detail) => this.#notify(type, detail)));
     this.#merge = options.mergeSmallPartsBeforeUpload ?? true;
+  }
+
+  #notify(type, detail) {
+    if (type === 'progress') for (const callback of this.#progress) callback(detail);
+    if (type === 'part') {
+      this.#pending.get(detail.part)?.[0](detail.video);
+      this.#pending.delete(detail.part);
+      return;
+    }
+    if (type === 'error') detail = new UploadError(detail);
+    if (type === 'retry') detail.error = new UploadError(detail.error);
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+    if (type === 'error') {
+      this.#failure = detail;
+      for (const [, [, reject]] of this.#pending) reject(detail);
+      this.#pending.clear();
+    }
+    if (type === 'error' || type === 'success') this.#unwatch?.();
+  }
+
+  #push(blob, last) {
+    this.#unwatch ??= watchConnectivity(this);
+    try {
+      const part = this.#core.push(blob, last);
+      if (part === 0) return Promise.resolve();
+      // Sending can fail before push returns; that failure was noted without this part.
+      if (this.#failure) return Promise.reject(this.#failure);
+      return new Promise((resolve, reject) => this.#pending.set(part, [resolve, reject]));
+    } catch (error) {
+      return Promise.reject(new UploadError(error));
+    }
   }
 
   uploadPart(blob) {
@@ -89,17 +203,17 @@ export class ProgressiveUploader {
     if (!this.#merge && blob.size < MIN_CHUNK_SIZE) {
       throw new Error(`Each part must have a minimal size of 5MB. The current part has a size of ${blob.size / 1024 / 1024}MB.`);
     }
-    return this.#core.uploadPart(blob);
+    return this.#push(blob, false);
   }
 
   async uploadLastPart(blob) {
-    const video = await this.#core.uploadLastPart(blob);
-    if (this.#playable.length > 0) waitForPlayable(video, this.#playable);
+    const video = await this.#push(blob, true);
+    if (this.#playable.length > 0) this.#stopPlayable = waitForPlayable(video, this.#playable);
     return video;
   }
 
   onProgress(callback) {
-    this.#core.onProgress(callback);
+    this.#progress.push(callback);
   }
 
   onPlayable(callback) {
@@ -107,7 +221,20 @@ export class ProgressiveUploader {
   }
 
   cancel() {
+    this.#stopPlayable?.();
     this.#core.cancel();
+  }
+
+  pause() {
+    if (this.#core.pause()) this.dispatchEvent(new CustomEvent('pause'));
+  }
+
+  resume() {
+    if (this.#core.resume()) this.dispatchEvent(new CustomEvent('resume'));
+  }
+
+  get paused() {
+    return this.#core.paused;
   }
 }
 
@@ -235,18 +362,32 @@ async function settle(promise) {
   }
 }
 
-// As the official uploader: poll the manifest while it answers 202 or an empty body.
-async function waitForPlayable(video, callbacks) {
+/**
+ * As the official uploader: poll the manifest while it answers 202 or an empty body, then
+ * call `callbacks`. Returns a function that stops the polling; it also stops by itself after
+ * `PLAYABLE_GIVE_UP_MS`, so a video that never becomes playable leaves no timer behind.
+ */
+function waitForPlayable(video, callbacks) {
   const hls = video?.assets?.hls;
-  if (!hls) return;
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, PLAYABLE_POLL_MS));
+  let timer;
+  let stopped = !hls;
+  const deadline = Date.now() + PLAYABLE_GIVE_UP_MS;
+  const poll = async () => {
+    if (stopped || Date.now() > deadline) return;
     try {
       const response = await fetch(hls);
-      if (response.status !== 202 && (await response.text()).length > 0) break;
+      if (response.status !== 202 && (await response.text()).length > 0) {
+        if (!stopped) for (const callback of callbacks) callback(video);
+        return;
+      }
     } catch {
       // Not reachable yet: keep polling.
     }
-  }
-  for (const callback of callbacks) callback(video);
+    if (!stopped) timer = setTimeout(poll, PLAYABLE_POLL_MS);
+  };
+  if (!stopped) timer = setTimeout(poll, PLAYABLE_POLL_MS);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }

@@ -1,6 +1,7 @@
 //! What an upload tells its listeners.
 
 use crate::error::UploadError;
+use crate::machine::Warning;
 use crate::meter::Report;
 use crate::retry::RetryReason;
 
@@ -34,6 +35,8 @@ pub enum UploadEvent {
         /// The failure.
         error: UploadError,
     },
+    /// Something the app should know that does not stop the upload.
+    Warning(Warning),
     /// The upload paused.
     Pause,
     /// The upload resumed.
@@ -49,13 +52,14 @@ pub enum UploadEvent {
 }
 
 impl UploadEvent {
-    /// The event's name: `progress`, `chunk`, `retry`, `pause`, `resume`, `offline`,
-    /// `online`, `success` or `error`.
+    /// The event's name: `progress`, `chunk`, `retry`, `warning`, `pause`, `resume`,
+    /// `offline`, `online`, `success` or `error`.
     pub fn name(&self) -> &'static str {
         match self {
             UploadEvent::Progress(_) => "progress",
             UploadEvent::Chunk { .. } => "chunk",
             UploadEvent::Retry { .. } => "retry",
+            UploadEvent::Warning(_) => "warning",
             UploadEvent::Pause => "pause",
             UploadEvent::Resume => "resume",
             UploadEvent::Offline => "offline",

@@ -1,184 +1,153 @@
-//! The JavaScript face, with `@api.video/video-uploader` 1.1.6's names and shapes.
+//! The JavaScript face: `Core`, which the package's entry wraps in `VideoUploader` and
+//! `ProgressiveUploader` with the names and shapes of `@api.video/video-uploader` 1.1.6.
 //!
-//! `VideoUploaderCore` is what wasm-bindgen exports; the package's `index.js` wraps it in a
-//! `VideoUploader` class that extends `EventTarget`, and passes itself as the target the
-//! core dispatches its `CustomEvent`s on.
+//! No promises are made here: the entry makes them, and settles them from the events the
+//! core reports through the one `notify(type, detail)` function it is given.
 
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
-use web_sys::{Blob, CustomEvent, CustomEventInit, EventTarget};
+use web_sys::Blob;
 
 use crate::error::UploadError;
+use crate::machine::Machine;
 use crate::meter::Report;
 use crate::options::{Credentials, Origin, UploadOptions};
+use crate::retry::RetryStrategy;
 
-use super::event::UploadEvent;
-use super::progressive::ProgressiveUploader;
-use super::uploader::Uploader;
+use super::driver::{Driver, Note};
 
-/// The uploader, as wasm-bindgen exports it. Use `VideoUploader` from the package instead.
-#[wasm_bindgen(js_name = VideoUploaderCore)]
-pub struct JsVideoUploader {
-    inner: Rc<Uploader>,
+/// One upload, of a file or of a stream, as the package entry drives it.
+#[wasm_bindgen]
+pub struct Core {
+    driver: Rc<Driver>,
 }
 
-#[wasm_bindgen(js_class = VideoUploaderCore)]
-impl JsVideoUploader {
-    /// Validates `options` and throws an `Error` with the official message and a `code`
-    /// if they are bad. Events are dispatched on `target` when given.
+#[wasm_bindgen]
+impl Core {
+    /// Validates `options` (throwing `{code, message}` with the official messages) and
+    /// prepares the upload of `options.file`, or of a stream when `stream` is true.
+    /// `notify(type, detail)` hears `progress`, `chunk`, `part`, `retry`, `warning`,
+    /// `success` and `error`.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue, target: Option<EventTarget>) -> Result<JsVideoUploader, JsValue> {
-        let build = || -> Result<Uploader, UploadError> {
-            let file = read_file(&options)?;
-            let uploader = Uploader::new(&file, read_options(&options)?)?;
-            if let Some(strategy) = read_strategy(&options)? {
-                uploader.set_retry_strategy(strategy);
-            }
-            if let Some(ms) = get(&options, "stallTimeout") {
-                let ms = ms.as_f64().filter(|ms| ms.is_finite() && *ms >= 0.0).ok_or_else(|| invalid("stallTimeout", "expected milliseconds"))?;
-                uploader.set_stall_timeout(Some(ms));
-            }
-            Ok(uploader)
-        };
-        let inner = build().map_err(|e| thrown_error(&e))?;
-        if let Some(target) = target {
-            inner.on_event(move |event| {
-                let init = CustomEventInit::new();
-                init.set_detail(&event_detail(event));
-                if let Ok(custom) = CustomEvent::new_with_event_init_dict(event.name(), &init) {
-                    let _ = target.dispatch_event(&custom);
-                }
-            });
+    pub fn new(options: JsValue, stream: bool, notify: Function) -> Result<Core, JsValue> {
+        Core::build(&options, stream, notify).map_err(|error| error_object(&error))
+    }
+
+    fn build(options: &JsValue, stream: bool, notify: Function) -> Result<Core, UploadError> {
+        if !options.is_object() {
+            return Err(if stream { UploadError::MissingCredentials } else { UploadError::MissingFile });
         }
-        Ok(JsVideoUploader { inner: Rc::new(inner) })
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        let (mut machine, file) = if stream {
+            let flag = |key: &str| get(options, key).and_then(|v| v.as_bool());
+            let prevent_empty = flag("preventEmptyParts").unwrap_or(false);
+            let merge = flag("mergeSmallPartsBeforeUpload").unwrap_or(true);
+            (Machine::stream(&read_options(options)?, prevent_empty, merge, seed)?, None)
+        } else {
+            let file = get(options, "file").ok_or(UploadError::MissingFile)?;
+            let file: Blob = file.dyn_into().map_err(|_| invalid("file", "expected a File or a Blob"))?;
+            let name = get(&file, "name").and_then(|name| name.as_string()).unwrap_or_default();
+            (Machine::file(&read_options(options)?, file.size() as u64, &name, seed)?, Some(file))
+        };
+        if let Some(strategy) = read_strategy(options)? {
+            machine.set_retry_strategy(strategy);
+        }
+        let stall = match get(options, "stallTimeout") {
+            Some(ms) => Some(ms.as_f64().filter(|ms| ms.is_finite() && *ms >= 0.0).ok_or_else(|| invalid("stallTimeout", "expected milliseconds"))?),
+            None => None,
+        };
+        let driver = Driver::new(machine, file, Box::new(move |note| {
+            let (kind, detail) = note_detail(&note);
+            // A throwing listener must not break the upload, as with DOM event listeners.
+            let _ = notify.call2(&JsValue::NULL, &JsValue::from_str(kind), &detail);
+        }));
+        if stall.is_some() {
+            driver.set_stall_timeout(stall);
+        }
+        Ok(Core { driver })
     }
 
-    /// Registers a progress callback; it receives `{uploadedBytes, totalBytes, chunksCount,
-    /// chunksBytes, currentChunk, currentChunkUploadedBytes, bytesPerSecond, etaSeconds}`.
-    #[wasm_bindgen(js_name = onProgress)]
-    pub fn on_progress(&self, callback: Function) {
-        self.inner.on_event(move |event| {
-            if let UploadEvent::Progress(report) = event {
-                // A throwing callback must not break the upload, as with DOM event listeners.
-                let _ = callback.call1(&JsValue::NULL, &progress_object(report));
-            }
-        });
+    /// Starts (or continues) a file upload; throws `{code, message}` when one is running.
+    /// Returns whether it ended a pause.
+    pub fn start(&self) -> Result<bool, JsValue> {
+        self.driver.start().map_err(|error| error_object(&error))
     }
 
-    /// Starts (or continues) the upload; resolves with the Video object, rejects with
-    /// `{status, type, title, name, detail, reason, raw, code, message}`.
-    pub fn upload(&self) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            match inner.upload().await {
-                Ok(video) => Ok(video.json),
-                Err(error) => Err(rejected_error(&error)),
-            }
-        })
+    /// Pauses; returns whether it did.
+    pub fn pause(&self) -> bool {
+        self.driver.pause()
     }
 
-    /// Aborts the upload: the promise of `upload()` rejects with reason `ABORTED`.
+    /// Resumes; returns whether it did.
+    pub fn resume(&self) -> bool {
+        self.driver.resume()
+    }
+
+    /// Cancels: the upload fails with reason `ABORTED`.
     pub fn cancel(&self) {
-        self.inner.cancel();
+        self.driver.cancel();
     }
 
-    /// Pauses: the chunk in flight is aborted, and sent again on `resume()`.
-    pub fn pause(&self) {
-        self.inner.pause();
-    }
-
-    /// Resumes after `pause()`.
-    pub fn resume(&self) {
-        self.inner.resume();
+    /// Hands over a stream's next blob (`last` closes it); returns the number of the part it
+    /// completed (a `part` notification follows once the server has it), or 0.
+    pub fn push(&self, blob: Blob, last: bool) -> Result<u32, JsValue> {
+        self.driver.push(&blob, last).map_err(|error| error_object(&error))
     }
 
     /// Whether the upload is paused.
     #[wasm_bindgen(getter)]
     pub fn paused(&self) -> bool {
-        self.inner.is_paused()
+        self.driver.is_paused()
     }
 }
 
-/// The progressive uploader, as wasm-bindgen exports it. Use `ProgressiveUploader` from the
-/// package instead.
-#[wasm_bindgen(js_name = ProgressiveUploaderCore)]
-pub struct JsProgressiveUploader {
-    inner: Rc<ProgressiveUploader>,
-}
-
-#[wasm_bindgen(js_class = ProgressiveUploaderCore)]
-impl JsProgressiveUploader {
-    /// Validates `options` (credentials, `videoId`, `videoName`, `retries`, `retryStrategy`,
-    /// `apiHost`, `origin`, `preventEmptyParts`, `mergeSmallPartsBeforeUpload`).
-    #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<JsProgressiveUploader, JsValue> {
-        let build = || -> Result<ProgressiveUploader, UploadError> {
-            if !options.is_object() {
-                return Err(UploadError::MissingCredentials);
-            }
-            let flag = |key: &str| get(&options, key).and_then(|v| v.as_bool());
-            let prevent_empty = flag("preventEmptyParts").unwrap_or(false);
-            let merge = flag("mergeSmallPartsBeforeUpload").unwrap_or(true);
-            let uploader = ProgressiveUploader::new(read_options(&options)?, prevent_empty, merge)?;
-            if let Some(strategy) = read_strategy(&options)? {
-                uploader.set_retry_strategy(strategy);
-            }
-            Ok(uploader)
-        };
-        build().map(|inner| JsProgressiveUploader { inner: Rc::new(inner) }).map_err(|e| thrown_error(&e))
-    }
-
-    /// Buffers or sends `blob`; resolves with the answer to the part it completed, if any.
-    #[wasm_bindgen(js_name = uploadPart)]
-    pub fn upload_part(&self, blob: Blob) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            match inner.upload_part(&blob).await {
-                Ok(video) => Ok(video.map_or(JsValue::UNDEFINED, |v| v.json)),
-                Err(error) => Err(rejected_error(&error)),
-            }
-        })
-    }
-
-    /// Sends everything buffered and `blob` as the last part; resolves with the Video.
-    #[wasm_bindgen(js_name = uploadLastPart)]
-    pub fn upload_last_part(&self, blob: Blob) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            match inner.upload_last_part(&blob).await {
-                Ok(video) => Ok(video.json),
-                Err(error) => Err(rejected_error(&error)),
-            }
-        })
-    }
-
-    /// Registers a progress callback: `{part, uploadedBytes, totalBytes}` for the part on the wire.
-    #[wasm_bindgen(js_name = onProgress)]
-    pub fn on_progress(&self, callback: Function) {
-        self.inner.on_progress(move |progress| {
-            let object = Object::new();
+fn note_detail(note: &Note) -> (&'static str, JsValue) {
+    let object = Object::new();
+    let kind = match note {
+        Note::Progress(report) => return ("progress", progress_object(report)),
+        Note::PartProgress(progress) => {
             set(&object, "part", progress.part);
             set(&object, "uploadedBytes", progress.uploaded_bytes as f64);
             set(&object, "totalBytes", progress.total_bytes as f64);
-            let _ = callback.call1(&JsValue::NULL, &object);
-        });
-    }
-
-    /// Aborts the part in flight; it and later parts reject with reason `ABORTED`.
-    pub fn cancel(&self) {
-        self.inner.cancel();
-    }
+            "progress"
+        }
+        Note::Chunk { chunk, chunks_count, video_id, uploaded_bytes } => {
+            set(&object, "chunk", *chunk);
+            set(&object, "chunksCount", *chunks_count);
+            set(&object, "videoId", video_id.map_or(JsValue::UNDEFINED, JsValue::from_str));
+            set(&object, "uploadedBytes", *uploaded_bytes as f64);
+            "chunk"
+        }
+        Note::Part { part, video } => {
+            set(&object, "part", *part);
+            set(&object, "video", (*video).clone());
+            "part"
+        }
+        Note::Retry { attempt, delay_ms, reason, error } => {
+            set(&object, "attempt", *attempt);
+            set(&object, "delay", *delay_ms);
+            set(&object, "reason", reason.as_str());
+            set(&object, "error", error_object(error));
+            "retry"
+        }
+        Note::Warning(warning) => {
+            set(&object, "code", warning.code());
+            set(&object, "message", warning.message());
+            "warning"
+        }
+        Note::Complete { video, .. } => return ("success", (*video).clone()),
+        Note::Failed(error) => return ("error", error_object(error)),
+    };
+    (kind, object.into())
 }
-
-fn read_strategy(options: &JsValue) -> Result<Option<crate::session::RetryStrategy>, UploadError> {
+fn read_strategy(options: &JsValue) -> Result<Option<RetryStrategy>, UploadError> {
     let Some(strategy) = get(options, "retryStrategy") else { return Ok(None) };
     let strategy: Function = strategy.dyn_into().map_err(|_| invalid("retryStrategy", "expected a function"))?;
     Ok(Some(Rc::new(move |count, error| {
-        let delay = strategy.call2(&JsValue::NULL, &JsValue::from(count), &rejected_error(error)).ok()?;
+        let delay = strategy.call2(&JsValue::NULL, &JsValue::from(count), &error_object(error)).ok()?;
         delay.as_f64()
     })))
 }
@@ -200,14 +169,6 @@ fn get_string(options: &JsValue, key: &'static str) -> Result<Option<String>, Up
         None => Ok(None),
         Some(value) => value.as_string().map(Some).ok_or_else(|| invalid(key, "expected a string")),
     }
-}
-
-fn read_file(options: &JsValue) -> Result<Blob, UploadError> {
-    if !options.is_object() {
-        return Err(UploadError::MissingFile);
-    }
-    let file = get(options, "file").ok_or(UploadError::MissingFile)?;
-    file.dyn_into::<Blob>().map_err(|_| invalid("file", "expected a File or a Blob"))
 }
 
 fn read_origin(origin: &JsValue, key: &'static str) -> Result<Option<Origin>, UploadError> {
@@ -276,60 +237,22 @@ fn progress_object(report: &Report) -> JsValue {
     object.into()
 }
 
-fn event_detail(event: &UploadEvent) -> JsValue {
-    let object = Object::new();
-    match event {
-        UploadEvent::Progress(report) => return progress_object(report),
-        UploadEvent::Chunk { chunk, chunks_count, video_id, uploaded_bytes } => {
-            set(&object, "chunk", *chunk);
-            set(&object, "chunksCount", *chunks_count);
-            set(&object, "videoId", video_id.as_str());
-            set(&object, "uploadedBytes", *uploaded_bytes as f64);
-        }
-        UploadEvent::Retry { attempt, delay_ms, reason, error } => {
-            set(&object, "attempt", *attempt);
-            set(&object, "delay", *delay_ms);
-            set(&object, "reason", reason.as_str());
-            set(&object, "error", rejected_error(error));
-        }
-        UploadEvent::Success(video) => return video.json.clone(),
-        UploadEvent::Error(error) => return rejected_error(error),
-        UploadEvent::Pause | UploadEvent::Resume | UploadEvent::Offline | UploadEvent::Online => {}
-    }
-    object.into()
-}
 
-/// Constructor errors are thrown `Error`s, as in the official uploader.
-fn thrown_error(error: &UploadError) -> JsValue {
-    let thrown = js_sys::Error::new(&error.to_string());
-    set(&thrown, "code", error.code());
-    thrown.into()
-}
-
-/// Upload errors are plain objects, the official `VideoUploadError` shape plus `code`
-/// and `message`.
-fn rejected_error(error: &UploadError) -> JsValue {
+/// An error as the entry receives it: `{code, message}` and, when they apply, `status`,
+/// `reason` and `raw`. The entry makes it an `UploadError` (an `Error`) carrying every field
+/// of the parsed problem body, as the official uploader's errors do. No key is `undefined`.
+fn error_object(error: &UploadError) -> JsValue {
     let object = Object::new();
     set(&object, "code", error.code());
-    set(&object, "message", error.to_string());
-    set(&object, "status", error.status().map_or(JsValue::UNDEFINED, JsValue::from));
-    set(&object, "reason", error.reason().map_or(JsValue::UNDEFINED, JsValue::from));
-    match error {
-        UploadError::Http { problem, raw, .. } => {
-            for (key, value) in [
-                ("type", &problem.type_),
-                ("title", &problem.title),
-                ("name", &problem.name),
-                ("detail", &problem.detail),
-            ] {
-                if let Some(value) = value {
-                    set(&object, key, value.as_str());
-                }
-            }
-            set(&object, "raw", raw.as_str());
-        }
-        UploadError::InvalidResponse { raw, .. } => set(&object, "raw", raw.as_str()),
-        _ => set(&object, "raw", JsValue::UNDEFINED),
+    set(&object, "message", error.message());
+    if let Some(status) = error.status() {
+        set(&object, "status", status);
+    }
+    if let Some(reason) = error.reason() {
+        set(&object, "reason", reason);
+    }
+    if let UploadError::Http { raw, .. } | UploadError::InvalidResponse { raw, .. } = error {
+        set(&object, "raw", raw.as_str());
     }
     object.into()
 }

@@ -1,16 +1,20 @@
-//! The browser shell: performs the core's requests with `XMLHttpRequest`.
-//!
-//! [`Uploader`] is the idiomatic Rust API (for Leptos, Yew and other Rust front ends);
-//! `VideoUploader` in JavaScript is a thin binding over it.
+//! The browser shell: one callback-driven driver that performs the machine's requests with
+//! `XMLHttpRequest`, the JavaScript binding over it and, with the `rust-api` feature, the
+//! idiomatic Rust API (`Uploader::upload().await`) over the same driver.
 
-mod event;
+mod driver;
 mod js;
-mod json;
+#[cfg(feature = "rust-api")]
+mod event;
+#[cfg(feature = "rust-api")]
 mod progressive;
-mod timer;
+#[cfg(feature = "rust-api")]
 mod uploader;
-mod xhr;
 
+pub use driver::DEFAULT_STALL_TIMEOUT_MS;
+#[cfg(feature = "rust-api")]
 pub use event::UploadEvent;
+#[cfg(feature = "rust-api")]
 pub use progressive::ProgressiveUploader;
-pub use uploader::{Uploader, Video, DEFAULT_STALL_TIMEOUT_MS};
+#[cfg(feature = "rust-api")]
+pub use uploader::{Uploader, Video};

@@ -1,53 +1,127 @@
 //! The idiomatic Rust API: `Uploader::new(file, options)`, then `upload().await`; plus
-//! `pause()`, `resume()`, `cancel()` and typed events.
+//! `pause()`, `resume()`, `cancel()` and typed events. A thin future over the same callback
+//! driver the JavaScript binding uses.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, EventTarget, File, XmlHttpRequest};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, EventTarget};
 
 use crate::error::UploadError;
-use crate::meter::ProgressMeter;
+use crate::machine::Machine;
 use crate::progress::Progress;
-use crate::session::{Resend, RetryStrategy, Session, Step};
+use crate::retry::RetryStrategy;
 use crate::UploadOptions;
 
+use super::driver::{string_field, Driver, Note};
 use super::event::UploadEvent;
-use super::timer::{now_ms, sleep, wake};
-use super::{json, xhr};
-
-/// How long a transfer may go without upload progress before it is aborted and retried.
-pub const DEFAULT_STALL_TIMEOUT_MS: f64 = 30_000.0;
 
 /// The video the server returned for the completing chunk.
 #[derive(Debug, Clone)]
 pub struct Video {
-    /// The video's id (`vi…`).
+    /// The video's id (`vi…`), when known (api.video always sends it).
     pub video_id: String,
-    /// The whole Video object as the server sent it (only `{videoId}` when the completing
-    /// chunk's answer was lost and a retry learnt that it had landed).
+    /// The Video object as the server sent it, with `videoId` added when it was missing;
+    /// only `{videoId}` when the completing chunk's answer was lost and the credentials
+    /// cannot read the video back (an upload token).
     pub json: JsValue,
+}
+
+impl Video {
+    pub(crate) fn of(json: &JsValue) -> Video {
+        Video { video_id: string_field(json, "videoId").unwrap_or_default(), json: json.clone() }
+    }
 }
 
 type Listener = Rc<RefCell<dyn FnMut(&UploadEvent)>>;
 
-struct Shared {
-    session: RefCell<Session>,
-    listeners: RefCell<Vec<Listener>>,
-    active: RefCell<Option<XmlHttpRequest>>,
-    waker: RefCell<Option<Function>>,
-    meter: RefCell<ProgressMeter>,
-    last_progress: Cell<u64>,
-    completed: RefCell<Option<Video>>,
-    /// Events raised by a listener while others are being called, delivered after them.
-    pending: RefCell<std::collections::VecDeque<UploadEvent>>,
+/// Listeners, and the events raised while they are being called (a listener that pauses,
+/// say), delivered in order after the current one has reached every listener.
+#[derive(Default)]
+pub(crate) struct Listeners {
+    list: RefCell<Vec<Listener>>,
+    pending: RefCell<VecDeque<UploadEvent>>,
     emitting: Cell<bool>,
-    running: Cell<bool>,
-    canceled: Cell<bool>,
-    stall_ms: Cell<Option<f64>>,
+}
+
+impl Listeners {
+    pub(crate) fn add(&self, listener: impl FnMut(&UploadEvent) + 'static) {
+        self.list.borrow_mut().push(Rc::new(RefCell::new(listener)));
+    }
+
+    pub(crate) fn emit(&self, event: UploadEvent) {
+        self.pending.borrow_mut().push_back(event);
+        if self.emitting.replace(true) {
+            return;
+        }
+        loop {
+            let next = self.pending.borrow_mut().pop_front();
+            let Some(event) = next else { break };
+            let snapshot: Vec<Listener> = self.list.borrow().clone();
+            for listener in snapshot {
+                if let Ok(mut call) = listener.try_borrow_mut() {
+                    call(&event);
+                }
+            }
+        }
+        self.emitting.set(false);
+    }
+}
+
+/// A result one callback fills and a future awaits.
+pub(crate) struct Slot<T> {
+    value: RefCell<Option<T>>,
+    wake: RefCell<Option<Function>>,
+}
+
+impl<T> Slot<T> {
+    pub(crate) fn new() -> Rc<Slot<T>> {
+        Rc::new(Slot { value: RefCell::new(None), wake: RefCell::new(None) })
+    }
+
+    pub(crate) fn fill(&self, value: T) {
+        self.value.replace(Some(value));
+        if let Some(wake) = self.wake.borrow_mut().take() {
+            let _ = wake.call0(&JsValue::NULL);
+        }
+    }
+
+    pub(crate) async fn wait(&self) -> T {
+        loop {
+            if let Some(value) = self.value.borrow_mut().take() {
+                return value;
+            }
+            let promise = Promise::new(&mut |resolve, _| {
+                self.wake.replace(Some(resolve));
+            });
+            let _ = JsFuture::from(promise).await;
+        }
+    }
+}
+
+/// Turns a driver note into an event (the chunk, retry and warning notes).
+pub(crate) fn event_of(note: &Note) -> Option<UploadEvent> {
+    Some(match note {
+        Note::Progress(report) => UploadEvent::Progress(*report),
+        Note::Chunk { chunk, chunks_count, video_id, uploaded_bytes } => UploadEvent::Chunk {
+            chunk: *chunk,
+            chunks_count: *chunks_count,
+            video_id: video_id.unwrap_or_default().to_owned(),
+            uploaded_bytes: *uploaded_bytes,
+        },
+        Note::Retry { attempt, delay_ms, reason, error } => {
+            UploadEvent::Retry { attempt: *attempt, delay_ms: *delay_ms, reason: *reason, error: (*error).clone() }
+        }
+        Note::Warning(warning) => UploadEvent::Warning(*warning),
+        Note::Complete { video, .. } => UploadEvent::Success(Video::of(video)),
+        Note::Failed(error) => UploadEvent::Error((*error).clone()),
+        Note::PartProgress(_) | Note::Part { .. } => return None,
+    })
 }
 
 /// Uploads one `File` (or `Blob`) in chunks to api.video.
@@ -58,13 +132,14 @@ struct Shared {
 /// let video = uploader.upload().await?;
 /// ```
 pub struct Uploader {
-    file: Blob,
-    shared: Rc<Shared>,
+    driver: Rc<Driver>,
+    listeners: Rc<Listeners>,
+    result: Rc<RefCell<Option<Rc<Slot<Result<Video, UploadError>>>>>>,
 }
 
 impl std::fmt::Debug for Uploader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Uploader").field("session", &self.shared.session.borrow()).finish_non_exhaustive()
+        f.debug_struct("Uploader").field("machine", &*self.driver.machine()).finish_non_exhaustive()
     }
 }
 
@@ -73,29 +148,33 @@ impl Uploader {
     ///
     /// The file's name (for a `File`) becomes the video title unless `video_name` is set.
     pub fn new(file: &Blob, options: UploadOptions) -> Result<Uploader, UploadError> {
-        let name = file.dyn_ref::<File>().map(File::name).unwrap_or_default();
+        let name = js_sys::Reflect::get(file, &"name".into()).ok().and_then(|name| name.as_string()).unwrap_or_default();
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-        let session = Session::new(&options, file.size() as u64, &name, seed)?;
-        let shared = Shared {
-            session: RefCell::new(session),
-            listeners: RefCell::default(),
-            active: RefCell::default(),
-            waker: RefCell::default(),
-            meter: RefCell::new(ProgressMeter::new(100.0, 2000.0)),
-            last_progress: Cell::new(0),
-            completed: RefCell::default(),
-            pending: RefCell::default(),
-            emitting: Cell::new(false),
-            running: Cell::new(false),
-            canceled: Cell::new(false),
-            stall_ms: Cell::new(Some(DEFAULT_STALL_TIMEOUT_MS)),
-        };
-        Ok(Uploader { file: file.clone(), shared: Rc::new(shared) })
+        let machine = Machine::file(&options, file.size() as u64, &name, seed)?;
+        let listeners = Rc::new(Listeners::default());
+        let result: Rc<RefCell<Option<Rc<Slot<Result<Video, UploadError>>>>>> = Rc::default();
+        let (sink_listeners, sink_result) = (listeners.clone(), result.clone());
+        let driver = Driver::new(machine, Some(file.clone()), Box::new(move |note| {
+            let settled = match &note {
+                Note::Complete { video, .. } => Some(Ok(Video::of(video))),
+                Note::Failed(error) => Some(Err((*error).clone())),
+                _ => None,
+            };
+            if let Some(event) = event_of(&note) {
+                sink_listeners.emit(event);
+            }
+            if let Some(settled) = settled {
+                if let Some(slot) = sink_result.borrow_mut().take() {
+                    slot.fill(settled);
+                }
+            }
+        }));
+        Ok(Uploader { driver, listeners, result })
     }
 
     /// Calls `listener` with every event of the upload.
     pub fn on_event(&self, listener: impl FnMut(&UploadEvent) + 'static) {
-        self.shared.listeners.borrow_mut().push(Rc::new(RefCell::new(listener)));
+        self.listeners.add(listener);
     }
 
     /// Calls `listener` with every progress report: at most ten a second while a chunk is on
@@ -110,13 +189,13 @@ impl Uploader {
 
     /// Replaces the default retry policy (see [`crate::retry`]).
     pub fn set_retry_strategy(&self, strategy: RetryStrategy) {
-        self.shared.session.borrow_mut().set_retry_strategy(strategy);
+        self.driver.machine().set_retry_strategy(strategy);
     }
 
     /// Aborts and retries a transfer that makes no progress for `ms` (default 30 s);
     /// `None` never does.
     pub fn set_stall_timeout(&self, ms: Option<f64>) {
-        self.shared.stall_ms.set(ms.filter(|ms| *ms > 0.0));
+        self.driver.set_stall_timeout(ms);
     }
 
     /// Uploads the file, chunk after chunk, and returns the Video of the completing chunk.
@@ -124,196 +203,50 @@ impl Uploader {
     /// After a failure or a cancel, calling it again continues the same video from the
     /// chunk that did not get through.
     pub async fn upload(&self) -> Result<Video, UploadError> {
-        let shared = &self.shared;
-        if shared.running.replace(true) {
+        if self.result.borrow().is_some() {
             return Err(UploadError::AlreadyUploading);
         }
-        if let Some(video) = shared.completed.borrow().clone() {
-            shared.running.set(false);
-            return Ok(video);
-        }
-        shared.canceled.set(false);
-        shared.session.borrow_mut().revive();
-        // An explicit upload() runs, even if the upload was paused (and then cancelled).
-        let resumed = shared.session.borrow_mut().resume();
-        if resumed {
-            emit(shared, &UploadEvent::Resume);
-        }
-        let watch = ConnectivityWatch::new(Rc::downgrade(shared));
-        let result = self.run().await;
-        drop(watch);
-        shared.active.replace(None);
-        shared.running.set(false);
-        match &result {
-            Ok(video) => {
-                shared.completed.replace(Some(video.clone()));
-                emit(shared, &UploadEvent::Success(video.clone()));
+        let slot = Slot::new();
+        self.result.replace(Some(slot.clone()));
+        let watch = ConnectivityWatch::new(Rc::downgrade(&self.listeners));
+        match self.driver.start() {
+            Ok(true) => self.listeners.emit(UploadEvent::Resume),
+            Ok(false) => {}
+            Err(error) => {
+                self.result.replace(None);
+                return Err(error);
             }
-            Err(error) => emit(shared, &UploadEvent::Error(error.clone())),
         }
+        let result = slot.wait().await;
+        drop(watch);
         result
     }
 
     /// Pauses: the chunk in flight is aborted and sent again, from its first byte, on
-    /// [`Uploader::resume`]. No-op when already paused or finished.
+    /// [`Uploader::resume`]; a chunk whose bytes have all been sent is let finish. No-op
+    /// when already paused or finished.
     pub fn pause(&self) {
-        let paused = self.shared.session.borrow_mut().pause();
-        if paused {
-            if let Some(xhr) = self.shared.active.borrow().as_ref() {
-                let _ = xhr.abort();
-            }
-            wake(&self.shared.waker);
-            emit(&self.shared, &UploadEvent::Pause);
+        if self.driver.pause() {
+            self.listeners.emit(UploadEvent::Pause);
         }
     }
 
     /// Resumes after [`Uploader::pause`].
     pub fn resume(&self) {
-        let resumed = self.shared.session.borrow_mut().resume();
-        if resumed {
-            self.shared.meter.borrow_mut().reset_rate();
-            wake(&self.shared.waker);
-            emit(&self.shared, &UploadEvent::Resume);
+        if self.driver.resume() {
+            self.listeners.emit(UploadEvent::Resume);
         }
     }
 
     /// Whether the upload is paused.
     pub fn is_paused(&self) -> bool {
-        self.shared.session.borrow().is_paused()
+        self.driver.is_paused()
     }
 
     /// Aborts the upload: `upload()` fails with [`UploadError::Aborted`].
     pub fn cancel(&self) {
-        self.shared.canceled.set(true);
-        if let Some(xhr) = self.shared.active.borrow().as_ref() {
-            let _ = xhr.abort();
-        }
-        wake(&self.shared.waker);
+        self.driver.cancel();
     }
-
-    async fn run(&self) -> Result<Video, UploadError> {
-        let shared = &self.shared;
-        loop {
-            if shared.canceled.get() {
-                return Err(UploadError::Aborted);
-            }
-            let polled = shared.session.borrow_mut().poll_request();
-            let Some(request) = polled else {
-                if shared.session.borrow().is_paused() {
-                    sleep(None, &shared.waker).await;
-                    continue;
-                }
-                return Err(UploadError::Browser { detail: "the upload ended without completing".into() });
-            };
-            let xhr = XmlHttpRequest::new().map_err(xhr::browser_error)?;
-            shared.active.replace(Some(xhr.clone()));
-            let plan = *shared.session.borrow().plan();
-            let (weak, chunk) = (Rc::downgrade(shared), request.chunk);
-            let sent = xhr::send_chunk(&xhr, &request, &self.file, shared.stall_ms.get(), Box::new(move |loaded, total| {
-                if let Some(shared) = weak.upgrade() {
-                    emit_progress(&shared, Progress::in_flight(&plan, &chunk, loaded, total), false);
-                }
-            }))
-            .await;
-            shared.active.replace(None);
-            let sent = sent?;
-            let step = shared.session.borrow_mut().handle_outcome(sent.outcome)?;
-            match step {
-                Step::Continue(progress) => self.acknowledged(progress),
-                Step::Complete(progress) => {
-                    self.acknowledged(progress);
-                    let video_id = shared.session.borrow().video_id().unwrap_or_default().to_owned();
-                    let json = video_json_or_id(sent.body, &video_id);
-                    return Ok(Video { video_id, json });
-                }
-                Step::Resend(Resend::Retry { delay_ms, attempt, reason, error }) => {
-                    shared.meter.borrow_mut().reset_rate();
-                    emit(shared, &UploadEvent::Retry { attempt, delay_ms, reason, error });
-                    sleep(Some(delay_ms), &shared.waker).await;
-                }
-                Step::Resend(Resend::Refresh { url, body }) => {
-                    let refreshed = refresh(&url, &body, &request.headers).await;
-                    shared.session.borrow_mut().handle_refresh(refreshed)?;
-                }
-                Step::Resend(Resend::Paused) => shared.meter.borrow_mut().reset_rate(),
-            }
-        }
-    }
-
-    fn acknowledged(&self, progress: Progress) {
-        let shared = &self.shared;
-        emit_progress(shared, progress, true);
-        let video_id = shared.session.borrow().video_id().unwrap_or_default().to_owned();
-        emit(
-            shared,
-            &UploadEvent::Chunk {
-                chunk: progress.current_chunk,
-                chunks_count: progress.chunks_count,
-                video_id,
-                uploaded_bytes: progress.uploaded_bytes,
-            },
-        );
-    }
-}
-
-/// Renews the access token: `(access_token, refresh_token)` or the error that ends the upload.
-pub(crate) async fn refresh(url: &str, body: &str, headers: &[(&'static str, String)]) -> Result<(String, String), UploadError> {
-    let (status, parsed, raw) = xhr::post_json(url, body, headers).await?;
-    let tokens = parsed.as_ref().and_then(|body| {
-        Some((json::string_field(body, "access_token")?, json::string_field(body, "refresh_token")?))
-    });
-    match tokens {
-        Some(tokens) if (1..400).contains(&status) => Ok(tokens),
-        // A status of 0 is a request the browser never got an answer to.
-        _ if status == 0 => Err(UploadError::Network),
-        _ => Err(UploadError::Http { status, problem: json::problem(parsed.as_ref()), raw }),
-    }
-}
-
-/// The server's Video, or `{videoId}` when there is none (the last piece was found to
-/// have landed, its answer lost).
-pub(crate) fn video_json_or_id(body: Option<JsValue>, video_id: &str) -> JsValue {
-    if let Some(body) = body.filter(JsValue::is_object) {
-        return body;
-    }
-    let object = Object::new();
-    let _ = Reflect::set(&object, &"videoId".into(), &video_id.into());
-    object.into()
-}
-
-fn emit_progress(shared: &Shared, progress: Progress, force: bool) {
-    // A chunk sent again after a pause or a retry starts below what was already reported:
-    // hold the report until it catches up, so that progress never goes backwards.
-    if progress.uploaded_bytes < shared.last_progress.get() {
-        return;
-    }
-    shared.last_progress.set(progress.uploaded_bytes);
-    let report = shared.meter.borrow_mut().observe(now_ms(), progress, force);
-    if let Some(report) = report {
-        emit(shared, &UploadEvent::Progress(report));
-    }
-}
-
-/// Calls every listener with `event`. A listener may call back into the uploader (pause
-/// from a progress listener, say): the events that raises are queued and delivered, in
-/// order, once the current one has reached every listener. The list is copied first so a
-/// listener may also add another.
-fn emit(shared: &Shared, event: &UploadEvent) {
-    shared.pending.borrow_mut().push_back(event.clone());
-    if shared.emitting.replace(true) {
-        return;
-    }
-    loop {
-        let next = shared.pending.borrow_mut().pop_front();
-        let Some(event) = next else { break };
-        let snapshot: Vec<Listener> = shared.listeners.borrow().clone();
-        for listener in snapshot {
-            if let Ok(mut call) = listener.try_borrow_mut() {
-                call(&event);
-            }
-        }
-    }
-    shared.emitting.set(false);
 }
 
 /// Forwards the global `offline` and `online` events to the upload's listeners while it runs.
@@ -324,12 +257,12 @@ struct ConnectivityWatch {
 }
 
 impl ConnectivityWatch {
-    fn new(shared: Weak<Shared>) -> ConnectivityWatch {
+    fn new(listeners: Weak<Listeners>) -> ConnectivityWatch {
         let forward = |event: UploadEvent| {
-            let shared = shared.clone();
+            let listeners = listeners.clone();
             Closure::<dyn FnMut()>::new(move || {
-                if let Some(shared) = shared.upgrade() {
-                    emit(&shared, &event);
+                if let Some(listeners) = listeners.upgrade() {
+                    listeners.emit(event.clone());
                 }
             })
         };

@@ -1,0 +1,501 @@
+//! The one driver of the upload machine in the browser, callback-driven: no Rust futures.
+//!
+//! Everything that happens (a call from the app, an XHR event, a timer) calls into the
+//! driver, which hands it to the [`Machine`] and then runs [`Driver::drive`]: it does what
+//! [`Machine::poll`] says until the machine waits. One JS closure serves every XHR event
+//! and timer of the upload. The request on the wire is owned by the driver and dropped,
+//! which aborts it, as soon as the machine no longer awaits it, so nothing outlives its
+//! upload or a pause or a cancel.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, Event, FormData, ProgressEvent, XmlHttpRequest};
+
+use crate::error::{Problem, UploadError};
+use crate::machine::{Event as MachineEvent, Machine, Step, Warning};
+use crate::meter::{ProgressMeter, Report};
+use crate::progress::{PartProgress, Progress};
+use crate::request::{Answer, Body, Outcome, Request};
+use crate::retry::RetryReason;
+
+/// How long a transfer may go without upload progress before it is aborted and retried.
+pub const DEFAULT_STALL_TIMEOUT_MS: f64 = 30_000.0;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64, argument: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// The stall watchdog's timer argument; backoff timers pass the machine's ids (≥ 1).
+const STALL: f64 = 0.0;
+
+/// What the driver tells its owner (the JS binding or the Rust API).
+pub(crate) enum Note<'a> {
+    /// A throttled progress report of a file upload.
+    Progress(Report),
+    /// Progress of a stream's part.
+    PartProgress(PartProgress),
+    /// The server has a chunk of a file.
+    Chunk { chunk: u32, chunks_count: u32, video_id: Option<&'a str>, uploaded_bytes: u64 },
+    /// The server has a part of a stream; `video` is its answer (or `{videoId}` when the
+    /// answer was lost).
+    Part { part: u32, video: &'a JsValue },
+    /// A piece is sent again after `delay_ms`.
+    Retry { attempt: u32, delay_ms: f64, reason: RetryReason, error: &'a UploadError },
+    /// Something the app should know.
+    Warning(Warning),
+    /// The upload completed with this Video.
+    Complete { video: &'a JsValue },
+    /// The upload failed.
+    Failed(&'a UploadError),
+}
+
+type Sink = Box<dyn Fn(Note)>;
+
+/// The request on the wire.
+struct Transfer {
+    id: u32,
+    xhr: XmlHttpRequest,
+    stalled: bool,
+    watchdog: JsValue,
+}
+
+/// Drives one upload (a file, or a stream of blobs).
+pub(crate) struct Driver {
+    machine: RefCell<Machine>,
+    file: Option<Blob>,
+    /// A stream's blobs not yet merged into a part, and the merged blobs of queued parts.
+    buffered: RefCell<Vec<Blob>>,
+    parts: RefCell<VecDeque<Blob>>,
+    transfer: RefCell<Option<Transfer>>,
+    backoff: RefCell<JsValue>,
+    /// The one JS function every XHR event and timer of this upload calls.
+    callback: RefCell<Option<Closure<dyn Fn(JsValue)>>>,
+    sink: Sink,
+    meter: RefCell<ProgressMeter>,
+    last_progress: Cell<u64>,
+    /// The parsed body of the last answer, which may be the Video.
+    last_body: RefCell<JsValue>,
+    completed: RefCell<Option<JsValue>>,
+    stall_ms: Cell<Option<f64>>,
+    driving: Cell<bool>,
+    again: Cell<bool>,
+}
+
+impl Driver {
+    /// A driver for `machine`; pieces of a file upload are sliced from `file`.
+    pub(crate) fn new(machine: Machine, file: Option<Blob>, sink: Sink) -> Rc<Driver> {
+        let driver = Rc::new(Driver {
+            machine: RefCell::new(machine),
+            file,
+            buffered: RefCell::default(),
+            parts: RefCell::default(),
+            transfer: RefCell::default(),
+            backoff: RefCell::new(JsValue::UNDEFINED),
+            callback: RefCell::default(),
+            sink,
+            meter: RefCell::new(ProgressMeter::new(100.0, 2000.0)),
+            last_progress: Cell::new(0),
+            last_body: RefCell::new(JsValue::UNDEFINED),
+            completed: RefCell::default(),
+            stall_ms: Cell::new(Some(DEFAULT_STALL_TIMEOUT_MS)),
+            driving: Cell::new(false),
+            again: Cell::new(false),
+        });
+        let weak = Rc::downgrade(&driver);
+        let callback = Closure::<dyn Fn(JsValue)>::new(move |argument: JsValue| {
+            if let Some(driver) = weak.upgrade() {
+                driver.on_callback(argument);
+            }
+        });
+        driver.callback.replace(Some(callback));
+        driver
+    }
+
+    /// Access to the machine, for the owner's settings and queries.
+    #[cfg_attr(not(feature = "rust-api"), allow(dead_code))]
+    pub(crate) fn machine(&self) -> std::cell::RefMut<'_, Machine> {
+        self.machine.borrow_mut()
+    }
+
+    /// Aborts and retries a transfer without progress for `ms`; `None` never does.
+    pub(crate) fn set_stall_timeout(&self, ms: Option<f64>) {
+        self.stall_ms.set(ms.filter(|ms| *ms > 0.0));
+    }
+
+    /// Starts (or continues) a file upload. Returns whether it ended a pause.
+    pub(crate) fn start(self: &Rc<Self>) -> Result<bool, UploadError> {
+        let resumed = self.machine.borrow_mut().start()?;
+        self.drive();
+        Ok(resumed)
+    }
+
+    /// Pauses; returns whether it did.
+    pub(crate) fn pause(self: &Rc<Self>) -> bool {
+        let paused = self.machine.borrow_mut().pause();
+        self.drive();
+        paused
+    }
+
+    /// Resumes; returns whether it did.
+    pub(crate) fn resume(self: &Rc<Self>) -> bool {
+        let resumed = self.machine.borrow_mut().resume();
+        if resumed {
+            self.meter.borrow_mut().reset_rate();
+        }
+        self.drive();
+        resumed
+    }
+
+    /// Cancels: the upload fails with `ABORTED`, whatever is in flight is aborted.
+    pub(crate) fn cancel(self: &Rc<Self>) {
+        self.machine.borrow_mut().cancel();
+        self.drive();
+    }
+
+    /// Whether the upload is paused.
+    pub(crate) fn is_paused(&self) -> bool {
+        self.machine.borrow().is_paused()
+    }
+
+    /// Hands over a stream's next blob (`last` closes the stream). Returns the number of the
+    /// part it completed, whose acknowledgement will be noted, or 0 when it was buffered.
+    pub(crate) fn push(self: &Rc<Self>, blob: &Blob, last: bool) -> Result<u32, UploadError> {
+        let size = blob.size() as u64;
+        let part = {
+            let mut machine = self.machine.borrow_mut();
+            if last {
+                Some(machine.push_last(size)?)
+            } else {
+                machine.push(size)?
+            }
+        };
+        self.buffered.borrow_mut().push(blob.clone());
+        let Some(part) = part else { return Ok(0) };
+        let merged: Array = self.buffered.borrow_mut().drain(..part.blobs).collect();
+        match Blob::new_with_blob_sequence(&merged) {
+            Ok(blob) => self.parts.borrow_mut().push_back(blob),
+            Err(error) => {
+                // Nothing can be sent without the part: the upload ends here, loudly.
+                self.machine.borrow_mut().cancel();
+                self.drive();
+                return Err(browser_error(&error));
+            }
+        }
+        self.drive();
+        Ok(part.number)
+    }
+
+    /// Does what the machine says until it waits. Re-entrant calls (a listener that pauses,
+    /// say) only ask the running loop to go round once more.
+    fn drive(self: &Rc<Self>) {
+        if self.driving.replace(true) {
+            self.again.set(true);
+            return;
+        }
+        loop {
+            self.again.set(false);
+            self.drop_stale_transfer();
+            let event = self.machine.borrow_mut().poll_event();
+            if let Some(event) = event {
+                self.note_event(event);
+                continue;
+            }
+            let step = self.machine.borrow_mut().poll();
+            match step {
+                Step::Send(request) => self.send(request),
+                Step::Sleep { id, ms } => {
+                    let timer = self.timer(ms, f64::from(id));
+                    clear_timeout(&self.backoff.replace(timer));
+                    self.meter.borrow_mut().reset_rate();
+                }
+                Step::Complete { video_id, answered } => {
+                    let video = self.completed.borrow().clone();
+                    let video = video.unwrap_or_else(|| self.video(video_id.as_deref(), answered));
+                    self.completed.replace(Some(video.clone()));
+                    (self.sink)(Note::Complete { video: &video });
+                }
+                Step::Failed(error) => {
+                    if self.file.is_none() {
+                        self.parts.borrow_mut().clear();
+                        self.buffered.borrow_mut().clear();
+                    }
+                    (self.sink)(Note::Failed(&error));
+                }
+                Step::Wait if self.again.get() => {}
+                Step::Wait => break,
+            }
+        }
+        self.driving.set(false);
+    }
+
+    fn note_event(&self, event: MachineEvent) {
+        match event {
+            MachineEvent::Acknowledged { piece, answered } => {
+                let video_id = self.machine.borrow().video_id().map(str::to_owned);
+                let plan = self.machine.borrow().plan().copied();
+                if let Some(plan) = plan {
+                    self.progress(Progress::acknowledged(&plan, &piece), true);
+                    let (chunk, chunks_count, uploaded_bytes) = (piece.range.part, plan.count(), piece.end);
+                    (self.sink)(Note::Chunk { chunk, chunks_count, video_id: video_id.as_deref(), uploaded_bytes });
+                } else {
+                    self.parts.borrow_mut().pop_front();
+                    let video = self.video(video_id.as_deref(), answered);
+                    (self.sink)(Note::Part { part: piece.range.part, video: &video });
+                }
+            }
+            MachineEvent::Retry { attempt, delay_ms, reason, error } => {
+                (self.sink)(Note::Retry { attempt, delay_ms, reason, error: &error });
+            }
+            MachineEvent::Warning(warning) => (self.sink)(Note::Warning(warning)),
+        }
+    }
+
+    /// The Video to hand over: the answer's body, with `videoId` added when it is known, or
+    /// `{videoId}` alone when the answer was lost.
+    fn video(&self, video_id: Option<&str>, answered: bool) -> JsValue {
+        let body = self.last_body.borrow().clone();
+        let video = if answered && body.is_object() { body } else { Object::new().into() };
+        if let Some(id) = video_id {
+            if string_field(&video, "videoId").is_none() {
+                let _ = Reflect::set(&video, &"videoId".into(), &id.into());
+            }
+        }
+        video
+    }
+
+    /// Aborts the transfer on the wire unless the machine still awaits it. Its handlers
+    /// go first, so the abort raises no event.
+    fn drop_stale_transfer(&self) {
+        let awaiting = self.machine.borrow().awaiting();
+        let stale = match &*self.transfer.borrow() {
+            Some(transfer) => Some(transfer.id) != awaiting,
+            None => false,
+        };
+        if stale {
+            let transfer = self.transfer.borrow_mut().take();
+            if let Some(transfer) = transfer {
+                self.detach(&transfer);
+                let _ = transfer.xhr.abort();
+            }
+        }
+    }
+
+    fn detach(&self, transfer: &Transfer) {
+        clear_timeout(&transfer.watchdog);
+        transfer.xhr.set_onload(None);
+        transfer.xhr.set_onerror(None);
+        transfer.xhr.set_onabort(None);
+        transfer.xhr.set_ontimeout(None);
+        if let Ok(upload) = transfer.xhr.upload() {
+            upload.set_onprogress(None);
+        }
+    }
+
+    fn callback(&self) -> Option<Function> {
+        self.callback.borrow().as_ref().map(|callback| callback.as_ref().unchecked_ref::<Function>().clone())
+    }
+
+    fn timer(&self, ms: f64, argument: f64) -> JsValue {
+        match self.callback() {
+            Some(callback) => set_timeout(&callback, ms, argument),
+            None => JsValue::UNDEFINED,
+        }
+    }
+
+    fn send(&self, request: Request) {
+        let id = request.id;
+        match self.open(&request) {
+            Ok(xhr) => {
+                let watchdog = match (&request.body, self.stall_ms.get()) {
+                    (Body::Piece { .. }, Some(ms)) => self.timer(ms, STALL),
+                    _ => JsValue::UNDEFINED,
+                };
+                self.transfer.replace(Some(Transfer { id, xhr, stalled: false, watchdog }));
+            }
+            // The browser refused before anything was sent: that too is an outcome.
+            Err(error) => self.machine.borrow_mut().handle(id, Outcome::Refused(error)),
+        }
+    }
+
+    fn open(&self, request: &Request) -> Result<XmlHttpRequest, String> {
+        let js = |error: JsValue| browser_detail(&error);
+        let xhr = XmlHttpRequest::new().map_err(js)?;
+        xhr.open_with_async(request.method, &request.url, true).map_err(js)?;
+        for (name, value) in &request.headers {
+            xhr.set_request_header(name, value).map_err(js)?;
+        }
+        xhr.set_request_header("Accept", "application/json").map_err(js)?;
+        let callback = self.callback();
+        let handler = callback.as_ref();
+        xhr.set_onload(handler);
+        xhr.set_onerror(handler);
+        xhr.set_onabort(handler);
+        xhr.set_ontimeout(handler);
+        match &request.body {
+            Body::Empty => xhr.send().map_err(js)?,
+            Body::Json(json) => xhr.send_with_opt_str(Some(json)).map_err(js)?,
+            Body::Piece { piece, content_range, video_id, file_name, .. } => {
+                let source = match &self.file {
+                    Some(file) => file.clone(),
+                    None => self.parts.borrow().front().cloned().ok_or_else(|| "no blob for the part".to_owned())?,
+                };
+                // The slice is a handle: the file's bytes never enter wasm memory.
+                let slice = source.slice_with_f64_and_f64(piece.start as f64, piece.end as f64).map_err(js)?;
+                let form = FormData::new().map_err(js)?;
+                if let Some(video_id) = video_id {
+                    form.append_with_str("videoId", video_id).map_err(js)?;
+                }
+                form.append_with_blob_and_filename("file", &slice, file_name).map_err(js)?;
+                xhr.set_request_header("Content-Range", content_range).map_err(js)?;
+                xhr.upload().map_err(js)?.set_onprogress(handler);
+                xhr.send_with_opt_form_data(Some(&form)).map_err(js)?;
+            }
+        }
+        Ok(xhr)
+    }
+
+    /// Every XHR event and timer of the upload lands here.
+    fn on_callback(self: &Rc<Self>, argument: JsValue) {
+        if let Some(timer) = argument.as_f64() {
+            if timer == STALL {
+                self.on_stall();
+            } else {
+                self.machine.borrow_mut().wake(timer as u32);
+            }
+            self.drive();
+            return;
+        }
+        let event: Event = argument.unchecked_into();
+        let kind = event.type_();
+        if kind == "progress" {
+            let event: ProgressEvent = event.unchecked_into();
+            self.on_progress(event.loaded() as u64, event.total() as u64);
+            self.drive();
+            return;
+        }
+        let Some(transfer) = self.transfer.borrow_mut().take() else { return };
+        self.detach(&transfer);
+        let outcome = match kind.as_str() {
+            "load" => self.answer(&transfer.xhr),
+            "abort" if transfer.stalled => Outcome::Timeout,
+            "abort" => Outcome::Aborted,
+            "timeout" => Outcome::Timeout,
+            _ => Outcome::Network,
+        };
+        self.machine.borrow_mut().handle(transfer.id, outcome);
+        self.drive();
+    }
+
+    fn on_stall(&self) {
+        let mut slot = self.transfer.borrow_mut();
+        if let Some(transfer) = slot.as_mut() {
+            transfer.stalled = true;
+            let xhr = transfer.xhr.clone();
+            drop(slot);
+            // Its abort event reports the stall as a timeout.
+            let _ = xhr.abort();
+        }
+    }
+
+    fn on_progress(&self, loaded: u64, total: u64) {
+        let Some(id) = self.transfer.borrow().as_ref().map(|t| t.id) else { return };
+        // The watchdog is re-armed by progress while the body is on the wire, and disarmed
+        // once it has all left: the server may then take its time.
+        if let Some(ms) = self.stall_ms.get() {
+            let watchdog = if loaded < total { self.timer(ms, STALL) } else { JsValue::UNDEFINED };
+            if let Some(transfer) = self.transfer.borrow_mut().as_mut() {
+                clear_timeout(&std::mem::replace(&mut transfer.watchdog, watchdog));
+            }
+        }
+        if self.file.is_some() {
+            let progress = self.machine.borrow_mut().progress(id, loaded, total);
+            if let Some(progress) = progress {
+                self.progress(progress, false);
+            }
+        } else {
+            let progress = self.machine.borrow_mut().part_progress(id, loaded, total);
+            if let Some(progress) = progress {
+                (self.sink)(Note::PartProgress(progress));
+            }
+        }
+    }
+
+    fn progress(&self, progress: Progress, force: bool) {
+        // A piece sent again after a pause or a retry starts below what was already
+        // reported: hold the report until it catches up, so progress never goes backwards.
+        if progress.uploaded_bytes < self.last_progress.get() {
+            return;
+        }
+        self.last_progress.set(progress.uploaded_bytes);
+        let report = self.meter.borrow_mut().observe(js_sys::Date::now(), progress, force);
+        if let Some(report) = report {
+            (self.sink)(Note::Progress(report));
+        }
+    }
+
+    /// Reads an answer: the status, the raw body, and the fields the machine needs.
+    fn answer(&self, xhr: &XmlHttpRequest) -> Outcome {
+        let status = xhr.status().unwrap_or(0);
+        if status == 0 {
+            return Outcome::Network;
+        }
+        let raw = xhr.response_text().ok().flatten().unwrap_or_default();
+        let body = JSON::parse(&raw).unwrap_or(JsValue::UNDEFINED);
+        let tokens = string_field(&body, "access_token").zip(string_field(&body, "refresh_token"));
+        let problem = Problem {
+            type_: string_field(&body, "type"),
+            title: string_field(&body, "title"),
+            name: string_field(&body, "name"),
+            detail: string_field(&body, "detail"),
+        };
+        // Whole seconds (the HTTP-date form is not used by api.video). Parsing an integer
+        // keeps the float parser and its tables out of the wasm.
+        let retry_after_ms = ["Retry-After", "X-RateLimit-Retry-After"]
+            .iter()
+            .find_map(|name| xhr.get_response_header(name).ok().flatten()?.trim().parse::<u32>().ok())
+            .map(|seconds| f64::from(seconds) * 1000.0);
+        let answer = Answer { status, video_id: string_field(&body, "videoId"), tokens, problem, retry_after_ms, raw };
+        self.last_body.replace(body);
+        Outcome::Answered(answer)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        clear_timeout(&self.backoff.borrow());
+        if let Some(transfer) = self.transfer.borrow_mut().take() {
+            self.detach(&transfer);
+            let _ = transfer.xhr.abort();
+        }
+    }
+}
+
+/// `value[key]` when it is a string.
+pub(crate) fn string_field(value: &JsValue, key: &str) -> Option<String> {
+    if !value.is_object() {
+        return None;
+    }
+    Reflect::get(value, &JsValue::from_str(key)).ok()?.as_string()
+}
+
+fn browser_detail(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "unknown browser error".to_owned())
+}
+
+/// A browser API threw where it should not.
+pub(crate) fn browser_error(error: &JsValue) -> UploadError {
+    UploadError::Browser { detail: browser_detail(error) }
+}
