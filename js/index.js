@@ -2,7 +2,7 @@
 // `Core`, with the names of @api.video/video-uploader 1.1.6. The promises are made here and
 // settled by the core's notifications, so the wasm carries no futures. Call the default
 // export (`init`) once before use.
-import init, { initSync, Core } from './wasm_video_uploader.js';
+import init, { initSync, Core, Settings } from './wasm_video_uploader.js';
 
 export { init as default, initSync };
 
@@ -36,18 +36,68 @@ export class UploadError extends Error {
   }
 }
 
-function withStrategy(options) {
-  const strategy = options?.retryStrategy;
-  if (typeof strategy !== 'function') return options;
-  return { ...options, retryStrategy: (count, error) => strategy(count, new UploadError(error)) };
+const fail = (code, message) => {
+  throw new UploadError({ code, message });
+};
+const invalid = (key, detail) => fail('OPTION_INVALID', `Invalid '${key}' option: ${detail}`);
+
+/**
+ * Reads and type-checks the options (the official names) into the core's `Settings`, which
+ * validates their values with the official messages. Throws an `UploadError`.
+ */
+function settingsOf(options, stream) {
+  if (options === null || typeof options !== 'object') {
+    fail(stream ? 'CREDENTIALS_MISSING' : 'FILE_MISSING', stream ? 'You must provide either an accessToken, an uploadToken or an API key' : "'file' is missing");
+  }
+  const given = (key) => options[key] !== undefined && options[key] !== null;
+  const text = (key) => {
+    if (!given(key)) return undefined;
+    if (typeof options[key] !== 'string') invalid(key, 'expected a string');
+    return options[key];
+  };
+  const whole = (key) => {
+    const value = options[key];
+    return Number.isInteger(value) && value >= 0 ? value : -1;
+  };
+  if (!stream) {
+    if (!given('file')) fail('FILE_MISSING', "'file' is missing");
+    if (!(options.file instanceof Blob)) invalid('file', 'expected a File or a Blob');
+  }
+  // The official uploader's order: uploadToken, then accessToken, then apiKey.
+  const kind = 'uploadToken' in options ? 0 : 'accessToken' in options ? 1 : 'apiKey' in options ? 2 : -1;
+  if (kind < 0) fail('CREDENTIALS_MISSING', 'You must provide either an accessToken, an uploadToken or an API key');
+  const secret = text(['uploadToken', 'accessToken', 'apiKey'][kind]) ?? '';
+  if (given('retries') && whole('retries') < 0) invalid('retries', 'expected a whole number');
+  // A chunk size that is not a whole number of bytes gets the official chunk-size message.
+  const chunkSize = given('chunkSize') ? Math.max(whole('chunkSize'), 0) : -1;
+  const settings = new Settings(kind, secret, text('refreshToken'), text('videoId'), text('videoName'), text('apiHost'), chunkSize, given('retries') ? whole('retries') : -1);
+  for (const [sdk, key] of [[false, 'application'], [true, 'sdk']]) {
+    const origin = options.origin?.[key];
+    // A number given as a version (`1` for "1") goes through String(), as in the official uploader.
+    if (origin != null) settings.origin(sdk, String(origin.name ?? ''), String(origin.version ?? ''));
+  }
+  if (stream) settings.stream(options.preventEmptyParts === true, options.mergeSmallPartsBeforeUpload !== false);
+  else settings.file(options.file, typeof options.file.name === 'string' ? options.file.name : '');
+  const strategy = options.retryStrategy;
+  if (given('retryStrategy')) {
+    if (typeof strategy !== 'function') invalid('retryStrategy', 'expected a function');
+    settings.strategy((count, error) => strategy(count, new UploadError(error)));
+  }
+  if (given('stallTimeout')) {
+    const ms = options.stallTimeout;
+    if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity) invalid('stallTimeout', 'expected milliseconds');
+    settings.stall(ms);
+  }
+  return settings;
 }
 
-/** Runs `make`, turning the core's thrown `{code, message}` into an `UploadError`. */
-function core(make) {
+/** A core for `options`; throws an `UploadError` when they are bad. */
+function core(options, stream, notify) {
+  const settings = settingsOf(options, stream);
   try {
-    return make();
+    return new Core(settings, notify);
   } catch (error) {
-    throw error instanceof Error ? error : new UploadError(error);
+    throw new UploadError(error);
   }
 }
 
@@ -75,7 +125,7 @@ export class VideoUploader extends EventTarget {
 
   constructor(options) {
     super();
-    this.#core = core(() => new Core(withStrategy(options), false, (type, detail) => this.#notify(type, detail)));
+    this.#core = core(options, false, (type, detail) => this.#notify(type, detail));
     this.#file = options.file;
     this.#maxDuration = options.maxVideoDuration;
   }
@@ -163,7 +213,7 @@ export class ProgressiveUploader extends EventTarget {
 
   constructor(options) {
     super();
-    this.#core = core(() => new Core(withStrategy(options), true, (type, detail) => this.#notify(type, detail)));
+    this.#core = core(options, true, (type, detail) => this.#notify(type, detail));
     this.#merge = options.mergeSmallPartsBeforeUpload ?? true;
   }
 

@@ -3,6 +3,8 @@
 //! api.video accepts two grammars; the official clients (and we) use the `part` one,
 //! which the original spec calls "the recommended option".
 
+use alloc::string::String;
+
 use crate::text::push_u64;
 
 /// `part <part>/<total>`: 1-based part number, total known up front or `*` while unknown.

@@ -1,6 +1,7 @@
 //! The uploader's one error type, with a stable string code per variant.
 
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 use crate::limits::MAX_FILE_SIZE;
 use crate::text::{concat, push_u64};
@@ -186,7 +187,7 @@ impl fmt::Display for UploadError {
     }
 }
 
-impl std::error::Error for UploadError {}
+impl core::error::Error for UploadError {}
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,11 @@
 //!   JavaScript `VideoUploader` binds to it; with the `rust-api` feature, so does an
 //!   idiomatic Rust API (`web::Uploader`, `upload().await`) for Rust front ends.
 #![warn(missing_docs, unreachable_pub)]
+// The npm package's wasm is `no_std`: std's panic machinery would bring `core::fmt` and
+// its tables along. The Rust API (`rust-api`) and every test build use std.
+#![cfg_attr(all(target_arch = "wasm32", not(feature = "rust-api")), no_std)]
+
+extern crate alloc;
 
 mod attempts;
 pub mod content_range;
@@ -29,7 +34,21 @@ mod text;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+// Safe because wasm32-unknown-unknown is single-threaded (no atomics in this build).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
 pub use error::UploadError;
 pub use machine::{Event, Machine, Step};
 pub use options::{Credentials, Origin, UploadOptions};
 pub use progress::Progress;
+
+/// Panics cannot happen on the paths the shell drives; should one happen anyway, the wasm
+/// traps and the JS entry sees an exception, rather than shipping std's formatting code.
+#[cfg(all(target_arch = "wasm32", not(feature = "rust-api"), not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}

@@ -9,7 +9,9 @@
 //!
 //! The machine never touches the network, the clock or the file; jitter comes from a seed.
 
-use std::collections::VecDeque;
+use alloc::borrow::ToOwned;
+use alloc::collections::VecDeque;
+use alloc::string::String;
 
 use crate::attempts::{Attempts, Verdict};
 use crate::error::UploadError;
@@ -147,8 +149,8 @@ pub struct Machine {
     events: VecDeque<Event>,
 }
 
-impl std::fmt::Debug for Machine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Machine {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Machine")
             .field("source", &self.source)
             .field("state", &self.state)
@@ -259,7 +261,7 @@ impl Machine {
             State::Complete { reported, .. } => *reported = false,
             _ => return Err(UploadError::AlreadyUploading),
         }
-        Ok(std::mem::replace(&mut self.paused, false))
+        Ok(core::mem::replace(&mut self.paused, false))
     }
 
     /// Pauses: no new piece starts. A piece still sending its body is given up (the shell
@@ -279,7 +281,7 @@ impl Machine {
 
     /// Resumes after [`Machine::pause`]. Returns false if not paused.
     pub fn resume(&mut self) -> bool {
-        std::mem::replace(&mut self.paused, false)
+        core::mem::replace(&mut self.paused, false)
     }
 
     /// Cancels: the upload fails with [`UploadError::Aborted`] at once, and the shell aborts
@@ -391,7 +393,7 @@ impl Machine {
             State::Ready => {
                 let Some(piece) = self.head().filter(|_| !self.paused) else { return Step::Wait };
                 let id = self.next_id();
-                let resent = std::mem::replace(&mut self.sent_before, true);
+                let resent = core::mem::replace(&mut self.sent_before, true);
                 self.state = State::Sending { id, piece, resent, body_sent: false };
                 Step::Send(Request {
                     id,
@@ -432,7 +434,7 @@ impl Machine {
     /// Hands back the outcome of request `id`. The outcome of a request the machine no
     /// longer awaits is ignored.
     pub fn handle(&mut self, id: u32, outcome: Outcome) {
-        match std::mem::replace(&mut self.state, State::Ready) {
+        match core::mem::replace(&mut self.state, State::Ready) {
             State::Sending { id: current, piece, resent, .. } if current == id => self.handle_piece(piece, resent, outcome),
             State::Refreshing { id: current } if current == id => self.handle_refresh(outcome),
             State::Fetching { id: current, piece } if current == id => {

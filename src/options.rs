@@ -3,6 +3,10 @@
 //! Names and limits follow `@api.video/video-uploader` 1.1.6 so that code written for it
 //! behaves the same here.
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use crate::error::UploadError;
 pub use crate::limits::{DEFAULT_API_HOST, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_FILE_SIZE, MIN_CHUNK_SIZE};
 use crate::limits::{CLIENT_NAME, DEFAULT_RETRIES};

@@ -1,6 +1,9 @@
 //! What the machine asks the shell to send, and what the shell hands back: the types both
 //! sides share, in a leaf module that imports nothing else of the machine.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use crate::content_range::PartRange;
 use crate::error::Problem;
 

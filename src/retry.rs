@@ -6,7 +6,7 @@
 //! `cap_ms`, with "equal jitter" (half fixed, half random) so that many clients that failed
 //! together do not retry together.
 
-use std::rc::Rc;
+use alloc::rc::Rc;
 
 use crate::error::UploadError;
 pub use crate::limits::DEFAULT_RETRIES;
@@ -82,7 +82,7 @@ impl RetryPolicy {
         if retry > self.max_retries {
             return None;
         }
-        let exponential = self.base_ms * 2f64.powi(retry.saturating_sub(1).min(30) as i32);
+        let exponential = self.base_ms * (1u64 << retry.saturating_sub(1).min(30)) as f64;
         let capped = exponential.min(self.cap_ms);
         let jittered = capped / 2.0 + capped / 2.0 * jitter.clamp(0.0, 1.0);
         Some(jittered.max(retry_after_ms.unwrap_or(0.0)))

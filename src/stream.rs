@@ -2,7 +2,8 @@
 //! buffered until they make a part of at least 5 MiB, as the API requires of every part but
 //! the last, which closes the upload as `part N/N`.
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 use crate::content_range::PartRange;
 use crate::limits::MIN_CHUNK_SIZE;

@@ -1,6 +1,8 @@
 //! Small text builders that keep `core::fmt` out of the wasm build: integers, JSON strings,
 //! query values and base64 written by hand into a `String`.
 
+use alloc::string::String;
+
 /// Appends the decimal digits of `n`.
 pub(crate) fn push_u64(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];

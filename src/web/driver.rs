@@ -7,9 +7,13 @@
 //! which aborts it, as soon as the machine no longer awaits it, so nothing outlives its
 //! upload or a pause or a cancel.
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
-use std::rc::Rc;
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
 
 use js_sys::{Array, Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -122,7 +126,7 @@ impl Driver {
 
     /// Access to the machine, for the owner's settings and queries.
     #[cfg_attr(not(feature = "rust-api"), allow(dead_code))]
-    pub(crate) fn machine(&self) -> std::cell::RefMut<'_, Machine> {
+    pub(crate) fn machine(&self) -> core::cell::RefMut<'_, Machine> {
         self.machine.borrow_mut()
     }
 
@@ -413,7 +417,7 @@ impl Driver {
         if let Some(ms) = self.stall_ms.get() {
             let watchdog = if loaded < total { self.timer(ms, STALL) } else { JsValue::UNDEFINED };
             if let Some(transfer) = self.transfer.borrow_mut().as_mut() {
-                clear_timeout(&std::mem::replace(&mut transfer.watchdog, watchdog));
+                clear_timeout(&core::mem::replace(&mut transfer.watchdog, watchdog));
             }
         }
         if self.file.is_some() {

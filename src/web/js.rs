@@ -4,18 +4,18 @@
 //! No promises are made here: the entry makes them, and settles them from the events the
 //! core reports through the one `notify(type, detail)` function it is given.
 
-use std::rc::Rc;
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::string::String;
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use web_sys::Blob;
 
 use crate::error::UploadError;
 use crate::machine::Machine;
 use crate::meter::Report;
 use crate::options::{Credentials, Origin, UploadOptions};
-use crate::retry::RetryStrategy;
 
 use super::driver::{Driver, Note};
 
@@ -25,47 +25,107 @@ pub struct Core {
     driver: Rc<Driver>,
 }
 
+/// The options, read and type-checked by the entry (`js/options.js`) and validated here,
+/// with the official messages.
 #[wasm_bindgen]
-impl Core {
-    /// Validates `options` (throwing `{code, message}` with the official messages) and
-    /// prepares the upload of `options.file`, or of a stream when `stream` is true.
-    /// `notify(type, detail)` hears `progress`, `chunk`, `part`, `retry`, `warning`,
-    /// `success` and `error`.
+pub struct Settings {
+    options: UploadOptions,
+    file: Option<Blob>,
+    file_name: String,
+    stream: Option<(bool, bool)>,
+    strategy: Option<Function>,
+    stall_ms: Option<f64>,
+}
+
+#[wasm_bindgen]
+impl Settings {
+    /// Credentials: `kind` 0 is an upload token, 1 an access token (with `refresh`), 2 an
+    /// API key. `chunk_size` and `retries` are numbers the entry has checked.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue, stream: bool, notify: Function) -> Result<Core, JsValue> {
-        Core::build(&options, stream, notify).map_err(|error| error_object(&error))
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(kind: u8, secret: String, refresh: Option<String>, video_id: Option<String>, video_name: Option<String>, api_host: Option<String>, chunk_size: f64, retries: f64) -> Settings {
+        let credentials = match kind {
+            0 => Credentials::UploadToken(secret),
+            1 => Credentials::AccessToken { access_token: secret, refresh_token: refresh },
+            _ => Credentials::ApiKey(secret),
+        };
+        let mut options = UploadOptions::with_upload_token(String::new());
+        options.credentials = credentials;
+        options.video_id = video_id;
+        options.video_name = video_name;
+        if let Some(host) = api_host {
+            options.api_host = host;
+        }
+        if chunk_size >= 0.0 {
+            options.chunk_size = chunk_size as u64;
+        }
+        if retries >= 0.0 {
+            options.retries = retries as u32;
+        }
+        Settings { options, file: None, file_name: String::new(), stream: None, strategy: None, stall_ms: None }
     }
 
-    fn build(options: &JsValue, stream: bool, notify: Function) -> Result<Core, UploadError> {
-        if !options.is_object() {
-            return Err(if stream { UploadError::MissingCredentials } else { UploadError::MissingFile });
-        }
-        let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-        let (mut machine, file) = if stream {
-            let flag = |key: &str| get(options, key).and_then(|v| v.as_bool());
-            let prevent_empty = flag("preventEmptyParts").unwrap_or(false);
-            let merge = flag("mergeSmallPartsBeforeUpload").unwrap_or(true);
-            (Machine::stream(&read_options(options)?, prevent_empty, merge, seed)?, None)
+    /// `origin.application` (`sdk` false) or `origin.sdk` (`sdk` true).
+    pub fn origin(&mut self, sdk: bool, name: String, version: String) {
+        let origin = Some(Origin { name, version });
+        if sdk {
+            self.options.sdk = origin;
         } else {
-            let file = get(options, "file").ok_or(UploadError::MissingFile)?;
-            let file: Blob = file.dyn_into().map_err(|_| invalid("file", "expected a File or a Blob"))?;
-            let name = get(&file, "name").and_then(|name| name.as_string()).unwrap_or_default();
-            (Machine::file(&read_options(options)?, file.size() as u64, &name, seed)?, Some(file))
-        };
-        if let Some(strategy) = read_strategy(options)? {
-            machine.set_retry_strategy(strategy);
+            self.options.application = origin;
         }
-        let stall = match get(options, "stallTimeout") {
-            Some(ms) => Some(ms.as_f64().filter(|ms| ms.is_finite() && *ms >= 0.0).ok_or_else(|| invalid("stallTimeout", "expected milliseconds"))?),
-            None => None,
+    }
+
+    /// The file to upload, and its name.
+    pub fn file(&mut self, file: Blob, name: String) {
+        self.file = Some(file);
+        self.file_name = name;
+    }
+
+    /// A stream instead of a file, with the official merging options.
+    pub fn stream(&mut self, prevent_empty_parts: bool, merge_small_parts: bool) {
+        self.stream = Some((prevent_empty_parts, merge_small_parts));
+    }
+
+    /// `retryStrategy(retryCount, error)`.
+    pub fn strategy(&mut self, strategy: Function) {
+        self.strategy = Some(strategy);
+    }
+
+    /// `stallTimeout`, in milliseconds (0 never).
+    pub fn stall(&mut self, ms: f64) {
+        self.stall_ms = Some(ms);
+    }
+}
+
+#[wasm_bindgen]
+impl Core {
+    /// Validates `settings` (throwing `{code, message}` with the official messages) and
+    /// prepares the upload. `notify(type, detail)` hears `progress`, `chunk`, `part`,
+    /// `retry`, `warning`, `success` and `error`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(settings: Settings, notify: Function) -> Result<Core, JsValue> {
+        Core::build(settings, notify).map_err(|error| error_object(&error))
+    }
+
+    fn build(settings: Settings, notify: Function) -> Result<Core, UploadError> {
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        let mut machine = match (settings.stream, &settings.file) {
+            (Some((prevent_empty, merge)), _) => Machine::stream(&settings.options, prevent_empty, merge, seed)?,
+            (None, Some(file)) => Machine::file(&settings.options, file.size() as u64, &settings.file_name, seed)?,
+            (None, None) => return Err(UploadError::MissingFile),
         };
-        let driver = Driver::new(machine, file, Box::new(move |note| {
+        if let Some(strategy) = settings.strategy {
+            machine.set_retry_strategy(Rc::new(move |count, error| {
+                strategy.call2(&JsValue::NULL, &JsValue::from(count), &error_object(error)).ok()?.as_f64()
+            }));
+        }
+        let driver = Driver::new(machine, settings.file, Box::new(move |note| {
             let (kind, detail) = note_detail(&note);
             // A throwing listener must not break the upload, as with DOM event listeners.
             let _ = notify.call2(&JsValue::NULL, &JsValue::from_str(kind), &detail);
         }));
-        if stall.is_some() {
-            driver.set_stall_timeout(stall);
+        if let Some(ms) = settings.stall_ms {
+            driver.set_stall_timeout(Some(ms));
         }
         Ok(Core { driver })
     }
@@ -143,82 +203,6 @@ fn note_detail(note: &Note) -> (&'static str, JsValue) {
     };
     (kind, object.into())
 }
-fn read_strategy(options: &JsValue) -> Result<Option<RetryStrategy>, UploadError> {
-    let Some(strategy) = get(options, "retryStrategy") else { return Ok(None) };
-    let strategy: Function = strategy.dyn_into().map_err(|_| invalid("retryStrategy", "expected a function"))?;
-    Ok(Some(Rc::new(move |count, error| {
-        let delay = strategy.call2(&JsValue::NULL, &JsValue::from(count), &error_object(error)).ok()?;
-        delay.as_f64()
-    })))
-}
-
-fn invalid(name: &'static str, detail: &str) -> UploadError {
-    UploadError::InvalidOption { name, detail: detail.to_owned() }
-}
-
-fn get(options: &JsValue, key: &str) -> Option<JsValue> {
-    Reflect::get(options, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
-}
-
-fn has(options: &JsValue, key: &str) -> bool {
-    Reflect::has(options, &JsValue::from_str(key)).unwrap_or(false)
-}
-
-fn get_string(options: &JsValue, key: &'static str) -> Result<Option<String>, UploadError> {
-    match get(options, key) {
-        None => Ok(None),
-        Some(value) => value.as_string().map(Some).ok_or_else(|| invalid(key, "expected a string")),
-    }
-}
-
-fn read_origin(origin: &JsValue, key: &'static str) -> Result<Option<Origin>, UploadError> {
-    let Some(value) = get(origin, key) else { return Ok(None) };
-    // A number given as a version (`1` for "1") goes through JavaScript's own String().
-    let text = |field| {
-        get(&value, field).and_then(|v| {
-            v.as_string().or_else(|| v.dyn_into::<js_sys::Number>().ok()?.to_string_with_radix(10).ok().map(String::from))
-        })
-    };
-    Ok(Some(Origin { name: text("name").unwrap_or_default(), version: text("version").unwrap_or_default() }))
-}
-
-fn read_options(js: &JsValue) -> Result<UploadOptions, UploadError> {
-    // The official uploader's order: uploadToken, then accessToken, then apiKey.
-    let credentials = if has(js, "uploadToken") {
-        Credentials::UploadToken(get_string(js, "uploadToken")?.unwrap_or_default())
-    } else if has(js, "accessToken") {
-        Credentials::AccessToken {
-            access_token: get_string(js, "accessToken")?.unwrap_or_default(),
-            refresh_token: get_string(js, "refreshToken")?,
-        }
-    } else if has(js, "apiKey") {
-        Credentials::ApiKey(get_string(js, "apiKey")?.unwrap_or_default())
-    } else {
-        return Err(UploadError::MissingCredentials);
-    };
-    let mut options = UploadOptions::with_upload_token(String::new());
-    options.credentials = credentials;
-    if let Some(size) = get(js, "chunkSize") {
-        let size = size.as_f64().filter(|s| s.is_finite() && *s >= 0.0 && s.fract() == 0.0);
-        // Not a whole number of bytes: rejected with the official chunk-size message.
-        options.chunk_size = size.map_or(0, |s| s as u64);
-    }
-    if let Some(retries) = get(js, "retries") {
-        let retries = retries.as_f64().filter(|r| r.is_finite() && *r >= 0.0 && r.fract() == 0.0);
-        options.retries = retries.ok_or_else(|| invalid("retries", "expected a whole number"))? as u32;
-    }
-    if let Some(host) = get_string(js, "apiHost")? {
-        options.api_host = host;
-    }
-    options.video_id = get_string(js, "videoId")?;
-    options.video_name = get_string(js, "videoName")?;
-    if let Some(origin) = get(js, "origin") {
-        options.application = read_origin(&origin, "application")?;
-        options.sdk = read_origin(&origin, "sdk")?;
-    }
-    Ok(options)
-}
-
 fn set(target: &Object, key: &str, value: impl Into<JsValue>) {
     // Defining a property on a fresh plain object cannot fail.
     let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
