@@ -15,9 +15,10 @@ wasm-bindgen --target web --out-dir "$bindgen" --out-name wasm_video_uploader \
   target/wasm32-unknown-unknown/release/wasm_video_uploader.wasm
 cp js/index.js "$bindgen/"
 
-step "wasm-opt -Oz"
-wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
-  "$bindgen/wasm_video_uploader_bg.wasm" -o pkg/wasm_video_uploader_bg.wasm
+step "wasm-opt -Oz, then short import and export names"
+wasm-opt -Oz --strip-debug --strip-producers \
+  "$bindgen/wasm_video_uploader_bg.wasm" -o "$bindgen/optimized.wasm"
+node scripts/minify-names.mjs "$bindgen/optimized.wasm" pkg/wasm_video_uploader_bg.wasm "$bindgen/wasm_video_uploader.js"
 
 # The entry and the glue in one module: one request instead of two, and minified names.
 step "esbuild (bundle and minify the entry with the glue)"
