@@ -62,7 +62,8 @@ form.addEventListener('submit', async (event) => {
     current = uploader;
     uploader.onProgress((progress) => {
       progressBar.value = progress.uploadedBytes / progress.totalBytes;
-      show(`Uploading chunk ${progress.currentChunk} of ${progress.chunksCount}: ${mib(progress.uploadedBytes)} of ${mib(progress.totalBytes)} MiB${rate(progress)}`);
+      // A chunk that was all sent may still be acknowledged while paused: the status stays.
+      if (!uploader.paused) show(`Uploading chunk ${progress.currentChunk} of ${progress.chunksCount}: ${mib(progress.uploadedBytes)} of ${mib(progress.totalBytes)} MiB${rate(progress)}`);
       form.dispatchEvent(new CustomEvent('video-upload-progress', { detail: progress }));
     });
     uploader.addEventListener('pause', () => {

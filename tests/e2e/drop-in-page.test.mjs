@@ -6,6 +6,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startServer } from '../support/server.mjs';
 import { launchBrowser } from '../support/browser.mjs';
+import { startProxy } from '../support/proxy.mjs';
 import { randomFile, sha256File } from '../support/files.mjs';
 
 const MIB = 1024 * 1024;
@@ -148,26 +149,25 @@ test('the page pauses, resumes and cancels with its buttons', async () => {
   const source = randomFile(64 * MIB, 'buttons.mp4');
   try {
     const token = await server.createToken(3600);
+    // The proxy holds chunk 2 after 4 MiB: the button is pressed while it is on the wire.
+    const proxy = await startProxy(server.url);
+    proxy.rule(2, { holdBodyAfter: 4 * MIB });
     const page = await browser.newPage();
-    await page.goto(`${server.url}/?token=${token}`);
+    await page.goto(`${server.url}/?token=${token}&apiHost=${encodeURIComponent(proxy.url)}`);
     await page.evaluate(() => {
       const form = document.getElementById('form');
       window.outcome = new Promise((resolve) => {
         form.addEventListener('video-upload-success', (e) => resolve({ ok: true, video: e.detail }));
         form.addEventListener('video-upload-error', (e) => resolve({ ok: false, error: { ...e.detail } }));
       });
-      // Pause from the button while chunk 2 is on the wire.
-      form.addEventListener('video-upload-progress', (e) => {
-        if (e.detail.currentChunk === 2 && !window.pausedOnce) {
-          window.pausedOnce = true;
-          document.getElementById('pause').click();
-        }
-      });
     });
     await page.setInputFiles('#file', source.file);
     await page.fill('#chunk-size', '8');
     await page.click('#upload');
+    await proxy.reached(2, 'held');
+    await page.click('#pause');
     await page.waitForFunction(() => document.getElementById('pause').textContent === 'Resume');
+    proxy.release(2);
     assert.equal(await page.textContent('#status'), 'Paused.');
     await page.click('#pause');
     const outcome = await page.evaluate(() => window.outcome);
@@ -187,6 +187,7 @@ test('the page pauses, resumes and cancels with its buttons', async () => {
     assert.equal(cancelled.code, 'ABORTED');
     assert.match(await page.textContent('#status'), /ABORTED/);
     await page.close();
+    proxy.close();
   } finally {
     rmSync(source.dir, { recursive: true, force: true });
   }

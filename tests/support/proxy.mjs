@@ -1,0 +1,136 @@
+// A small HTTP proxy in front of upload-server that can lose or hold a chosen piece's
+// request or answer, and says when it has done so, so that tests act on facts (the server
+// has committed the piece, N bytes have arrived) instead of on timing. Everything else is
+// forwarded untouched, so the server is real and so is its storage.
+import http from 'node:http';
+import { once } from 'node:events';
+
+/**
+ * Starts a proxy to `targetUrl`. Pieces (POSTs to `/upload` or `/videos/{id}/source`) are
+ * numbered from 1 in the order they arrive. `proxy.rule(n, rule)` sets what happens to piece
+ * n, one of:
+ * - `{ dropAnswer: true }`: the server gets the whole piece and answers; the browser gets a
+ *   broken connection instead of the answer;
+ * - `{ holdAnswer: true }`: the answer is held until `proxy.release(n)`;
+ * - `{ holdBodyAfter: bytes }`: after that many body bytes the proxy stops reading (the
+ *   browser's upload stalls) until `proxy.release(n)`; `Infinity` holds the whole body,
+ *   received, before the server sees any of it.
+ * `proxy.reached(n, what)` resolves when piece n has been `'held'` or `'answered'` (with the
+ * server's status).
+ */
+export async function startProxy(targetUrl) {
+  const target = new URL(targetUrl);
+  const rules = new Map();
+  const releases = new Map();
+  const facts = new Map();
+  let pieces = 0;
+
+  const fact = (n, what, value) => {
+    const key = `${n} ${what}`;
+    if (!facts.has(key)) facts.set(key, deferred());
+    facts.get(key).resolve(value);
+  };
+  const released = (n) => {
+    if (!releases.has(n)) releases.set(n, deferred());
+    return releases.get(n).promise;
+  };
+
+  const server = http.createServer(async (req, res) => {
+    const isPiece = req.method === 'POST' && (req.url.startsWith('/upload') || /^\/videos\/[^/]+\/source/.test(req.url));
+    const n = isPiece ? ++pieces : 0;
+    const rule = (isPiece && rules.get(n)) || {};
+    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers });
+    upstream.on('error', () => res.destroy());
+    upstream.on('response', async (answer) => {
+      const body = Buffer.concat(await collect(answer));
+      if (isPiece) fact(n, 'answered', answer.statusCode);
+      if (rule.dropAnswer) return res.destroy();
+      if (rule.holdAnswer) await released(n);
+      if (res.destroyed) return;
+      res.writeHead(answer.statusCode, answer.headers);
+      res.end(body);
+    });
+
+    const hold = rule.holdBodyAfter;
+    if (hold === undefined) {
+      req.pipe(upstream);
+      return;
+    }
+    // Forward up to `hold` bytes, then stop reading until released. A browser that gives
+    // up mid-body (a pause, a cancel) leaves the server a broken request, as it would.
+    const ended = new Promise((resolve) => {
+      req.on('end', resolve);
+      req.on('close', () => {
+        if (!req.complete) upstream.destroy();
+        resolve();
+      });
+    });
+    let received = 0;
+    const held = [];
+    let holding = false;
+    req.on('data', (chunk) => {
+      if (holding) return held.push(chunk);
+      const room = hold - received;
+      received += chunk.length;
+      if (chunk.length <= room) {
+        if (hold !== Infinity) upstream.write(chunk);
+        else held.push(chunk);
+        return;
+      }
+      upstream.write(chunk.subarray(0, room));
+      held.push(chunk.subarray(room));
+      holding = true;
+      req.pause();
+      fact(n, 'held', received);
+    });
+    if (hold === Infinity) {
+      await ended;
+      fact(n, 'held', received);
+    }
+    await released(n);
+    req.resume();
+    await ended;
+    if (!req.complete) return;
+    for (const chunk of held) upstream.write(chunk);
+    upstream.end();
+  });
+  // Long enough for any hold a test makes.
+  server.requestTimeout = 0;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    rule(n, rule) {
+      rules.set(n, rule);
+    },
+    release(n) {
+      released(n);
+      releases.get(n).resolve();
+    },
+    reached(n, what) {
+      const key = `${n} ${what}`;
+      if (!facts.has(key)) facts.set(key, deferred());
+      return facts.get(key).promise;
+    },
+    get pieces() {
+      return pieces;
+    },
+    close() {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+function deferred() {
+  let resolve;
+  const promise = new Promise((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+async function collect(stream) {
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
