@@ -47,7 +47,7 @@ export type ErrorCode =
   | 'BROWSER_ERROR'
   | 'VIDEO_TOO_LONG';
 
-/** How an upload failed: the official `VideoUploadError` plus `code` and `message`. */
+/** How an upload failed: the official `VideoUploadError` fields plus `code` and `message`. */
 export interface VideoUploadError {
   code: ErrorCode;
   message: string;
@@ -61,8 +61,27 @@ export interface VideoUploadError {
   detail?: string;
   /** `NETWORK_ERROR`, `NETWORK_TIMEOUT` or `ABORTED` for failures without a response. */
   reason?: 'NETWORK_ERROR' | 'NETWORK_TIMEOUT' | 'ABORTED';
-  /** The raw response body. */
+  /** The raw response body, when the server answered. */
   raw?: string;
+  /** Every other field of the parsed problem body (`problems`, `error`, …). */
+  [field: string]: unknown;
+}
+
+/**
+ * What every upload rejects with, and every bad option throws: an `Error` (stack trace,
+ * `instanceof Error`) carrying the official fields, each field of the parsed problem body,
+ * and a stable `code`. No field is set to `undefined`.
+ */
+export declare class UploadError extends Error implements VideoUploadError {
+  constructor(error: { code: ErrorCode; message: string; status?: number; reason?: string; raw?: string });
+  code: ErrorCode;
+  status?: number;
+  type?: string;
+  title?: string;
+  detail?: string;
+  reason?: 'NETWORK_ERROR' | 'NETWORK_TIMEOUT' | 'ABORTED';
+  raw?: string;
+  [field: string]: unknown;
 }
 
 /** Option errors are thrown as `Error`s with the official messages and a `code`. */
@@ -117,7 +136,12 @@ export type VideoUploaderOptions = CommonOptions &
     maxVideoDuration?: number;
   };
 
-/** The video the completing chunk returns. */
+/**
+ * The video the completing chunk returns: the server's answer, with `videoId` added when the
+ * answer lacks it. When that answer was lost and a re-sent chunk learnt the upload had
+ * completed, it is read back with `GET /videos/{videoId}` where the credentials allow (an
+ * access token or API key); with an upload token it is `{videoId}` alone.
+ */
 export interface VideoUploadResponse {
   readonly videoId: string;
   readonly title?: string;
@@ -172,8 +196,16 @@ export interface RetryEventDetail {
   error: VideoUploadError;
 }
 
+/** A condition that does not stop the upload. */
+export interface WarningEventDetail {
+  /** `VIDEO_ID_MISSING_IN_RESPONSE`: a success answer had no `videoId`; later chunks go without one. */
+  code: 'VIDEO_ID_MISSING_IN_RESPONSE';
+  message: string;
+}
+
 export interface VideoUploaderEventMap {
   progress: CustomEvent<UploadProgressEvent>;
+  warning: CustomEvent<WarningEventDetail>;
   chunk: CustomEvent<ChunkEventDetail>;
   retry: CustomEvent<RetryEventDetail>;
   pause: CustomEvent<Record<string, never>>;
@@ -181,7 +213,7 @@ export interface VideoUploaderEventMap {
   offline: CustomEvent<Record<string, never>>;
   online: CustomEvent<Record<string, never>>;
   success: CustomEvent<VideoUploadResponse>;
-  error: CustomEvent<VideoUploadError>;
+  error: CustomEvent<UploadError>;
 }
 
 export declare class VideoUploader extends EventTarget {
@@ -193,7 +225,10 @@ export declare class VideoUploader extends EventTarget {
   onPlayable(callback: (video: VideoUploadResponse) => void): void;
   /** Aborts: `upload()` rejects with reason `ABORTED`. */
   cancel(): void;
-  /** Aborts the chunk in flight; `resume()` sends it again. */
+  /**
+   * Stops sending. A chunk still sending its body is aborted and sent again on `resume()`;
+   * one whose bytes have all left is let finish, since the server may already hold it.
+   */
   pause(): void;
   resume(): void;
   readonly paused: boolean;
@@ -228,7 +263,18 @@ export interface ProgressiveUploadProgressEvent {
   totalBytes: number;
 }
 
-export declare class ProgressiveUploader {
+export interface ProgressiveUploaderEventMap {
+  warning: CustomEvent<WarningEventDetail>;
+  retry: CustomEvent<RetryEventDetail>;
+  pause: CustomEvent<Record<string, never>>;
+  resume: CustomEvent<Record<string, never>>;
+  offline: CustomEvent<Record<string, never>>;
+  online: CustomEvent<Record<string, never>>;
+  success: CustomEvent<VideoUploadResponse>;
+  error: CustomEvent<UploadError>;
+}
+
+export declare class ProgressiveUploader extends EventTarget {
   /** @throws {VideoUploaderOptionError} with the official messages for bad options. */
   constructor(options: ProgressiveUploaderOptions);
   /** Buffers or sends `blob`; resolves with the answer when it completed a part, else with nothing. */
@@ -239,6 +285,16 @@ export declare class ProgressiveUploader {
   onPlayable(callback: (video: VideoUploadResponse) => void): void;
   /** Aborts the part in flight; it and later parts reject with reason `ABORTED`. */
   cancel(): void;
+  /** As `VideoUploader.pause()`: the part in flight is sent again on `resume()`. */
+  pause(): void;
+  resume(): void;
+  readonly paused: boolean;
+  addEventListener<K extends keyof ProgressiveUploaderEventMap>(
+    type: K,
+    listener: (this: ProgressiveUploader, event: ProgressiveUploaderEventMap[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
 }
 
 /** The official package's static API; results are JSON strings of the Video. */

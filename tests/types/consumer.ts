@@ -14,6 +14,7 @@ import init, {
   type UploadProgressEvent,
   type VideoUploaderOptions,
   type ErrorCode,
+  UploadError,
 } from '../../pkg/index.js';
 
 declare const file: File;
@@ -47,7 +48,8 @@ async function main(): Promise<string> {
   uploader.addEventListener('chunk', (event) => console.log(event.detail.chunk, event.detail.videoId));
   uploader.addEventListener('retry', (event) => console.log(event.detail.attempt, event.detail.delay, event.detail.reason, event.detail.error.code));
   uploader.addEventListener('success', (event) => console.log(event.detail.videoId));
-  uploader.addEventListener('error', (event) => console.log(event.detail.title ?? event.detail.message));
+  uploader.addEventListener('error', (event) => console.log(event.detail.title ?? event.detail.message, event.detail.stack));
+  uploader.addEventListener('warning', (event) => console.log(event.detail.code));
   for (const type of ['pause', 'resume', 'offline', 'online'] as const) uploader.addEventListener(type, () => console.log(type));
 
   uploader.pause();
@@ -58,6 +60,7 @@ async function main(): Promise<string> {
     const video: VideoUploadResponse = await uploader.upload();
     return video.videoId;
   } catch (caught) {
+    if (caught instanceof UploadError) console.log(caught.code, caught.problems, caught.stack);
     const error = caught as VideoUploadError;
     const code: ErrorCode = error.code;
     if (error.reason === 'ABORTED') uploader.cancel();
@@ -73,6 +76,10 @@ async function record(stream: AsyncIterable<Blob>, last: Blob): Promise<string> 
     const answer: VideoUploadResponse | void = await uploader.uploadPart(blob);
     if (answer) console.log(answer.videoId);
   }
+  uploader.addEventListener('retry', (event) => console.log(event.detail.reason));
+  uploader.addEventListener('error', (event) => console.log(event.detail.code));
+  uploader.pause();
+  if (uploader.paused) uploader.resume();
   const video = await uploader.uploadLastPart(last);
   uploader.cancel();
   return video.videoId;
