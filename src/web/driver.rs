@@ -64,12 +64,28 @@ pub(crate) enum Note<'a> {
 
 type Sink = Box<dyn Fn(Note)>;
 
-/// The request on the wire.
+/// The request on the wire, and its stall watchdog. Dropping it, on whatever path, detaches
+/// its handlers (so no event of it reaches the driver again), clears the watchdog and
+/// aborts the XHR (a no-op once it has ended).
 struct Transfer {
     id: u32,
     xhr: XmlHttpRequest,
     stalled: bool,
     watchdog: JsValue,
+}
+
+impl Drop for Transfer {
+    fn drop(&mut self) {
+        clear_timeout(&self.watchdog);
+        self.xhr.set_onload(None);
+        self.xhr.set_onerror(None);
+        self.xhr.set_onabort(None);
+        self.xhr.set_ontimeout(None);
+        if let Ok(upload) = self.xhr.upload() {
+            upload.set_onprogress(None);
+        }
+        let _ = self.xhr.abort();
+    }
 }
 
 /// Drives one upload (a file, or a stream of blobs).
@@ -286,21 +302,7 @@ impl Driver {
         };
         if stale {
             let transfer = self.transfer.borrow_mut().take();
-            if let Some(transfer) = transfer {
-                self.detach(&transfer);
-                let _ = transfer.xhr.abort();
-            }
-        }
-    }
-
-    fn detach(&self, transfer: &Transfer) {
-        clear_timeout(&transfer.watchdog);
-        transfer.xhr.set_onload(None);
-        transfer.xhr.set_onerror(None);
-        transfer.xhr.set_onabort(None);
-        transfer.xhr.set_ontimeout(None);
-        if let Ok(upload) = transfer.xhr.upload() {
-            upload.set_onprogress(None);
+            drop(transfer);
         }
     }
 
@@ -387,7 +389,6 @@ impl Driver {
             return;
         }
         let Some(transfer) = self.transfer.borrow_mut().take() else { return };
-        self.detach(&transfer);
         let outcome = match kind.as_str() {
             "load" => self.answer(&transfer.xhr),
             "abort" if transfer.stalled => Outcome::Timeout,
@@ -396,6 +397,7 @@ impl Driver {
             _ => Outcome::Network,
         };
         self.machine.borrow_mut().handle(transfer.id, outcome);
+        drop(transfer);
         self.drive();
     }
 
@@ -476,10 +478,7 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         clear_timeout(&self.backoff.borrow());
-        if let Some(transfer) = self.transfer.borrow_mut().take() {
-            self.detach(&transfer);
-            let _ = transfer.xhr.abort();
-        }
+        // The transfer, if any, aborts as it drops.
     }
 }
 

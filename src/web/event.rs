@@ -5,7 +5,9 @@ use crate::machine::Warning;
 use crate::meter::Report;
 use crate::retry::RetryReason;
 
-use super::uploader::Video;
+use wasm_bindgen::JsValue;
+
+use super::driver::string_field;
 
 /// An event of an upload. In JavaScript each is a `CustomEvent` named by
 /// [`UploadEvent::name`] whose `detail` holds the fields.
@@ -67,5 +69,22 @@ impl UploadEvent {
             UploadEvent::Success(_) => "success",
             UploadEvent::Error(_) => "error",
         }
+    }
+}
+
+/// The video the server returned for the completing chunk.
+#[derive(Debug, Clone)]
+pub struct Video {
+    /// The video's id (`vi…`), when known (api.video always sends it).
+    pub video_id: String,
+    /// The Video object as the server sent it, with `videoId` added when it was missing;
+    /// only `{videoId}` when the completing chunk's answer was lost and the credentials
+    /// cannot read the video back (an upload token).
+    pub json: JsValue,
+}
+
+impl Video {
+    pub(crate) fn of(json: &JsValue) -> Video {
+        Video { video_id: string_field(json, "videoId").unwrap_or_default(), json: json.clone() }
     }
 }

@@ -13,8 +13,8 @@ mod uploader;
 
 pub use driver::DEFAULT_STALL_TIMEOUT_MS;
 #[cfg(feature = "rust-api")]
-pub use event::UploadEvent;
+pub use event::{UploadEvent, Video};
 #[cfg(feature = "rust-api")]
 pub use progressive::ProgressiveUploader;
 #[cfg(feature = "rust-api")]
-pub use uploader::{Uploader, Video};
+pub use uploader::Uploader;

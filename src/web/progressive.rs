@@ -14,8 +14,8 @@ use crate::retry::RetryStrategy;
 use crate::UploadOptions;
 
 use super::driver::{Driver, Note};
-use super::event::UploadEvent;
-use super::uploader::{event_of, Listeners, Slot, Video};
+use super::event::{UploadEvent, Video};
+use super::uploader::{event_of, Listeners, Slot};
 
 type PartSlot = Rc<Slot<Result<Video, UploadError>>>;
 type ProgressListener = Rc<RefCell<dyn FnMut(&PartProgress)>>;

@@ -18,25 +18,8 @@ use crate::progress::Progress;
 use crate::retry::RetryStrategy;
 use crate::UploadOptions;
 
-use super::driver::{string_field, Driver, Note};
-use super::event::UploadEvent;
-
-/// The video the server returned for the completing chunk.
-#[derive(Debug, Clone)]
-pub struct Video {
-    /// The video's id (`vi…`), when known (api.video always sends it).
-    pub video_id: String,
-    /// The Video object as the server sent it, with `videoId` added when it was missing;
-    /// only `{videoId}` when the completing chunk's answer was lost and the credentials
-    /// cannot read the video back (an upload token).
-    pub json: JsValue,
-}
-
-impl Video {
-    pub(crate) fn of(json: &JsValue) -> Video {
-        Video { video_id: string_field(json, "videoId").unwrap_or_default(), json: json.clone() }
-    }
-}
+use super::driver::{Driver, Note};
+use super::event::{UploadEvent, Video};
 
 type Listener = Rc<RefCell<dyn FnMut(&UploadEvent)>>;
 

@@ -74,9 +74,9 @@ test('kill -9 between chunks and mid-chunk loses nothing and stores nothing part
     // In the middle of chunk 2: 2 MiB of it are on the wire when the server dies.
     const stalled = startStalledPart(server.url, token, 'part 2/3', videoId, parts[1], 2 * MIB);
     await stalled.sentPromise;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const tmpEntries = readdirSync(path.join(dataDir, 'tmp'));
-    assert.equal(tmpEntries.length, 1, 'the body was being received into tmp/');
+    // Wait for the fact, not for a time: the server is writing the body into tmp/.
+    const receiving = await until(() => readdirSync(path.join(dataDir, 'tmp')).length === 1);
+    assert.ok(receiving, 'the body was being received into tmp/');
     await kill9(server);
     const outcome = await stalled.request;
     assert.ok(outcome.error, `the interrupted request must fail, got ${JSON.stringify(outcome)}`);
@@ -102,3 +102,12 @@ test('kill -9 between chunks and mid-chunk loses nothing and stores nothing part
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+/** Polls `fact` until it holds (true) or 10 s have passed (false). */
+async function until(fact) {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    if (fact()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return fact();
+}
