@@ -10,8 +10,8 @@
 //! The machine never touches the network, the clock or the file; jitter comes from a seed.
 
 use alloc::borrow::ToOwned;
-use alloc::collections::VecDeque;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use crate::attempts::{Attempts, Verdict};
 use crate::error::UploadError;
@@ -146,7 +146,8 @@ pub struct Machine {
     warned: bool,
     last_id: u32,
     attempts: Attempts,
-    events: VecDeque<Event>,
+    /// A few events at most between two polls: a Vec is queue enough, and smaller.
+    events: Vec<Event>,
 }
 
 impl core::fmt::Debug for Machine {
@@ -192,7 +193,7 @@ impl Machine {
             warned: false,
             last_id: 0,
             attempts: Attempts::new(options.retries, seed),
-            events: VecDeque::new(),
+            events: Vec::new(),
         }
     }
 
@@ -344,7 +345,7 @@ impl Machine {
 
     /// The next event for listeners.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        (!self.events.is_empty()).then(|| self.events.remove(0))
     }
 
     fn next_id(&mut self) -> u32 {
@@ -459,7 +460,7 @@ impl Machine {
                         Some(id) => self.video_id = Some(id),
                         None if !self.warned => {
                             self.warned = true;
-                            self.events.push_back(Event::Warning(Warning::VideoIdMissing));
+                            self.events.push(Event::Warning(Warning::VideoIdMissing));
                         }
                         None => {}
                     }
@@ -471,7 +472,7 @@ impl Machine {
                     Source::Stream(stream) => stream.pop(),
                 }
                 if !piece.is_last() {
-                    self.events.push_back(Event::Acknowledged { piece, answered });
+                    self.events.push(Event::Acknowledged { piece, answered });
                 } else if !answered && self.options.can_read_videos() && self.video_id.is_some() {
                     self.state = State::FetchDue { piece };
                 } else {
@@ -479,7 +480,7 @@ impl Machine {
                 }
             }
             Verdict::Retry { delay_ms, attempt, reason, error } => {
-                self.events.push_back(Event::Retry { attempt, delay_ms, reason, error });
+                self.events.push(Event::Retry { attempt, delay_ms, reason, error });
                 if !self.paused {
                     self.state = State::BackoffDue { ms: delay_ms };
                 }
@@ -508,7 +509,7 @@ impl Machine {
     }
 
     fn complete(&mut self, piece: Piece, answered: bool) {
-        self.events.push_back(Event::Acknowledged { piece, answered });
+        self.events.push(Event::Acknowledged { piece, answered });
         self.state = State::Complete { answered, reported: false };
     }
 

@@ -52,9 +52,7 @@ impl Origin {
         if !name_ok {
             return invalid(concat(&["Invalid ", kind, " name value. Allowed characters: A-Z, a-z, 0-9, '-', '_'. Max length: 50."]));
         }
-        let groups: Vec<&str> = self.version.split('.').collect();
-        let version_ok = groups.len() <= 3 && groups.iter().all(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
-        if !version_ok {
+        if !is_version(&self.version) {
             return invalid(concat(&["Invalid ", kind, " version value. The version should match the xxx[.yyy][.zzz] pattern."]));
         }
         Ok(())
@@ -63,6 +61,20 @@ impl Origin {
     fn header(&self) -> String {
         concat(&[&self.name, ":", &self.version])
     }
+}
+
+/// `xxx[.yyy][.zzz]`: one to three groups of one to three digits, read byte by byte (a
+/// `split` would bring its pattern machinery into the wasm).
+fn is_version(version: &str) -> bool {
+    let (mut groups, mut digits) = (1, 0);
+    for byte in version.bytes() {
+        match byte {
+            b'0'..=b'9' if digits < 3 => digits += 1,
+            b'.' if digits > 0 && groups < 3 => (groups, digits) = (groups + 1, 0),
+            _ => return false,
+        }
+    }
+    digits > 0
 }
 
 /// Everything the uploader needs besides the file itself.
@@ -272,7 +284,14 @@ mod tests {
         assert_eq!(message(&"x".repeat(51), "1"), "Invalid application name value. Allowed characters: A-Z, a-z, 0-9, '-', '_'. Max length: 50.");
         assert_eq!(message("app", "1.2.3.4"), "Invalid application version value. The version should match the xxx[.yyy][.zzz] pattern.");
         assert_eq!(message("app", "1234"), "Invalid application version value. The version should match the xxx[.yyy][.zzz] pattern.");
-        assert_eq!(message("app", "1..2"), "Invalid application version value. The version should match the xxx[.yyy][.zzz] pattern.");
+        for bad in ["1..2", "1.", ".1", "1.2a", "-1"] {
+            assert_eq!(message("app", bad), "Invalid application version value. The version should match the xxx[.yyy][.zzz] pattern.");
+        }
+        for good in ["1", "123", "1.22.333"] {
+            let mut options = UploadOptions::with_upload_token("to1");
+            options.application = Some(Origin { name: "app".into(), version: good.into() });
+            assert_eq!(options.validate(), Ok(()), "{good}");
+        }
         assert_eq!(message("", "1"), "application name is required");
         assert_eq!(message("app", ""), "application version is required");
     }

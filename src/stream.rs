@@ -2,7 +2,6 @@
 //! buffered until they make a part of at least 5 MiB, as the API requires of every part but
 //! the last, which closes the upload as `part N/N`.
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use crate::content_range::PartRange;
@@ -38,12 +37,12 @@ pub(crate) struct Stream {
     buffered: Vec<u64>,
     next_number: u32,
     closed: bool,
-    queue: VecDeque<Part>,
+    queue: Vec<Part>,
 }
 
 impl Stream {
     pub(crate) fn new(prevent_empty_parts: bool, merge_small_parts: bool) -> Stream {
-        Stream { prevent_empty_parts, merge_small_parts, buffered: Vec::new(), next_number: 1, closed: false, queue: VecDeque::new() }
+        Stream { prevent_empty_parts, merge_small_parts, buffered: Vec::new(), next_number: 1, closed: false, queue: Vec::new() }
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -78,23 +77,25 @@ impl Stream {
         let size = self.buffered.drain(..blobs).sum();
         let part = Part { number: self.next_number, blobs, size, last };
         self.next_number += 1;
-        self.queue.push_back(part);
+        self.queue.push(part);
         part
     }
 
     /// The part to send next.
     pub(crate) fn head(&self) -> Option<Part> {
-        self.queue.front().copied()
+        self.queue.first().copied()
     }
 
     /// The head part was acknowledged.
     pub(crate) fn pop(&mut self) {
-        self.queue.pop_front();
+        if !self.queue.is_empty() {
+            self.queue.remove(0);
+        }
     }
 
     /// Forgets every queued part (the upload failed for good).
     pub(crate) fn drain(&mut self) -> Vec<Part> {
-        self.queue.drain(..).collect()
+        core::mem::take(&mut self.queue)
     }
 }
 

@@ -9,7 +9,6 @@
 
 use alloc::borrow::ToOwned;
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -94,7 +93,7 @@ pub(crate) struct Driver {
     file: Option<Blob>,
     /// A stream's blobs not yet merged into a part, and the merged blobs of queued parts.
     buffered: RefCell<Vec<Blob>>,
-    parts: RefCell<VecDeque<Blob>>,
+    parts: RefCell<Vec<Blob>>,
     transfer: RefCell<Option<Transfer>>,
     backoff: RefCell<JsValue>,
     /// The one JS function every XHR event and timer of this upload calls.
@@ -202,7 +201,7 @@ impl Driver {
         let Some(part) = part else { return Ok(0) };
         let merged: Array = self.buffered.borrow_mut().drain(..part.blobs).collect();
         match Blob::new_with_blob_sequence(&merged) {
-            Ok(blob) => self.parts.borrow_mut().push_back(blob),
+            Ok(blob) => self.parts.borrow_mut().push(blob),
             Err(error) => {
                 // Nothing can be sent without the part: the upload ends here, loudly.
                 self.machine.borrow_mut().cancel();
@@ -267,7 +266,11 @@ impl Driver {
                     let (chunk, chunks_count, uploaded_bytes) = (piece.range.part, plan.count(), piece.end);
                     (self.sink)(Note::Chunk { chunk, chunks_count, video_id: video_id.as_deref(), uploaded_bytes });
                 } else {
-                    self.parts.borrow_mut().pop_front();
+                    let mut parts = self.parts.borrow_mut();
+                    if !parts.is_empty() {
+                        parts.remove(0);
+                    }
+                    drop(parts);
                     let video = self.video(video_id.as_deref(), answered);
                     (self.sink)(Note::Part { part: piece.range.part, video: &video });
                 }
@@ -352,7 +355,7 @@ impl Driver {
             Body::Piece { piece, content_range, video_id, file_name, .. } => {
                 let source = match &self.file {
                     Some(file) => file.clone(),
-                    None => self.parts.borrow().front().cloned().ok_or_else(|| "no blob for the part".to_owned())?,
+                    None => self.parts.borrow().first().cloned().ok_or_else(|| "no blob for the part".to_owned())?,
                 };
                 // The slice is a handle: the file's bytes never enter wasm memory.
                 let slice = source.slice_with_f64_and_f64(piece.start as f64, piece.end as f64).map_err(js)?;
@@ -490,12 +493,12 @@ pub(crate) fn string_field(value: &JsValue, key: &str) -> Option<String> {
     Reflect::get(value, &JsValue::from_str(key)).ok()?.as_string()
 }
 
+/// What the browser threw: its message (an `Error`, a `DOMException`) or the thrown string.
 fn browser_detail(error: &JsValue) -> String {
     error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| "unknown browser error".to_owned())
+        .as_string()
+        .or_else(|| string_field(error, "message"))
+        .unwrap_or_else(|| "the browser refused the request".to_owned())
 }
 
 /// A browser API threw where it should not.
