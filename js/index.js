@@ -2,7 +2,7 @@
 // `Core`, with the names of @api.video/video-uploader 1.1.6. The promises are made here and
 // settled by the core's notifications, so the wasm carries no futures. Call the default
 // export (`init`) once before use.
-import init, { initSync, Core, Settings } from './wasm_video_uploader.js';
+import init, { initSync, Core } from './wasm_video_uploader.js';
 
 export { init as default, initSync };
 
@@ -42,10 +42,10 @@ const fail = (code, message) => {
 const invalid = (key, detail) => fail('OPTION_INVALID', `Invalid '${key}' option: ${detail}`);
 
 /**
- * Reads and type-checks the options (the official names) into the core's `Settings`, which
+ * Reads and type-checks the options (the official names) into the core's arguments; the core
  * validates their values with the official messages. Throws an `UploadError`.
  */
-function settingsOf(options, stream) {
+function core(options, stream, notify) {
   if (options === null || typeof options !== 'object') {
     fail(stream ? 'CREDENTIALS_MISSING' : 'FILE_MISSING', stream ? 'You must provide either an accessToken, an uploadToken or an API key' : "'file' is missing");
   }
@@ -70,32 +70,41 @@ function settingsOf(options, stream) {
   if (given('retries') && whole('retries') < 0) invalid('retries', 'expected a whole number');
   // A chunk size that is not a whole number of bytes gets the official chunk-size message.
   const chunkSize = given('chunkSize') ? Math.max(whole('chunkSize'), 0) : -1;
-  const settings = new Settings(kind, secret, text('refreshToken'), text('videoId'), text('videoName'), text('apiHost'), chunkSize, given('retries') ? whole('retries') : -1);
-  for (const [sdk, key] of [[false, 'application'], [true, 'sdk']]) {
-    const origin = options.origin?.[key];
-    // A number given as a version (`1` for "1") goes through String(), as in the official uploader.
-    if (origin != null) settings.origin(sdk, String(origin.name ?? ''), String(origin.version ?? ''));
-  }
-  if (stream) settings.stream(options.preventEmptyParts === true, options.mergeSmallPartsBeforeUpload !== false);
-  else settings.file(options.file, typeof options.file.name === 'string' ? options.file.name : '');
+  // A number given as a version (`1` for "1") goes through String(), as in the official uploader.
+  // An origin object that is given is validated, whatever it holds.
+  const origin = (key, field) => {
+    const value = options.origin?.[key];
+    return value == null ? undefined : String(value[field] ?? '');
+  };
   const strategy = options.retryStrategy;
-  if (given('retryStrategy')) {
-    if (typeof strategy !== 'function') invalid('retryStrategy', 'expected a function');
-    settings.strategy((count, error) => strategy(count, new UploadError(error)));
-  }
+  if (given('retryStrategy') && typeof strategy !== 'function') invalid('retryStrategy', 'expected a function');
+  let stall = -1;
   if (given('stallTimeout')) {
-    const ms = options.stallTimeout;
-    if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity) invalid('stallTimeout', 'expected milliseconds');
-    settings.stall(ms);
+    stall = options.stallTimeout;
+    if (typeof stall !== 'number' || !(stall >= 0) || stall === Infinity) invalid('stallTimeout', 'expected milliseconds');
   }
-  return settings;
-}
-
-/** A core for `options`; throws an `UploadError` when they are bad. */
-function core(options, stream, notify) {
-  const settings = settingsOf(options, stream);
+  const file = stream ? undefined : options.file;
   try {
-    return new Core(settings, notify);
+    return new Core(
+      kind,
+      secret,
+      text('refreshToken'),
+      text('videoId'),
+      text('videoName'),
+      text('apiHost'),
+      chunkSize,
+      given('retries') ? whole('retries') : -1,
+      origin('application', 'name'),
+      origin('application', 'version'),
+      origin('sdk', 'name'),
+      origin('sdk', 'version'),
+      file,
+      typeof file?.name === 'string' ? file.name : '',
+      (options.preventEmptyParts === true ? 1 : 0) | (options.mergeSmallPartsBeforeUpload !== false ? 2 : 0),
+      typeof strategy === 'function' ? (count, error) => strategy(count, new UploadError(error)) : undefined,
+      stall,
+      notify,
+    );
   } catch (error) {
     throw new UploadError(error);
   }

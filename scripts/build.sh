@@ -16,7 +16,9 @@ wasm-bindgen --target web --out-dir "$bindgen" --out-name wasm_video_uploader \
 cp js/index.js "$bindgen/"
 
 step "wasm-opt -Oz, then short import and export names"
-wasm-opt -Oz --strip-debug --strip-producers \
+# Memory starts zeroed, and Rust's layout leaves the first kilobyte unused: both let
+# wasm-opt drop code and data that would only restate that.
+wasm-opt -Oz --strip-debug --strip-producers --zero-filled-memory --low-memory-unused \
   "$bindgen/wasm_video_uploader_bg.wasm" -o "$bindgen/optimized.wasm"
 node scripts/minify-names.mjs "$bindgen/optimized.wasm" pkg/wasm_video_uploader_bg.wasm "$bindgen/wasm_video_uploader.js"
 

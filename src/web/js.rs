@@ -25,25 +25,37 @@ pub struct Core {
     driver: Rc<Driver>,
 }
 
-/// The options, read and type-checked by the entry (`js/options.js`) and validated here,
-/// with the official messages.
 #[wasm_bindgen]
-pub struct Settings {
-    options: UploadOptions,
-    file: Option<Blob>,
-    file_name: String,
-    stream: Option<(bool, bool)>,
-    strategy: Option<Function>,
-    stall_ms: Option<f64>,
-}
-
-#[wasm_bindgen]
-impl Settings {
-    /// Credentials: `kind` 0 is an upload token, 1 an access token (with `refresh`), 2 an
-    /// API key. `chunk_size` and `retries` are numbers the entry has checked.
+impl Core {
+    /// Validates the options, read and type-checked by the entry (`js/index.js`), with the
+    /// official messages (throwing `{code, message}`), and prepares the upload of `file`, or
+    /// of a stream when `file` is absent. Credentials: `kind` 0 is an upload token, 1 an
+    /// access token (with `refresh`), 2 an API key. Negative numbers mean "not given".
+    /// `notify(type, detail)` hears `progress`, `chunk`, `part`, `retry`, `warning`,
+    /// `success` and `error`. Plain arguments rather than an options class: a class costs
+    /// its own glue and shims in the wasm.
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
-    pub fn new(kind: u8, secret: String, refresh: Option<String>, video_id: Option<String>, video_name: Option<String>, api_host: Option<String>, chunk_size: f64, retries: f64) -> Settings {
+    pub fn new(
+        kind: u8,
+        secret: String,
+        refresh: Option<String>,
+        video_id: Option<String>,
+        video_name: Option<String>,
+        api_host: Option<String>,
+        chunk_size: f64,
+        retries: f64,
+        app_name: Option<String>,
+        app_version: Option<String>,
+        sdk_name: Option<String>,
+        sdk_version: Option<String>,
+        file: Option<Blob>,
+        file_name: String,
+        stream_flags: u8,
+        strategy: Option<Function>,
+        stall_ms: f64,
+        notify: Function,
+    ) -> Result<Core, JsValue> {
         let credentials = match kind {
             0 => Credentials::UploadToken(secret),
             1 => Credentials::AccessToken { access_token: secret, refresh_token: refresh },
@@ -62,70 +74,43 @@ impl Settings {
         if retries >= 0.0 {
             options.retries = retries as u32;
         }
-        Settings { options, file: None, file_name: String::new(), stream: None, strategy: None, stall_ms: None }
+        // An origin is given when either of its fields is.
+        let origin = |name: Option<String>, version: Option<String>| {
+            (name.is_some() || version.is_some()).then(|| Origin { name: name.unwrap_or_default(), version: version.unwrap_or_default() })
+        };
+        options.application = origin(app_name, app_version);
+        options.sdk = origin(sdk_name, sdk_version);
+        let stream = (file.is_none()).then_some((stream_flags & 1 != 0, stream_flags & 2 != 0));
+        Core::build(options, file, &file_name, stream, strategy, stall_ms, notify).map_err(|error| error_object(&error))
     }
 
-    /// `origin.application` (`sdk` false) or `origin.sdk` (`sdk` true).
-    pub fn origin(&mut self, sdk: bool, name: String, version: String) {
-        let origin = Some(Origin { name, version });
-        if sdk {
-            self.options.sdk = origin;
-        } else {
-            self.options.application = origin;
-        }
-    }
-
-    /// The file to upload, and its name.
-    pub fn file(&mut self, file: Blob, name: String) {
-        self.file = Some(file);
-        self.file_name = name;
-    }
-
-    /// A stream instead of a file, with the official merging options.
-    pub fn stream(&mut self, prevent_empty_parts: bool, merge_small_parts: bool) {
-        self.stream = Some((prevent_empty_parts, merge_small_parts));
-    }
-
-    /// `retryStrategy(retryCount, error)`.
-    pub fn strategy(&mut self, strategy: Function) {
-        self.strategy = Some(strategy);
-    }
-
-    /// `stallTimeout`, in milliseconds (0 never).
-    pub fn stall(&mut self, ms: f64) {
-        self.stall_ms = Some(ms);
-    }
-}
-
-#[wasm_bindgen]
-impl Core {
-    /// Validates `settings` (throwing `{code, message}` with the official messages) and
-    /// prepares the upload. `notify(type, detail)` hears `progress`, `chunk`, `part`,
-    /// `retry`, `warning`, `success` and `error`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(settings: Settings, notify: Function) -> Result<Core, JsValue> {
-        Core::build(settings, notify).map_err(|error| error_object(&error))
-    }
-
-    fn build(settings: Settings, notify: Function) -> Result<Core, UploadError> {
+    fn build(
+        options: UploadOptions,
+        file: Option<Blob>,
+        file_name: &str,
+        stream: Option<(bool, bool)>,
+        strategy: Option<Function>,
+        stall_ms: f64,
+        notify: Function,
+    ) -> Result<Core, UploadError> {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-        let mut machine = match (settings.stream, &settings.file) {
-            (Some((prevent_empty, merge)), _) => Machine::stream(&settings.options, prevent_empty, merge, seed)?,
-            (None, Some(file)) => Machine::file(&settings.options, file.size() as u64, &settings.file_name, seed)?,
+        let mut machine = match (stream, &file) {
+            (Some((prevent_empty, merge)), _) => Machine::stream(&options, prevent_empty, merge, seed)?,
+            (None, Some(file)) => Machine::file(&options, file.size() as u64, file_name, seed)?,
             (None, None) => return Err(UploadError::MissingFile),
         };
-        if let Some(strategy) = settings.strategy {
+        if let Some(strategy) = strategy {
             machine.set_retry_strategy(Rc::new(move |count, error| {
                 strategy.call2(&JsValue::NULL, &JsValue::from(count), &error_object(error)).ok()?.as_f64()
             }));
         }
-        let driver = Driver::new(machine, settings.file, Box::new(move |note| {
+        let driver = Driver::new(machine, file, Box::new(move |note| {
             let (kind, detail) = note_detail(&note);
             // A throwing listener must not break the upload, as with DOM event listeners.
             let _ = notify.call2(&JsValue::NULL, &JsValue::from_str(kind), &detail);
         }));
-        if let Some(ms) = settings.stall_ms {
-            driver.set_stall_timeout(Some(ms));
+        if stall_ms >= 0.0 {
+            driver.set_stall_timeout(Some(stall_ms));
         }
         Ok(Core { driver })
     }
