@@ -26,10 +26,23 @@ pub mod videos;
 use axum::http::{header, HeaderMap};
 
 /// The first characters of a secret, enough to tell tokens apart in logs without
-/// making the log a credential store.
+/// making the log a credential store. Client-controlled, so escaped like [`loggable`].
 pub fn redact(secret: &str) -> String {
     let visible: String = secret.chars().take(6).collect();
-    format!("{visible}…")
+    format!("{}…", loggable(&visible))
+}
+
+/// A client-controlled value as it may appear in a log line: as it is when it has the shape
+/// of an id or a token (ASCII letters, digits, `-`, `_`, at most 64 characters), else
+/// escaped (`"…"` with `\n`, `\u{1b}` and the like spelled out), so that no request can
+/// write a line break, an escape sequence or a fake field into the log.
+pub fn loggable(value: &str) -> String {
+    let plain = value.len() <= 64 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if plain && !value.is_empty() {
+        value.to_owned()
+    } else {
+        format!("{value:?}")
+    }
 }
 
 /// `http://` + the request's `Host`, so that URLs in answers point back at this server
@@ -37,4 +50,18 @@ pub fn redact(secret: &str) -> String {
 pub fn origin(headers: &HeaderMap) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
     format!("http://{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_logged_as_they_are_and_anything_else_escaped() {
+        assert_eq!(loggable("vi4k0jvEUuaTdRAEjQ4Jfrgz"), "vi4k0jvEUuaTdRAEjQ4Jfrgz");
+        assert_eq!(loggable("x\nFORGED status=201"), "\"x\\nFORGED status=201\"");
+        assert_eq!(loggable("\u{1b}[31mred"), "\"\\u{1b}[31mred\"");
+        assert_eq!(loggable(""), "\"\"");
+        assert_eq!(redact("to\n1234567"), "\"to\\n123\"…");
+    }
 }

@@ -59,14 +59,14 @@ pub(crate) async fn upload(
     log.token = Some(token.map_or_else(|| "-".to_owned(), crate::redact));
     let result = async {
         // The token must exist before any byte of the body is read. Whether it has expired
-        // matters only for a request that starts a new video, known once the form is read.
-        app.store.check_upload_token(token, false)?;
+        // matters once the form says which video the request is for: the store lets an
+        // expired token finish only a video it started.
+        let expired = app.store.upload_token_expired(token)?;
         let token = token.unwrap_or_default().to_owned();
         let range = parse_range(log.content_range.as_deref())?;
         let form = read_form(&app, multipart?, &mut log.received).await?;
         log.sent_video_id.clone_from(&form.video_id);
-        app.store.check_upload_token(Some(&token), form.video_id.is_none())?;
-        let target = Target::Token { token, video_id: form.video_id };
+        let target = Target::Token { token, video_id: form.video_id, expired };
         ingest(&app, &headers, target, range, form.file).await
     }
     .await;
@@ -116,7 +116,7 @@ impl Log {
         tracing::info!(
             token = %self.token.as_deref().unwrap_or("-"),
             content_range = ?self.content_range.as_deref().unwrap_or("-"),
-            sent_video_id = %self.sent_video_id.as_deref().unwrap_or("-"),
+            sent_video_id = %self.sent_video_id.as_deref().map_or_else(|| "-".to_owned(), crate::loggable),
             video_id = %video_id.as_deref().unwrap_or("-"),
             status = response.status().as_u16(),
             received = self.received,

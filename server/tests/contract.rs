@@ -426,3 +426,68 @@ async fn every_content_range_rule_through_the_router() {
     let (status, body) = upload(&server, &token, Some("part 1/2"), None, &vec![7u8; 200 * MIB + 1]).await;
     assert_eq!((status, slug(&body)), (StatusCode::BAD_REQUEST, "uploaded-file-too-large"));
 }
+
+/// The video's stored bytes, read back through the mp4 asset.
+async fn stored(server: &Server, id: &str) -> Vec<u8> {
+    let (status, bytes) = raw(server, &format!("/vod/{id}/mp4/source.mp4")).await;
+    assert_eq!(status, StatusCode::OK);
+    bytes
+}
+
+#[tokio::test]
+async fn a_token_writes_only_into_its_own_video() {
+    let server = server();
+    let owner = token(&server).await;
+    let other = token(&server).await;
+    let expired = create_token(&server, r#"{"ttl":100}"#).await.1["token"].as_str().unwrap().to_owned();
+    age_token(&server, &expired);
+    let file = data(5 * MIB + 10, 7);
+    let (status, first) = upload(&server, &owner, Some("part 1/2"), None, &file[..5 * MIB]).await;
+    assert_eq!(status, StatusCode::OK);
+    let id = first["videoId"].as_str().unwrap().to_owned();
+
+    // Video ids are public: knowing one is no licence to write into it.
+    let (status, body) = upload(&server, &expired, Some("part 2/2"), Some(&id), b"intruder").await;
+    assert_eq!((status, slug(&body)), (StatusCode::UNAUTHORIZED, "authentication-invalid-upload-token"), "{body}");
+    let (status, body) = upload(&server, &other, Some("part 2/2"), Some(&id), b"intruder").await;
+    assert_eq!((status, body["name"].as_str()), (StatusCode::FORBIDDEN, Some("videoId")), "{body}");
+    assert_eq!(body["status"], 403);
+
+    // Nothing was written: the owner finishes its own video with its own bytes.
+    let (status, done) = upload(&server, &owner, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+    assert!(stored(&server, &id).await == file);
+    let (status, _) = upload(&server, &other, Some("part 2/2"), Some(&id), b"late").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not even an 'already uploaded' answer to another token");
+}
+
+#[tokio::test]
+async fn an_empty_container_becomes_the_first_tokens_and_only_a_live_token_claims_it() {
+    let server = server();
+    let (first, second) = (token(&server).await, token(&server).await);
+    let expired = create_token(&server, r#"{"ttl":100}"#).await.1["token"].as_str().unwrap().to_owned();
+    age_token(&server, &expired);
+    let create = |title: &str| authed("POST", "/videos", Some(json!({ "title": title })));
+    let (_, container) = send(&server, create("claimed")).await;
+    let id = container["videoId"].as_str().unwrap().to_owned();
+    let file = data(5 * MIB + 3, 9);
+
+    let (status, _) = upload(&server, &expired, Some("part 1/2"), Some(&id), &file[..5 * MIB]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "an expired token cannot claim a container");
+    let (status, _) = upload(&server, &first, Some("part 1/2"), Some(&id), &file[..5 * MIB]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = upload(&server, &second, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the container is the first token's now");
+    age_token(&server, &first);
+    let (status, _) = upload(&server, &first, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
+    assert_eq!(status, StatusCode::CREATED, "and it may finish it after it expires");
+    assert!(stored(&server, &id).await == file);
+
+    // A container being filled with API credentials is no token's to claim.
+    let (_, container) = send(&server, create("api")).await;
+    let api_id = container["videoId"].as_str().unwrap().to_owned();
+    let (status, _) = upload_source(&server, &api_id, Some("part 1/2"), &file[..5 * MIB]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = upload(&server, &second, Some("part 2/2"), Some(&api_id), &file[5 * MIB..]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 use rusqlite::params;
 
+use axum::http::StatusCode;
+
+use super::tokens::invalid_upload_token;
 use super::videos::{insert_video, read_video, set_ingest, Ingest, Video, VideoFields};
 use super::{sync_dir, Store};
 use crate::content_range::ContentRange;
@@ -22,6 +25,8 @@ pub enum Target {
         token: String,
         /// The `videoId` form field.
         video_id: Option<String>,
+        /// Whether the token has expired (it may still finish a video it started).
+        expired: bool,
     },
     /// `POST /videos/{id}/source`.
     Video(String),
@@ -57,6 +62,24 @@ pub enum Committed {
     },
 }
 
+/// Whether `token` may upload into `video`, and whether it claims it by doing so. A token
+/// writes only into a video it started, or into an empty container (`POST /videos`) that
+/// no token has begun to fill, which becomes its own. An expired token may only finish a
+/// video it started. Video ids are public (player links), so knowing one proves nothing.
+fn owner_check(video: &Video, token: &str, expired: bool) -> Result<bool, Problem> {
+    match video.token.as_deref() {
+        Some(owner) if owner == token => Ok(false),
+        _ if expired => Err(invalid_upload_token()),
+        None if video.ingest == Ingest::Empty => Ok(true),
+        _ => Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "authentication-forbidden-video",
+            "This upload token cannot upload into this video: another upload started it.",
+        )
+        .name("videoId")),
+    }
+}
+
 fn already_uploaded() -> Problem {
     Problem::bad_request("video-source-already-uploaded", "The source of the video is already uploaded.").name("file")
 }
@@ -68,12 +91,18 @@ impl Store {
     pub fn commit_chunk(&self, new: NewChunk) -> Result<Committed, Problem> {
         let mut db = self.db();
         let tx = db.transaction()?;
-        let (existing, token) = match &new.target {
-            Target::Token { video_id: Some(id), .. } | Target::Video(id) => {
+        let (existing, token, claim) = match &new.target {
+            Target::Token { token, video_id: Some(id), expired } => {
                 let video = read_video(&tx, id)?.ok_or_else(|| Problem::not_found("videoId"))?;
-                (Some(video), None)
+                let claim = owner_check(&video, token, *expired)?;
+                (Some(video), None, claim.then_some(token.as_str()))
             }
-            Target::Token { token, video_id: None } => (None, Some(token.as_str())),
+            Target::Video(id) => {
+                let video = read_video(&tx, id)?.ok_or_else(|| Problem::not_found("videoId"))?;
+                (Some(video), None, None)
+            }
+            Target::Token { expired: true, video_id: None, .. } => return Err(invalid_upload_token()),
+            Target::Token { token, video_id: None, .. } => (None, Some(token.as_str()), None),
         };
         let (video_id, mut ledger) = match &existing {
             Some(video) => {
@@ -100,6 +129,10 @@ impl Store {
         if existing.is_none() {
             let fields = VideoFields { title: Some(new.file_name.clone()), ..VideoFields::default() };
             insert_video(&tx, &video_id, &fields, token)?;
+        }
+        if let Some(token) = claim {
+            // The container is this token's from now on: no other token can fill it.
+            tx.execute("UPDATE videos SET token = ?1 WHERE id = ?2", params![token, video_id])?;
         }
         let parts = self.video_dir(&video_id).join("parts");
         fs::create_dir_all(&parts)?;

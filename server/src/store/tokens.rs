@@ -43,7 +43,7 @@ pub enum TokenSort {
     Ttl,
 }
 
-fn invalid_upload_token() -> Problem {
+pub(crate) fn invalid_upload_token() -> Problem {
     Problem::new(StatusCode::UNAUTHORIZED, "authentication-invalid-upload-token", "The upload token is invalid or expired.")
         .name("token")
 }
@@ -96,17 +96,18 @@ impl Store {
         Ok(self.db().execute("DELETE FROM upload_tokens WHERE token = ?1", [token])? > 0)
     }
 
-    /// Checks the upload token of a request. `starting` is true for a request that starts
-    /// a new upload: only then does expiry matter, so an upload begun in time may finish. A
-    /// deleted token stops working at once.
-    pub fn check_upload_token(&self, token: Option<&str>, starting: bool) -> Result<(), Problem> {
+    /// Checks the upload token of a request before any of its body is read: a missing,
+    /// unknown or deleted token is a 401. Returns whether it has expired, which matters
+    /// only once the request's target is known (an expired token may finish a video it
+    /// started, nothing else).
+    pub fn upload_token_expired(&self, token: Option<&str>) -> Result<bool, Problem> {
         let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
             Problem::new(StatusCode::UNAUTHORIZED, "authentication-missing-upload-token", "The upload token is missing.")
                 .name("token")
         })?;
         match self.upload_token(token)? {
-            Some(t) if !starting || !t.is_expired(time::now()) => Ok(()),
-            _ => Err(invalid_upload_token()),
+            Some(t) => Ok(t.is_expired(time::now())),
+            None => Err(invalid_upload_token()),
         }
     }
 
