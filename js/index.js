@@ -62,6 +62,10 @@ function core(options, stream, notify) {
   if (!stream) {
     if (!given('file')) fail('FILE_MISSING', "'file' is missing");
     if (!(options.file instanceof Blob)) invalid('file', 'expected a File or a Blob');
+    const max = options.maxVideoDuration;
+    if (given('maxVideoDuration') && !(typeof max === 'number' && max > 0 && max < Infinity)) {
+      invalid('maxVideoDuration', 'expected a positive number of seconds');
+    }
   }
   // The official uploader's order: uploadToken, then accessToken, then apiKey.
   const kind = 'uploadToken' in options ? 0 : 'accessToken' in options ? 1 : 'apiKey' in options ? 2 : -1;

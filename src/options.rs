@@ -63,6 +63,33 @@ impl Origin {
     }
 }
 
+/// Most retries a piece may get: beyond this a "retry" is a hang.
+pub const MAX_RETRIES: u32 = 100;
+
+/// A bare host (`sandbox.api.video`, `127.0.0.1:8787`, `[::1]:8787`) or an `http(s)://`
+/// origin, and nothing else: no user info, path, query or fragment, which would send the
+/// credentials somewhere else than the API. A trailing `/` is allowed.
+fn is_api_host(api_host: &str) -> bool {
+    let rest = api_host.strip_prefix("https://").or_else(|| api_host.strip_prefix("http://")).unwrap_or(api_host);
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    // Not by index: a slice that could panic brings `core::fmt` into the wasm.
+    let (host, port) = match rest.rsplit_once(':') {
+        // An IPv6 literal's colons are inside its brackets.
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    // Byte by byte rather than with `split` and `parse`, whose machinery would ship in the wasm.
+    let port_ok = port.is_none_or(|port| {
+        let value = port.bytes().try_fold(0u32, |n, b| (b.is_ascii_digit() && n < 10_000).then(|| n * 10 + u32::from(b - b'0')));
+        !port.is_empty() && value.is_some_and(|p| (1..=65_535).contains(&p))
+    });
+    // Host characters only (a name, an IPv4 address or a bracketed IPv6 one): no `@`, `/`,
+    // `?`, `#`, space or scheme can follow.
+    let host_ok = host.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'[')
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']' | b':'));
+    port_ok && host_ok
+}
+
 /// `xxx[.yyy][.zzz]`: one to three groups of one to three digits, read byte by byte (a
 /// `split` would bring its pattern machinery into the wasm).
 fn is_version(version: &str) -> bool {
@@ -129,6 +156,15 @@ impl UploadOptions {
         let needs_video = !matches!(self.credentials, Credentials::UploadToken(_));
         if needs_video && self.video_id.as_deref().is_none_or(str::is_empty) {
             return Err(UploadError::MissingVideoId);
+        }
+        if self.retries > MAX_RETRIES {
+            return Err(UploadError::InvalidOption { name: "retries", detail: "at most 100".into() });
+        }
+        if !is_api_host(&self.api_host) {
+            return Err(UploadError::InvalidOption {
+                name: "apiHost",
+                detail: "expected a host (sandbox.api.video) or an http(s) origin (http://127.0.0.1:8787), nothing else".into(),
+            });
         }
         if let Some(application) = &self.application {
             application.validate("application")?;
@@ -294,6 +330,47 @@ mod tests {
         }
         assert_eq!(message("", "1"), "application name is required");
         assert_eq!(message("app", ""), "application version is required");
+    }
+
+    #[test]
+    fn api_host_is_a_host_or_an_origin_and_nothing_else() {
+        let check = |host: &str| {
+            let mut options = UploadOptions::with_upload_token("to1");
+            options.api_host = host.into();
+            options.validate()
+        };
+        for good in ["ws.api.video", "sandbox.api.video", "127.0.0.1:8787", "localhost", "http://127.0.0.1:8787", "https://ws.api.video/", "http://[::1]:8787", "[::1]"] {
+            assert_eq!(check(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "not a url",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "data:text/plain,x",
+            "http://user:pw@host",
+            "https://ws.api.video/path",
+            "https://ws.api.video?x=1",
+            "https://ws.api.video#frag",
+            "ftp://ws.api.video",
+            "http://",
+            "host:0",
+            "host:99999",
+            "host:80a",
+            ".host",
+            "-host:80",
+        ] {
+            assert_eq!(check(bad).map_err(|e| e.code()), Err("OPTION_INVALID"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn retries_are_capped() {
+        let mut options = UploadOptions::with_upload_token("to1");
+        options.retries = MAX_RETRIES;
+        assert_eq!(options.validate(), Ok(()));
+        options.retries = MAX_RETRIES + 1;
+        assert_eq!(options.validate().map_err(|e| e.code()), Err("OPTION_INVALID"));
     }
 
     #[test]

@@ -38,6 +38,10 @@ async function packagePage() {
 
 test('bad options throw the official messages with stable codes', async () => {
   const page = await packagePage();
+  const sent = [];
+  page.on('request', (request) => {
+    if (!new URL(request.url()).pathname.startsWith('/pkg/')) sent.push(request.url());
+  });
   const results = await page.evaluate(() => {
     const file = new File([new Uint8Array(10)], 'a.mp4');
     const attempt = (options) => {
@@ -58,6 +62,12 @@ test('bad options throw the official messages with stable codes', async () => {
       badOriginName: attempt({ file, uploadToken: 'to1', origin: { application: { name: 'bad name', version: '1' } } }),
       badOriginVersion: attempt({ file, uploadToken: 'to1', origin: { sdk: { name: 'sdk', version: '1.2.3.4' } } }),
       emptyFile: attempt({ file: new File([], 'empty.mp4'), uploadToken: 'to1' }),
+      badApiHosts: ['', 'not a url', 'file:///etc/passwd', 'javascript:alert(1)', 'data:text/plain,x', 'http://user:pw@127.0.0.1:8787', 'https://ws.api.video/path', 'https://ws.api.video?token=x', 'https://ws.api.video#x', 'ftp://ws.api.video'].map(
+        (apiHost) => attempt({ file, uploadToken: 'to1', apiHost })?.code,
+      ),
+      badRetries: [1e20, 101, -1, 1.5].map((retries) => attempt({ file, uploadToken: 'to1', retries })?.code),
+      badDurations: [-1, 0, NaN, Infinity, '60'].map((maxVideoDuration) => attempt({ file, uploadToken: 'to1', maxVideoDuration })?.code),
+      goodApiHosts: ['sandbox.api.video', 'http://127.0.0.1:8787', 'https://ws.api.video/'].map((apiHost) => attempt({ file, uploadToken: 'to1', apiHost })),
       valid: attempt({ file, uploadToken: 'to1', chunkSize: 5 * 1024 * 1024 }),
     };
   });
@@ -75,6 +85,11 @@ test('bad options throw the official messages with stable codes', async () => {
   assert.equal(results.badOriginName.message, "Invalid application name value. Allowed characters: A-Z, a-z, 0-9, '-', '_'. Max length: 50.");
   assert.equal(results.badOriginVersion.message, 'Invalid sdk version value. The version should match the xxx[.yyy][.zzz] pattern.');
   assert.equal(results.emptyFile.code, 'FILE_EMPTY');
+  assert.deepEqual(results.badApiHosts, Array(10).fill('OPTION_INVALID'));
+  assert.deepEqual(results.badRetries, Array(4).fill('OPTION_INVALID'));
+  assert.deepEqual(results.badDurations, Array(5).fill('OPTION_INVALID'));
+  assert.deepEqual(results.goodApiHosts, [null, null, null]);
+  assert.deepEqual(sent, [], 'no request was sent');
   assert.equal(results.valid, null);
   await page.close();
 });
