@@ -7,11 +7,15 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, Method};
 use axum::routing::{get, post};
 use axum::Router;
+use std::time::Duration;
+
 use tower_http::cors::{Any, CorsLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::services::ServeDir;
 
 use crate::auth;
 use crate::chaos::{self, Chaos};
+use crate::config::Limits;
 use crate::parts::MAX_PART_SIZE;
 use crate::rate_limit::{self, RateLimits};
 use crate::problem::Problem;
@@ -75,7 +79,7 @@ pub async fn blocking<T: Send + 'static>(
 }
 
 /// The whole HTTP surface.
-pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
+pub fn router(state: AppState, dirs: &StaticDirs, limits: &Limits) -> Router {
     // Browsers upload from other origins (a page on another port, the test runner), with
     // Content-Range and the AV-Origin-* identification headers.
     let cors = CorsLayer::new()
@@ -119,5 +123,8 @@ pub fn router(state: AppState, dirs: &StaticDirs) -> Router {
         .fallback_service(ServeDir::new(&dirs.www))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit))
         .layer(cors)
+        // A body that stops arriving (a client gone quiet, or one trickling a byte now and
+        // then) is cut after this long without a byte, freeing its connection and files.
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(limits.body_idle_timeout_secs)))
         .with_state(state)
 }

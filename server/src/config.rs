@@ -21,6 +21,27 @@ pub struct Config {
     pub chaos: Option<String>,
     /// Rate limit spec (`--rate-limit`, `UPLOAD_SERVER_RATE_LIMIT`).
     pub rate_limit: Option<String>,
+    /// Connection bounds (`--header-timeout`, `--body-timeout`, `--max-connections`).
+    pub limits: Limits,
+}
+
+/// What one client can hold: how long a request's headers may take, how long its body may
+/// go without a byte, and how many connections may be open at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Seconds from the connection (or the previous request) to a request's complete headers.
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may go without a byte arriving.
+    pub body_idle_timeout_secs: u64,
+    /// Connections open at once; further ones wait in the listen backlog. Always kept below
+    /// the file-descriptor limit, with room for the files uploads need.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { header_timeout_secs: 30, body_idle_timeout_secs: 60, max_connections: 1024 }
+    }
 }
 
 /// The usage text.
@@ -45,6 +66,10 @@ OPTIONS (each also read from the environment variable shown):
                       seed=7,fail=0.2,reset=0.1,429=0.1,stall=0.05,stall-for=30s,after=0.5,latency=50ms
     --rate-limit SPEC per-minute limits with X-RateLimit-* headers [UPLOAD_SERVER_RATE_LIMIT]:
                       production, sandbox, or uploads=N,writes=N,reads=N (default: off)
+    --header-timeout SECS   a request's headers must arrive within this (default 30)
+    --body-timeout SECS     a request body may go this long without a byte (default 60)
+    --max-connections N     connections open at once, the rest wait (default 1024, and
+                            always below the open-file limit)
     -h, --help        print this text
 ";
 
@@ -74,6 +99,10 @@ impl Config {
         let mut pkg = project.join("pkg");
         let mut chaos = env("UPLOAD_SERVER_CHAOS").filter(|s| !s.is_empty());
         let mut rate_limit = env("UPLOAD_SERVER_RATE_LIMIT").filter(|s| !s.is_empty());
+        let mut limits = Limits::default();
+        let number = |name: &str, value: &str| -> Result<u64, String> {
+            value.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| format!("{name} {value}: expected a positive whole number"))
+        };
 
         let mut args = args.into_iter();
         while let Some(flag) = args.next() {
@@ -96,11 +125,14 @@ impl Config {
                 "--pkg" => pkg = PathBuf::from(value),
                 "--chaos" => chaos = Some(value),
                 "--rate-limit" => rate_limit = Some(value),
+                "--header-timeout" => limits.header_timeout_secs = number(&name, &value)?,
+                "--body-timeout" => limits.body_idle_timeout_secs = number(&name, &value)?,
+                "--max-connections" => limits.max_connections = number(&name, &value)? as usize,
                 other => return Err(format!("unknown flag {other}")),
             }
         }
         let listen = listen.parse().map_err(|e| format!("--listen {listen}: {e}"))?;
-        Ok(Some(Config { listen, data_dir, api_key, www, pkg, chaos, rate_limit }))
+        Ok(Some(Config { listen, data_dir, api_key, www, pkg, chaos, rate_limit, limits }))
     }
 }
 
@@ -136,5 +168,8 @@ mod tests {
         assert!(Config::parse(args(&["--listen"]), |_| None).is_err());
         assert!(Config::parse(args(&["--listen", "nowhere"]), |_| None).is_err());
         assert_eq!(Config::parse(args(&["--help"]), |_| None), Ok(None));
+        assert!(Config::parse(args(&["--max-connections", "0"]), |_| None).is_err());
+        let config = Config::parse(args(&["--header-timeout", "2", "--body-timeout=3", "--max-connections", "50"]), |_| None).unwrap().unwrap();
+        assert_eq!(config.limits, Limits { header_timeout_secs: 2, body_idle_timeout_secs: 3, max_connections: 50 });
     }
 }

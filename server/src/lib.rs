@@ -17,6 +17,7 @@ pub mod parts;
 pub mod problem;
 pub mod rate_limit;
 pub mod ranges;
+pub mod serve;
 pub mod store;
 pub mod time;
 pub mod tokens;

@@ -67,7 +67,7 @@ async fn run(config: Config) -> Result<(), String> {
     if let Some(spec) = &config.rate_limit {
         state = state.with_rate_limits(RateLimits::parse(spec).map_err(|e| format!("--rate-limit: {e}"))?);
     }
-    let app = router(state, &StaticDirs { www: config.www, pkg: config.pkg });
+    let app = router(state, &StaticDirs { www: config.www, pkg: config.pkg }, &config.limits);
     let listener = TcpListener::bind(config.listen).await.map_err(|e| format!("listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     // Scripts wait for this exact line (and read the port from it when --listen has port 0).
@@ -84,12 +84,17 @@ async fn run(config: Config) -> Result<(), String> {
         tracing::warn!("requests still running after the grace period; exiting");
         std::process::exit(0);
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = stop_rx.await;
-        })
-        .await
-        .map_err(|e| format!("server error: {e}"))
+    tracing::info!(
+        header_timeout_secs = config.limits.header_timeout_secs,
+        body_idle_timeout_secs = config.limits.body_idle_timeout_secs,
+        max_connections = upload_server::serve::connection_cap(&config.limits),
+        "connection limits"
+    );
+    upload_server::serve::serve(listener, app, config.limits, async move {
+        let _ = stop_rx.await;
+    })
+    .await;
+    Ok(())
 }
 
 /// How long requests may run after SIGTERM or Ctrl-C.

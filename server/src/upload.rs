@@ -172,6 +172,11 @@ async fn ingest(
 }
 
 fn bad_multipart(error: axum::extract::multipart::MultipartError) -> Problem {
+    if timed_out(&error) {
+        return Problem::new(StatusCode::REQUEST_TIMEOUT, "request-timeout", "The request body stopped arriving.")
+            .name("file")
+            .detail("No byte of the body arrived for longer than the server waits (--body-timeout).");
+    }
     let status = error.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         return Problem::new(status, "uploaded-file-too-large", "The request body is too large.")
@@ -181,6 +186,18 @@ fn bad_multipart(error: axum::extract::multipart::MultipartError) -> Problem {
     Problem::bad_request("uploaded-file-invalid-file", "The uploaded file is invalid.")
         .name("file")
         .detail(error.body_text())
+}
+
+/// Whether the body timeout (see `app::router`) cut this body.
+fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// Reads the form, streaming the file to disk; memory stays at one buffer whatever the

@@ -1,0 +1,92 @@
+//! The accept loop: every connection bounded in count and in the time its requests may
+//! take to arrive, so that slow or half-open clients cannot use up the file descriptors or
+//! the memory that normal requests need.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+use crate::config::Limits;
+
+/// File descriptors kept free of connections: the database, the parts being written, the
+/// sources being assembled and read.
+const FDS_FOR_FILES: usize = 256;
+
+/// The connection cap actually used: the configured one, kept below the process's
+/// open-file limit.
+pub fn connection_cap(limits: &Limits) -> usize {
+    let cap = limits.max_connections;
+    match open_file_limit() {
+        Some(fds) => cap.min(fds.saturating_sub(FDS_FOR_FILES).max(1)),
+        None => cap,
+    }
+}
+
+/// The soft limit on open files, from `/proc/self/limits` where there is one.
+fn open_file_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|line| line.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets running requests finish.
+pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown: impl std::future::Future<Output = ()>) {
+    let cap = connection_cap(&limits);
+    let permits = Arc::new(Semaphore::new(cap));
+    let graceful = GracefulShutdown::new();
+    let header_timeout = Duration::from_secs(limits.header_timeout_secs);
+    tokio::pin!(shutdown);
+    let mut full = false;
+    loop {
+        // A permit first: at the cap, connections wait in the kernel's backlog instead of
+        // each taking a descriptor and a task.
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => permit,
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = permit else { break };
+        if permits.available_permits() == 0 && !full {
+            full = true;
+            tracing::warn!(cap, "connection limit reached: new connections wait until one closes (--max-connections)");
+        } else if permits.available_permits() > cap / 10 {
+            full = false;
+        }
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of descriptors despite the cap (other processes' files): back off
+                    // rather than spin.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let app = app.clone();
+            async move { Ok::<_, Infallible>(app.oneshot(request.map(axum::body::Body::new)).await.unwrap_or_else(|never| match never {})) }
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
