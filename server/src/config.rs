@@ -36,11 +36,19 @@ pub struct Limits {
     /// Connections open at once; further ones wait in the listen backlog. Always kept below
     /// the file-descriptor limit, with room for the files uploads need.
     pub max_connections: usize,
+    /// Free space an assembly must leave on the data disk; with less, the completing part
+    /// gets a retryable 507 and the video waits, parts kept, for the client's retry.
+    pub min_free_bytes: u64,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { header_timeout_secs: 30, body_idle_timeout_secs: 60, max_connections: 1024 }
+        Limits {
+            header_timeout_secs: 30,
+            body_idle_timeout_secs: 60,
+            max_connections: 1024,
+            min_free_bytes: crate::store::DEFAULT_MIN_FREE_BYTES,
+        }
     }
 }
 
@@ -70,6 +78,8 @@ OPTIONS (each also read from the environment variable shown):
     --body-timeout SECS     a request body may go this long without a byte (default 60)
     --max-connections N     connections open at once, the rest wait (default 1024, and
                             always below the open-file limit)
+    --min-free-bytes N      free space an assembly must leave on the data disk; with less,
+                            the last part gets a retryable 507 (default 67108864)
     -h, --help        print this text
 ";
 
@@ -128,6 +138,7 @@ impl Config {
                 "--header-timeout" => limits.header_timeout_secs = number(&name, &value)?,
                 "--body-timeout" => limits.body_idle_timeout_secs = number(&name, &value)?,
                 "--max-connections" => limits.max_connections = number(&name, &value)? as usize,
+                "--min-free-bytes" => limits.min_free_bytes = value.parse().map_err(|_| format!("{name} {value}: expected bytes"))?,
                 other => return Err(format!("unknown flag {other}")),
             }
         }
@@ -170,6 +181,6 @@ mod tests {
         assert_eq!(Config::parse(args(&["--help"]), |_| None), Ok(None));
         assert!(Config::parse(args(&["--max-connections", "0"]), |_| None).is_err());
         let config = Config::parse(args(&["--header-timeout", "2", "--body-timeout=3", "--max-connections", "50"]), |_| None).unwrap().unwrap();
-        assert_eq!(config.limits, Limits { header_timeout_secs: 2, body_idle_timeout_secs: 3, max_connections: 50 });
+        assert_eq!((config.limits.header_timeout_secs, config.limits.body_idle_timeout_secs, config.limits.max_connections), (2, 3, 50));
     }
 }

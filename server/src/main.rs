@@ -59,6 +59,7 @@ async fn run(config: Config) -> Result<(), String> {
         Some(key) => key,
         None => stored_api_key(&config.data_dir)?,
     };
+    store.set_min_free_bytes(config.limits.min_free_bytes);
     let mut state = AppState::new(store, &api_key);
     if let Some(spec) = &config.chaos {
         state = state.with_chaos(Chaos::parse(spec).map_err(|e| format!("--chaos: {e}"))?);

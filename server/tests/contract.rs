@@ -491,3 +491,36 @@ async fn an_empty_container_becomes_the_first_tokens_and_only_a_live_token_claim
     let (status, _) = upload(&server, &second, Some("part 2/2"), Some(&api_id), &file[5 * MIB..]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_assembly_without_room_is_retryable_and_the_resent_last_part_completes_it() {
+    let mut store = None;
+    let server = server_with(|state| {
+        store = Some(state.store.clone());
+        state
+    });
+    let store = store.unwrap();
+    let owner = token(&server).await;
+    let file = data(5 * MIB + 77, 5);
+    let (_, first) = upload(&server, &owner, Some("part 1/2"), None, &file[..5 * MIB]).await;
+    let id = first["videoId"].as_str().unwrap().to_owned();
+
+    // As if the disk were full: the assembly would leave less free space than required.
+    store.set_min_free_bytes(u64::MAX / 2);
+    let (status, body) = upload(&server, &owner, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
+    assert_eq!((status, slug(&body)), (StatusCode::INSUFFICIENT_STORAGE, "video-source-not-assembled"), "{body}");
+    let dir = server.data.join("videos").join(&id);
+    assert!(!dir.join("source.partial").exists() && !dir.join("source").exists(), "nothing half written");
+    assert_eq!(std::fs::read_dir(dir.join("parts")).unwrap().count(), 2, "the parts are kept");
+    let (status, _) = upload(&server, &owner, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "still no room: still retryable, never 'already uploaded'");
+
+    // Room again: the client's retry of the last part completes the video.
+    store.set_min_free_bytes(0);
+    let (status, video) = upload(&server, &owner, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
+    assert_eq!(status, StatusCode::CREATED, "{video}");
+    assert_eq!(video["videoId"], id.as_str());
+    assert!(stored(&server, &id).await == file);
+    let (status, body) = upload(&server, &owner, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
+    assert_eq!((status, slug(&body)), (StatusCode::BAD_REQUEST, "video-source-already-uploaded"));
+}

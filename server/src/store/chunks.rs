@@ -80,6 +80,34 @@ fn owner_check(video: &Video, token: &str, expired: bool) -> Result<bool, Proble
     }
 }
 
+/// An assembly that could not finish: a 5xx, which clients retry.
+fn not_assembled(status: StatusCode, title: &str) -> Problem {
+    Problem::new(status, "video-source-not-assembled", title).name("file")
+}
+
+fn no_room() -> Problem {
+    not_assembled(StatusCode::INSUFFICIENT_STORAGE, "The server has no room to assemble the video now; send the last part again later.")
+}
+
+/// Bytes available to this process on the filesystem holding `path`.
+#[cfg(unix)]
+fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `path` is a valid NUL-terminated string and `stat` a zeroed struct that
+    // statvfs fills in; nothing else is read or kept.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
+        return None;
+    }
+    Some(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_: &std::path::Path) -> Option<u64> {
+    None
+}
+
 fn already_uploaded() -> Problem {
     Problem::bad_request("video-source-already-uploaded", "The source of the video is already uploaded.").name("file")
 }
@@ -106,7 +134,12 @@ impl Store {
         };
         let (video_id, mut ledger) = match &existing {
             Some(video) => {
-                if matches!(video.ingest, Ingest::Assembling | Ingest::Uploaded) {
+                // Every part arrived but the source is not assembled (the disk was full, say):
+                // any part sent again is the client's retry, and gets another assembly.
+                if video.ingest == Ingest::Assembling {
+                    return Ok(Committed::Complete { video_id: video.id.clone() });
+                }
+                if video.ingest == Ingest::Uploaded {
                     return Err(already_uploaded());
                 }
                 (video.id.clone(), video.ledger.clone())
@@ -159,23 +192,23 @@ impl Store {
         if video.ingest == Ingest::Uploaded {
             return Ok(video);
         }
-        let chunks = video.ledger.chunks();
+        // One assembly of a video at a time; a concurrent retry is told to come back.
+        if !self.assembling.lock().unwrap_or_else(|p| p.into_inner()).insert(video_id.to_owned()) {
+            return Err(not_assembled(StatusCode::SERVICE_UNAVAILABLE, "The video is being assembled; send the part again shortly."));
+        }
         let dir = self.video_dir(video_id);
         let partial = dir.join("source.partial");
-        let mut out = fs::File::create(&partial)?;
-        let mut size = 0;
-        for (key, expected) in chunks {
-            let mut input = fs::File::open(dir.join("parts").join(key.to_string()))?;
-            let copied = io::copy(&mut input, &mut out)?;
-            if copied != expected {
-                tracing::error!(video_id, key, copied, expected, "chunk file size changed on disk");
-                return Err(Problem::internal());
+        let assembled = self.write_source(&video, &dir, &partial);
+        self.assembling.lock().unwrap_or_else(|p| p.into_inner()).remove(video_id);
+        let size = match assembled {
+            Ok(size) => size,
+            Err(problem) => {
+                // The parts stay, the video stays "assembling", and nothing half written
+                // is left: a re-sent part (or a restart) assembles it once there is room.
+                let _ = fs::remove_file(&partial);
+                return Err(problem);
             }
-            size += copied;
-        }
-        out.sync_all()?;
-        fs::rename(&partial, self.source_path(video_id))?;
-        sync_dir(&dir)?;
+        };
         {
             let mut db = self.db();
             let tx = db.transaction()?;
@@ -188,12 +221,58 @@ impl Store {
         self.video(video_id)?.ok_or_else(|| Problem::not_found("videoId"))
     }
 
+    /// Concatenates the chunks into `partial`, fsyncs it and renames it to the source.
+    fn write_source(&self, video: &Video, dir: &std::path::Path, partial: &std::path::Path) -> Result<u64, Problem> {
+        let chunks = video.ledger.chunks();
+        let needed: u64 = chunks.iter().map(|(_, size)| size).sum();
+        let reserve = self.min_free_bytes.load(std::sync::atomic::Ordering::Relaxed);
+        if let Some(free) = free_bytes(dir) {
+            if free < needed.saturating_add(reserve) {
+                tracing::warn!(video_id = %video.id, needed, free, reserve, "not enough free space to assemble");
+                return Err(no_room());
+            }
+        }
+        let write = || -> io::Result<Option<u64>> {
+            let mut out = fs::File::create(partial)?;
+            let mut size = 0;
+            for (key, expected) in &chunks {
+                let mut input = fs::File::open(dir.join("parts").join(key.to_string()))?;
+                let copied = io::copy(&mut input, &mut out)?;
+                if copied != *expected {
+                    tracing::error!(video_id = %video.id, key, copied, expected, "chunk file size changed on disk");
+                    return Ok(None);
+                }
+                size += copied;
+            }
+            out.sync_all()?;
+            fs::rename(partial, self.source_path(&video.id))?;
+            sync_dir(dir)?;
+            Ok(Some(size))
+        };
+        match write() {
+            Ok(Some(size)) => Ok(size),
+            Ok(None) => Err(Problem::internal()),
+            Err(error) if error.kind() == io::ErrorKind::StorageFull => {
+                tracing::warn!(video_id = %video.id, %error, "the disk filled up during assembly");
+                Err(no_room())
+            }
+            Err(error) => {
+                tracing::error!(video_id = %video.id, %error, "assembly failed");
+                Err(not_assembled(StatusCode::INTERNAL_SERVER_ERROR, "The video could not be assembled; send the part again."))
+            }
+        }
+    }
+
     /// Finishes what a crash interrupted: assembles uploads whose last chunk was
     /// acknowledged, and removes chunk files already assembled.
     pub(super) fn recover(&self) -> Result<(), Problem> {
         for id in self.video_ids_in("assembling")? {
             tracing::info!(video_id = %id, "assembling an upload interrupted by a restart");
-            self.assemble(&id)?;
+            // Still no room, say: the server starts anyway, and the client's retry of the
+            // last part assembles it later.
+            if let Err(problem) = self.assemble(&id) {
+                tracing::warn!(video_id = %id, problem = %problem.title, "assembly after restart failed; it is retried when a part is sent again");
+            }
         }
         for id in self.video_ids_in("uploaded")? {
             let _ = fs::remove_dir_all(self.video_dir(&id).join("parts"));

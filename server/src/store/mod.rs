@@ -63,7 +63,14 @@ impl Page {
 pub struct Store {
     root: PathBuf,
     db: Mutex<Connection>,
+    /// Free space kept on the data disk: an assembly that would leave less waits (507).
+    min_free_bytes: std::sync::atomic::AtomicU64,
+    /// Videos being assembled now: one assembly per video at a time.
+    assembling: Mutex<std::collections::HashSet<String>>,
 }
+
+/// Free space an assembly leaves on the data disk, by default.
+pub const DEFAULT_MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
 
 impl From<rusqlite::Error> for Problem {
     fn from(error: rusqlite::Error) -> Problem {
@@ -91,7 +98,17 @@ impl Store {
     pub fn open_beside_server(root: &Path) -> io::Result<Store> {
         fs::create_dir_all(root)?;
         let db = schema::open(&root.join("upload-server.db")).map_err(io::Error::other)?;
-        Ok(Store { root: root.to_owned(), db: Mutex::new(db) })
+        Ok(Store {
+            root: root.to_owned(),
+            db: Mutex::new(db),
+            min_free_bytes: DEFAULT_MIN_FREE_BYTES.into(),
+            assembling: Mutex::default(),
+        })
+    }
+
+    /// Sets the free space an assembly must leave on the data disk (`--min-free-bytes`).
+    pub fn set_min_free_bytes(&self, bytes: u64) {
+        self.min_free_bytes.store(bytes, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn db(&self) -> MutexGuard<'_, Connection> {
