@@ -36,6 +36,9 @@ pub struct AppState {
     pub chaos: Option<Arc<Chaos>>,
     /// Per-minute limits (`--rate-limit`), off when `None`.
     pub rate_limits: Option<Arc<RateLimits>>,
+    /// Failed `/auth/api-key` attempts in the current minute: guessing the key is slowed
+    /// to a few tries a minute.
+    pub key_failures: Arc<std::sync::Mutex<(std::time::Instant, u32)>>,
 }
 
 /// Where the static files come from.
@@ -50,7 +53,13 @@ pub struct StaticDirs {
 impl AppState {
     /// State over `store` with `api_key`.
     pub fn new(store: Store, api_key: &str) -> AppState {
-        AppState { store: Arc::new(store), api_key: api_key.into(), chaos: None, rate_limits: None }
+        AppState {
+            store: Arc::new(store),
+            api_key: api_key.into(),
+            chaos: None,
+            rate_limits: None,
+            key_failures: Arc::new(std::sync::Mutex::new((std::time::Instant::now(), 0))),
+        }
     }
 
     /// Turns on fault injection.
@@ -76,6 +85,25 @@ pub async fn blocking<T: Send + 'static>(
         tracing::error!(%error, "storage task failed");
         Err(Problem::internal())
     })
+}
+
+/// Turns a plain-text error answer (an extractor's rejection) into a problem body.
+async fn problem_json(response: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = response.status();
+    let is_json = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("json"));
+    let is_text = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json || !is_text {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+    let detail = String::from_utf8_lossy(&text).into_owned();
+    let (slug, title) = match status.as_u16() {
+        413 => ("request-entity-too-large", "The request body is too large."),
+        500..=599 => ("internal-error", "An internal error occurred."),
+        _ => ("invalid-request", "The request is invalid."),
+    };
+    Problem::new(status, slug, title).detail(detail).into_response()
 }
 
 /// The whole HTTP surface.
@@ -123,6 +151,9 @@ pub fn router(state: AppState, dirs: &StaticDirs, limits: &Limits) -> Router {
         .fallback_service(ServeDir::new(&dirs.www))
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit))
         .layer(cors)
+        // Extractor rejections (a body over the limit, a malformed path) answer in the
+        // API's problem JSON like everything else, not in plain text.
+        .layer(axum::middleware::map_response(problem_json))
         // A body that stops arriving (a client gone quiet, or one trickling a byte now and
         // then) is cut after this long without a byte, freeing its connection and files.
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(limits.body_idle_timeout_secs)))

@@ -11,15 +11,19 @@ use serde_json::{json, Value};
 use crate::app::{blocking, AppState};
 use crate::problem::Problem;
 
+/// Wrong API keys tolerated per window at `/auth/api-key`, before it answers 429.
+const MAX_KEY_FAILURES: u32 = 10;
+const KEY_FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Lifetime of access tokens, as api.video's: one hour.
 pub const ACCESS_TOKEN_LIFETIME: u64 = 3600;
 
-/// Compares secrets in time independent of where they differ.
+/// Compares a secret `b` with what a client sent, `a`, in time that depends on neither
+/// where they differ nor the secret's length (only on the client's own input).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    let lengths_differ = u8::from(a.len() != b.len());
+    let diff = a.iter().enumerate().fold(lengths_differ, |acc, (i, x)| acc | (x ^ b.get(i).copied().unwrap_or(!x)));
+    diff == 0
 }
 
 /// Checks the `Authorization` header against the API key or a live access token.
@@ -82,8 +86,20 @@ async fn issue_tokens(app: &AppState) -> Result<Json<Value>, Problem> {
 pub(crate) async fn api_key(State(app): State<AppState>, body: axum::body::Bytes) -> Result<Json<Value>, Problem> {
     let body: ApiKeyBody = serde_json::from_slice(&body).map_err(|_| invalid_user_credentials())?;
     let key = body.api_key.ok_or_else(invalid_user_credentials)?;
-    if !constant_time_eq(key.as_bytes(), app.api_key.as_bytes()) {
-        return Err(invalid_user_credentials());
+    {
+        let mut failures = app.key_failures.lock().unwrap_or_else(|p| p.into_inner());
+        let elapsed = failures.0.elapsed();
+        if elapsed >= KEY_FAILURE_WINDOW {
+            *failures = (std::time::Instant::now(), 0);
+        } else if failures.1 >= MAX_KEY_FAILURES {
+            let wait = (KEY_FAILURE_WINDOW - elapsed).as_secs() + 1;
+            return Err(Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many failed attempts; try again later.")
+                .detail(format!("Retry in {wait} seconds.")));
+        }
+        if !constant_time_eq(key.as_bytes(), app.api_key.as_bytes()) {
+            failures.1 += 1;
+            return Err(invalid_user_credentials());
+        }
     }
     issue_tokens(&app).await
 }
@@ -107,5 +123,8 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"ab", b"abc"));
+        assert!(!constant_time_eq(b"", b"abc"));
+        assert!(constant_time_eq(b"", b""));
     }
 }

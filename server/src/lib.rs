@@ -48,8 +48,14 @@ pub fn loggable(value: &str) -> String {
 
 /// `http://` + the request's `Host`, so that URLs in answers point back at this server
 /// whatever address it was reached on.
+/// A `Host` with anything but host characters (quotes, angle brackets, slashes: an attempt
+/// to break out of the iframe snippet or the manifest) is not trusted.
 pub fn origin(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')))
+        .unwrap_or("127.0.0.1");
     format!("http://{host}")
 }
 
@@ -64,5 +70,17 @@ mod tests {
         assert_eq!(loggable("\u{1b}[31mred"), "\"\\u{1b}[31mred\"");
         assert_eq!(loggable(""), "\"\"");
         assert_eq!(redact("to\n1234567"), "\"to\\n123\"…");
+    }
+
+    #[test]
+    fn a_host_header_is_trusted_only_when_it_looks_like_one() {
+        let with_host = |host: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, host.parse().unwrap());
+            origin(&headers)
+        };
+        assert_eq!(with_host("127.0.0.1:8787"), "http://127.0.0.1:8787");
+        assert_eq!(with_host("example.com\"><script>"), "http://127.0.0.1");
+        assert_eq!(with_host("a/b"), "http://127.0.0.1");
     }
 }

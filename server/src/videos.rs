@@ -95,6 +95,18 @@ fn parse_fields(body: &[u8]) -> Result<(VideoFields, FieldsBody), Problem> {
     Ok((fields, raw))
 }
 
+/// Longest title accepted (multipart filenames are cut to the same length).
+const MAX_TITLE_CHARS: usize = 255;
+
+fn check_title(title: Option<&str>) -> Result<(), Problem> {
+    match title {
+        Some(title) if title.chars().count() > MAX_TITLE_CHARS => Err(Problem::bad_request("invalid-attribute", "An attribute is invalid.")
+            .name("title")
+            .detail("The title is longer than 255 characters.")),
+        _ => Ok(()),
+    }
+}
+
 fn missing_title() -> Problem {
     Problem::bad_request("attribute-required", "This attribute is required.").name("title")
 }
@@ -106,6 +118,7 @@ pub(crate) async fn create(State(app): State<AppState>, headers: HeaderMap, body
     if fields.title.as_deref().is_none_or(str::is_empty) {
         return Err(missing_title());
     }
+    check_title(fields.title.as_deref())?;
     if raw.source.is_some() {
         return Err(Problem::bad_request("invalid-attribute", "An attribute is invalid.")
             .name("source")
@@ -157,6 +170,7 @@ pub(crate) async fn update(
     if fields.title.as_deref() == Some("") {
         return Err(missing_title());
     }
+    check_title(fields.title.as_deref())?;
     let video = blocking(&app, move |store| store.update_video(&id, fields)).await?.ok_or_else(|| Problem::not_found("videoId"))?;
     Ok(Json(video_json(&video, &crate::origin(&headers))))
 }

@@ -97,7 +97,19 @@ impl Store {
     /// server: nothing is cleaned up or recovered, since the server may be mid-request.
     pub fn open_beside_server(root: &Path) -> io::Result<Store> {
         fs::create_dir_all(root)?;
-        let db = schema::open(&root.join("upload-server.db")).map_err(io::Error::other)?;
+        let db_path = root.join("upload-server.db");
+        let db = schema::open(&db_path).map_err(io::Error::other)?;
+        // Tokens and keys are stored in plain text: only this user may read them.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(root, fs::Permissions::from_mode(0o700))?;
+            for file in [db_path.clone(), root.join("upload-server.db-wal"), root.join("upload-server.db-shm")] {
+                if file.exists() {
+                    fs::set_permissions(&file, fs::Permissions::from_mode(0o600))?;
+                }
+            }
+        }
         Ok(Store {
             root: root.to_owned(),
             db: Mutex::new(db),

@@ -15,8 +15,9 @@ CREATE TABLE IF NOT EXISTS access_tokens (
     expires_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS refresh_tokens (
-    token      TEXT PRIMARY KEY,
-    expires_at INTEGER NOT NULL
+    token        TEXT PRIMARY KEY,
+    expires_at   INTEGER NOT NULL,
+    access_token TEXT
 );
 CREATE TABLE IF NOT EXISTS videos (
     id          TEXT PRIMARY KEY,
@@ -53,5 +54,10 @@ pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
     db.pragma_update(None, "synchronous", "FULL")?;
     db.pragma_update(None, "foreign_keys", "ON")?;
     db.execute_batch(SCHEMA)?;
+    // Data dirs made before refresh tokens remembered their access token.
+    let has_access: bool = db.query_row("SELECT COUNT(*) FROM pragma_table_info('refresh_tokens') WHERE name = 'access_token'", [], |r| r.get::<_, i64>(0))? > 0;
+    if !has_access {
+        db.execute_batch("ALTER TABLE refresh_tokens ADD COLUMN access_token TEXT")?;
+    }
     Ok(db)
 }

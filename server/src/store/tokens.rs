@@ -30,7 +30,9 @@ impl UploadToken {
 
     /// Whether the token has expired at `now`.
     pub fn is_expired(&self, now: u64) -> bool {
-        self.expires_at().is_some_and(|at| now >= at)
+        // The clock counts whole seconds and `created_at` is rounded down, so a token lives
+        // at least its ttl (and less than a second more): `ttl: 1` is never dead on arrival.
+        self.expires_at().is_some_and(|at| now > at)
     }
 }
 
@@ -73,7 +75,7 @@ impl Store {
     pub fn list_upload_tokens(&self, sort: TokenSort, order: Order, page: Page) -> Result<(Vec<UploadToken>, u64), Problem> {
         let now = time::now() as i64;
         let db = self.db();
-        let active = "ttl = 0 OR created_at + ttl > ?1";
+        let active = "ttl = 0 OR created_at + ttl >= ?1";
         let total: i64 = db.query_row(&format!("SELECT COUNT(*) FROM upload_tokens WHERE {active}"), [now], |r| r.get(0))?;
         let column = match sort {
             TokenSort::CreatedAt => "created_at",
@@ -120,7 +122,10 @@ impl Store {
         tx.execute("DELETE FROM access_tokens WHERE expires_at <= ?1", [now as i64])?;
         tx.execute("DELETE FROM refresh_tokens WHERE expires_at <= ?1", [now as i64])?;
         tx.execute("INSERT INTO access_tokens VALUES (?1, ?2)", params![access, (now + lifetime) as i64])?;
-        tx.execute("INSERT INTO refresh_tokens VALUES (?1, ?2)", params![refresh, (now + REFRESH_TOKEN_LIFETIME) as i64])?;
+        tx.execute(
+            "INSERT INTO refresh_tokens (token, expires_at, access_token) VALUES (?1, ?2, ?3)",
+            params![refresh, (now + REFRESH_TOKEN_LIFETIME) as i64, access],
+        )?;
         tx.commit()?;
         Ok((access, refresh))
     }
@@ -137,6 +142,18 @@ impl Store {
     /// Spends a refresh token: `true` if it was live (it is gone either way).
     pub fn take_refresh_token(&self, token: &str) -> Result<bool, Problem> {
         let now = time::now() as i64;
-        Ok(self.db().execute("DELETE FROM refresh_tokens WHERE token = ?1 AND expires_at > ?2", params![token, now])? > 0)
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let access: Option<Option<String>> = tx
+            .query_row("SELECT access_token FROM refresh_tokens WHERE token = ?1 AND expires_at > ?2", params![token, now], |r| r.get(0))
+            .optional()?;
+        let Some(access) = access else { return Ok(false) };
+        tx.execute("DELETE FROM refresh_tokens WHERE token = ?1", [token])?;
+        // A refresh replaces the pair: the access token it was issued with stops working.
+        if let Some(access) = access {
+            tx.execute("DELETE FROM access_tokens WHERE token = ?1", [access])?;
+        }
+        tx.commit()?;
+        Ok(true)
     }
 }

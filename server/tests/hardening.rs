@@ -1,0 +1,84 @@
+//! Hostile and careless clients through the real router: what a token may write was
+//! checked in contract.rs; here, the smaller doors.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::*;
+use serde_json::{json, Value};
+
+async fn auth_tokens(server: &Server, path: &str, body: Value) -> (StatusCode, Value) {
+    let request = Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap();
+    send(server, request).await
+}
+
+async fn with_bearer(server: &Server, token: &str) -> StatusCode {
+    let request = Request::get("/videos").header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap();
+    send(server, request).await.0
+}
+
+#[tokio::test]
+async fn a_refresh_retires_the_access_token_it_replaces() {
+    let server = server();
+    let (_, first) = auth_tokens(&server, "/auth/api-key", json!({ "apiKey": KEY })).await;
+    let old = first["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(with_bearer(&server, &old).await, StatusCode::OK);
+    let (status, second) = auth_tokens(&server, "/auth/refresh", json!({ "refreshToken": first["refresh_token"] })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(with_bearer(&server, &old).await, StatusCode::UNAUTHORIZED, "the old access token stopped working");
+    assert_eq!(with_bearer(&server, second["access_token"].as_str().unwrap()).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_one_second_token_is_never_refused_at_once() {
+    let server = server();
+    for _ in 0..10 {
+        let token = create_token(&server, r#"{"ttl":1}"#).await.1["token"].as_str().unwrap().to_owned();
+        let (status, body) = upload(&server, &token, None, None, b"x").await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn guessing_the_api_key_is_slowed_to_ten_tries_a_minute() {
+    let server = server();
+    for _ in 0..10 {
+        let (status, _) = auth_tokens(&server, "/auth/api-key", json!({ "apiKey": "guess" })).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+    let (status, body) = auth_tokens(&server, "/auth/api-key", json!({ "apiKey": "guess" })).await;
+    assert_eq!((status, body["status"].as_u64()), (StatusCode::TOO_MANY_REQUESTS, Some(429)), "{body}");
+}
+
+#[tokio::test]
+async fn titles_are_bounded() {
+    let server = server();
+    let (status, body) = send(&server, authed("POST", "/videos", Some(json!({ "title": "x".repeat(256) })))).await;
+    assert_eq!((status, body["name"].as_str()), (StatusCode::BAD_REQUEST, Some("title")));
+    let (status, video) = send(&server, authed("POST", "/videos", Some(json!({ "title": "x".repeat(255) })))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = video["videoId"].as_str().unwrap();
+    let (status, _) = send(&server, authed("PATCH", &format!("/videos/{id}"), Some(json!({ "title": "y".repeat(2_000_000) })))).await;
+    assert_ne!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn rejections_answer_in_problem_json() {
+    let server = server();
+    let big = vec![b'x'; 3 * 1024 * 1024];
+    let request = Request::post("/auth/api-key").header(header::CONTENT_TYPE, "application/json").body(Body::from(big)).unwrap();
+    let (status, body) = send(&server, request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!((body["status"].as_u64(), body["type"].as_str().is_some()), (Some(413), true), "{body}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_dir_and_database_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = server();
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&server.data), 0o700);
+    assert_eq!(mode(&server.data.join("upload-server.db")), 0o600);
+}
