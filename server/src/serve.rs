@@ -37,6 +37,16 @@ fn open_file_limit() -> Option<usize> {
     line.split_whitespace().nth(3)?.parse().ok()
 }
 
+/// Once the last connection has closed, hands freed heap back to the system: after a flood
+/// of connections glibc would otherwise keep the peak's memory.
+fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves, then lets running requests finish.
 pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown: impl std::future::Future<Output = ()>) {
     let cap = connection_cap(&limits);
@@ -82,9 +92,13 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
             .header_read_timeout(header_timeout)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
+        let all = permits.clone();
         tokio::spawn(async move {
             let _ = connection.await;
             drop(permit);
+            if all.available_permits() == cap {
+                release_memory();
+            }
         });
     }
     drop(listener);
