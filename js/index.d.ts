@@ -1,6 +1,9 @@
 // Types of the wasm-video-uploader package: a superset of @api.video/video-uploader 1.1.6.
 
-/** Loads the wasm module; call (and await) once before constructing an uploader. */
+/**
+ * Loads the wasm module. The package loads it by itself, from beside its entry, as it is
+ * imported; call this only to load it from elsewhere (`{ module_or_path }`) or to preload.
+ */
 export default function init(
   moduleOrPath?: { module_or_path: RequestInfo | URL | Response | BufferSource | WebAssembly.Module } | RequestInfo | URL,
 ): Promise<unknown>;
@@ -45,7 +48,8 @@ export type ErrorCode =
   | 'NETWORK_TIMEOUT'
   | 'ABORTED'
   | 'BROWSER_ERROR'
-  | 'VIDEO_TOO_LONG';
+  | 'VIDEO_TOO_LONG'
+  | 'WASM_NOT_LOADED';
 
 /** How an upload failed: the official `VideoUploadError` fields plus `code` and `message`. */
 export interface VideoUploadError {

@@ -1,10 +1,32 @@
 // The package entry: `VideoUploader` and `ProgressiveUploader`, EventTargets over the wasm
 // `Core`, with the names of @api.video/video-uploader 1.1.6. The promises are made here and
-// settled by the core's notifications, so the wasm carries no futures. Call the default
-// export (`init`) once before use.
-import init, { initSync, Core } from './wasm_video_uploader.js';
+// settled by the core's notifications, so the wasm carries no futures.
+import loadWasm, { initSync as loadWasmSync, Core } from './wasm_video_uploader.js';
 
-export { init as default, initSync };
+let loaded = false;
+let loadError = null;
+
+/** Loads the wasm, from `module_or_path` when given; once loaded, calls do nothing. */
+export default async function init(input) {
+  await loadWasm(input);
+  loaded = true;
+}
+
+/** Loads the wasm synchronously from its bytes or a compiled module. */
+export function initSync(input) {
+  loadWasmSync(input);
+  loaded = true;
+}
+
+// The wasm loads with this module, from beside it: `new VideoUploader(…)` works at once,
+// with no init(), in Vite, webpack 5 and a plain <script type="module">. Where it cannot
+// be fetched from there (a CDN that splits the files, a CSP), the module still loads, and
+// init({ module_or_path }) loads the wasm from elsewhere.
+try {
+  await init({ module_or_path: new URL('./wasm_video_uploader_bg.wasm', import.meta.url) });
+} catch (error) {
+  loadError = error;
+}
 
 export const MIN_CHUNK_SIZE = 5 * 1024 * 1024;
 export const DEFAULT_CHUNK_SIZE = 50 * 1024 * 1024;
@@ -46,6 +68,9 @@ const invalid = (key, detail) => fail('OPTION_INVALID', `Invalid '${key}' option
  * validates their values with the official messages. Throws an `UploadError`.
  */
 function core(options, stream, notify) {
+  if (!loaded) {
+    fail('WASM_NOT_LOADED', `The uploader's wasm is not loaded${loadError ? ` (${loadError.message})` : ''}: call init({ module_or_path }) with its URL first.`);
+  }
   if (options === null || typeof options !== 'object') {
     fail(stream ? 'CREDENTIALS_MISSING' : 'FILE_MISSING', stream ? 'You must provide either an accessToken, an uploadToken or an API key' : "'file' is missing");
   }

@@ -27,6 +27,8 @@ step "esbuild (bundle and minify the entry with the glue)"
 esbuild "$bindgen/index.js" --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --outfile=pkg/index.js
 cp js/index.d.ts pkg/
+node scripts/package-json.mjs
+cp README.md pkg/
 
 wasm_gz=$(gzip -9 -c pkg/wasm_video_uploader_bg.wasm | wc -c)
 js_gz=$(gzip -9 -c pkg/index.js | wc -c)

@@ -1,0 +1,27 @@
+// Writes pkg/package.json: the publishable package (the repository root is the private
+// development project). ESM only, types first, the files a page needs and nothing else, no
+// install scripts.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const root = JSON.parse(readFileSync('package.json', 'utf8'));
+const pkg = {
+  name: root.name,
+  version: root.version,
+  description: root.description,
+  license: root.license,
+  repository: root.repository,
+  keywords: ['api.video', 'upload', 'video', 'wasm', 'webassembly', 'chunked', 'resumable'],
+  type: 'module',
+  main: './index.js',
+  module: './index.js',
+  types: './index.d.ts',
+  exports: {
+    '.': { types: './index.d.ts', default: './index.js' },
+    './package.json': './package.json',
+  },
+  files: ['index.js', 'index.d.ts', 'wasm_video_uploader_bg.wasm', 'README.md'],
+  // Importing the entry loads the wasm (a top-level await), but nothing else: a bundler
+  // may drop it when nothing of it is used.
+  sideEffects: false,
+};
+writeFileSync('pkg/package.json', JSON.stringify(pkg, null, 2) + '\n');

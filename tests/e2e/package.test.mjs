@@ -1,0 +1,68 @@
+// The npm package as an app gets it: `npm pack`, installed into a fresh Vite app (its own
+// lockfile, under tests/fixtures/vite-app), built with `vite build`, served, and used in
+// Chromium to upload a real file, checked byte for byte on the server; and a TypeScript
+// consumer of the installed package type-checked with tsc.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { startServer, projectDir } from '../support/server.mjs';
+import { launchBrowser } from '../support/browser.mjs';
+import { randomFile, sha256File } from '../support/files.mjs';
+
+const fixture = path.join(projectDir, 'tests/fixtures/vite-app');
+const run = (command, args, cwd = fixture) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+let server;
+let browser;
+
+before(async () => {
+  // The package, exactly as it would be published.
+  const packed = path.join(projectDir, 'target/package');
+  rmSync(packed, { recursive: true, force: true });
+  mkdirSync(packed, { recursive: true });
+  const tarball = path.join(packed, run('npm', ['pack', '--pack-destination', packed, '--silent'], path.join(projectDir, 'pkg')).trim().split('\n').pop());
+  // The app's own dependencies from its lockfile (once), then the package from the tarball.
+  const lock = path.join(fixture, 'package-lock.json');
+  const installed = path.join(fixture, 'node_modules/.package-lock.json');
+  if (!existsSync(installed) || statSync(lock).mtimeMs > statSync(installed).mtimeMs) run('npm', ['ci', '--no-audit', '--no-fund']);
+  run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', tarball]);
+  rmSync(path.join(fixture, 'dist'), { recursive: true, force: true });
+  run('node', ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
+  server = await startServer({ extraArgs: ['--www', path.join(fixture, 'dist')] });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('the packed tarball carries the wasm, the entry and the types, and nothing else', () => {
+  const files = readdirSync(path.join(fixture, 'node_modules/wasm-video-uploader')).sort();
+  assert.deepEqual(files, ['README.md', 'index.d.ts', 'index.js', 'package.json', 'wasm_video_uploader_bg.wasm']);
+  const built = readdirSync(path.join(fixture, 'dist/assets'));
+  assert.ok(built.some((f) => f.endsWith('.wasm')), `vite emitted the wasm as an asset: ${built}`);
+});
+
+test('a Vite app that imports VideoUploader, with no init() and no plugin, uploads a file', async () => {
+  const source = randomFile(12 * 1024 * 1024 + 5, 'vite.mp4');
+  const page = await browser.newPage();
+  try {
+    const token = await server.createToken(0);
+    await page.goto(`${server.url}/?token=${token}`);
+    await page.setInputFiles('#file', source.file);
+    await page.click('#upload');
+    await page.waitForFunction(() => Object.keys(document.getElementById('result').dataset).length > 0);
+    const result = await page.evaluate(() => ({ ...document.getElementById('result').dataset }));
+    assert.ok(result.videoId, JSON.stringify(result));
+    assert.equal(await sha256File(path.join(server.dataDir, 'videos', result.videoId, 'source')), source.sha256);
+  } finally {
+    await page.close();
+    rmSync(source.dir, { recursive: true, force: true });
+  }
+});
+
+test('a TypeScript consumer of the installed package type-checks', () => {
+  run('node', [path.join(projectDir, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+});
