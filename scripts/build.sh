@@ -26,7 +26,10 @@ node scripts/minify-names.mjs "$bindgen/optimized.wasm" pkg/wasm_video_uploader_
 step "esbuild (bundle and minify the entry with the glue)"
 esbuild "$bindgen/index.js" --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --outfile=pkg/index.js
-cp js/index.d.ts pkg/
+# The element, a module of its own over the entry (one wasm instance for both).
+esbuild js/video-uploader.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
+  --external:./index.js --outfile=pkg/video-uploader.js
+cp js/index.d.ts js/video-uploader.d.ts pkg/
 node scripts/package-json.mjs
 cp README.md pkg/
 

@@ -40,7 +40,7 @@ after(async () => {
 
 test('the packed tarball carries the wasm, the entry and the types, and nothing else', () => {
   const files = readdirSync(path.join(fixture, 'node_modules/wasm-video-uploader')).sort();
-  assert.deepEqual(files, ['README.md', 'index.d.ts', 'index.js', 'package.json', 'wasm_video_uploader_bg.wasm']);
+  assert.deepEqual(files, ['README.md', 'index.d.ts', 'index.js', 'package.json', 'video-uploader.d.ts', 'video-uploader.js', 'wasm_video_uploader_bg.wasm']);
   const built = readdirSync(path.join(fixture, 'dist/assets'));
   assert.ok(built.some((f) => f.endsWith('.wasm')), `vite emitted the wasm as an asset: ${built}`);
 });

@@ -1,0 +1,55 @@
+// Types of the <video-uploader> element (video-uploader.js).
+import type { VideoUploadResponse, UploadError, UploadProgressEvent, ChunkEventDetail, RetryEventDetail } from './index.js';
+
+type WithFile<T> = T & { file: File };
+
+export interface VideoUploaderElementEventMap extends HTMLElementEventMap {
+  'file-ready': CustomEvent<{ file: File }>;
+  'upload-start': CustomEvent<{ file: File }>;
+  progress: CustomEvent<WithFile<UploadProgressEvent>>;
+  chunk: CustomEvent<WithFile<ChunkEventDetail>>;
+  retry: CustomEvent<WithFile<RetryEventDetail>>;
+  pause: CustomEvent<{ file: File }>;
+  resume: CustomEvent<{ file: File }>;
+  offline: CustomEvent<{ file: File }>;
+  online: CustomEvent<{ file: File }>;
+  success: CustomEvent<WithFile<VideoUploadResponse>>;
+  error: CustomEvent<UploadError & { file: File }>;
+  reset: CustomEvent<Record<string, never>>;
+}
+
+/** `<video-uploader token="…">`: pick or drop files, and they upload. */
+export declare class VideoUploaderElement extends HTMLElement {
+  token: string;
+  apiHost: string;
+  videoName: string;
+  /** Bytes; 0 for the default (50 MiB). */
+  chunkSize: number;
+  /** Default `video/*`. */
+  accept: string;
+  multiple: boolean;
+  /** Bytes; 0 for no limit. */
+  maxFileSize: number;
+  /** Wait for `start()` instead of starting when a file is picked or dropped. */
+  manual: boolean;
+  noDrop: boolean;
+  pausable: boolean;
+  readonly files: File[];
+  start(): void;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+  reset(): void;
+  addEventListener<K extends keyof VideoUploaderElementEventMap>(
+    type: K,
+    listener: (this: VideoUploaderElement, event: VideoUploaderElementEventMap[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'video-uploader': VideoUploaderElement;
+  }
+}

@@ -1,0 +1,363 @@
+// <video-uploader>: the uploader as one HTML element, for a page with no build step.
+//
+//   <script type="module" src="https://…/video-uploader.js"></script>
+//   <video-uploader token="to1…"></video-uploader>
+//
+// Attributes (each mirrored by a property): token (or upload-token), api-host, video-name,
+// chunk-size (bytes), accept (default video/*), multiple, max-file-size (bytes), manual
+// (wait for start() instead of starting when a file is picked or dropped), no-drop,
+// pausable. State attributes for styling, set by the element: uploading, paused, complete,
+// error. Events (bubbling and composed CustomEvents): file-ready, upload-start, progress,
+// chunk, retry, pause, resume, offline, online, success (the Video), error (the error),
+// reset. Every event's detail carries `file` (the File it is about) besides its own fields.
+// Look: CSS custom properties (--vu-accent, --vu-progress-color, --vu-progress-background,
+// --vu-progress-height, --vu-radius, --vu-font) and ::part() on every piece; slots
+// `heading`, `pick`, `pause`, `resume`, `cancel`, `retry` for the texts.
+import { VideoUploader } from './index.js';
+
+const TEMPLATE = `
+<style>
+  :host { display: block; font: var(--vu-font, 15px/1.45 system-ui, sans-serif); color: inherit; }
+  :host([hidden]) { display: none; }
+  [part~="drop"] { border: 2px dashed color-mix(in srgb, currentColor 35%, transparent); border-radius: var(--vu-radius, 12px);
+    padding: 1.25rem; text-align: center; transition: border-color .15s, background .15s; }
+  [part~="drop"].over { border-color: var(--vu-accent, #2f6fed); background: color-mix(in srgb, var(--vu-accent, #2f6fed) 8%, transparent); }
+  [part~="heading"] { margin: 0 0 .5rem; font-weight: 600; }
+  button { font: inherit; border-radius: calc(var(--vu-radius, 12px) / 2); border: 1px solid color-mix(in srgb, currentColor 30%, transparent);
+    background: transparent; color: inherit; padding: .35rem .8rem; cursor: pointer; }
+  button.primary { background: var(--vu-accent, #2f6fed); border-color: var(--vu-accent, #2f6fed); color: #fff; }
+  button:focus-visible, input:focus-visible { outline: 3px solid var(--vu-accent, #2f6fed); outline-offset: 2px; }
+  button[hidden] { display: none; }
+  ul { list-style: none; margin: .75rem 0 0; padding: 0; display: grid; gap: .75rem; }
+  li { border: 1px solid color-mix(in srgb, currentColor 15%, transparent); border-radius: var(--vu-radius, 12px); padding: .75rem; }
+  .name { font-weight: 600; overflow-wrap: anywhere; }
+  .meta { opacity: .75; font-size: .9em; }
+  [part~="progress"] { height: var(--vu-progress-height, 8px); border-radius: 999px; background: var(--vu-progress-background, color-mix(in srgb, currentColor 12%, transparent));
+    overflow: hidden; margin: .5rem 0; }
+  [part~="bar"] { height: 100%; width: 0; background: var(--vu-progress-color, var(--vu-accent, #2f6fed)); transition: width .2s linear; }
+  .row[data-state="error"] [part~="bar"] { background: #c62828; }
+  .row[data-state="complete"] [part~="bar"] { background: #2e7d32; }
+  .actions { display: flex; gap: .5rem; flex-wrap: wrap; }
+  [part~="status"] { margin: .25rem 0 .5rem; }
+  .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  @media (prefers-reduced-motion: reduce) { [part~="bar"], [part~="drop"] { transition: none; } }
+</style>
+<div part="drop">
+  <p part="heading"><slot name="heading">Drop a video here, or</slot></p>
+  <input class="visually-hidden" type="file" tabindex="-1" aria-hidden="true">
+  <button part="pick" class="primary" type="button"><slot name="pick">Choose a file</slot></button>
+</div>
+<ul part="files" aria-live="polite"></ul>
+<div class="visually-hidden" role="status" aria-live="polite"></div>
+`;
+
+const ROW = `
+<div class="name"></div>
+<div class="meta"></div>
+<div part="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div part="bar"></div></div>
+<div part="status"></div>
+<div class="actions">
+  <button part="pause" type="button" hidden><slot name="pause">Pause</slot></button>
+  <button part="resume" type="button" hidden><slot name="resume">Resume</slot></button>
+  <button part="cancel" type="button" hidden><slot name="cancel">Cancel</slot></button>
+  <button part="retry" type="button" hidden><slot name="retry">Retry</slot></button>
+</div>
+`;
+
+const EVENTS = ['progress', 'chunk', 'retry', 'pause', 'resume', 'offline', 'online'];
+const NUMBER_ATTRIBUTES = { 'chunk-size': 'chunkSize', 'max-file-size': 'maxFileSize' };
+const STRING_ATTRIBUTES = { 'api-host': 'apiHost', 'video-name': 'videoName', accept: 'accept' };
+const FLAG_ATTRIBUTES = { multiple: 'multiple', manual: 'manual', 'no-drop': 'noDrop', pausable: 'pausable' };
+
+export function size(bytes) {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 && unit > 0 ? 1 : 0)} ${units[unit]}`;
+}
+
+export function duration(seconds) {
+  if (seconds == null || !Number.isFinite(seconds)) return '';
+  const s = Math.ceil(seconds);
+  return s < 60 ? `${s} s left` : `${Math.floor(s / 60)} min ${s % 60} s left`;
+}
+
+/** Plain words, and what to do, for an upload error. */
+export function explain(error) {
+  switch (error?.code) {
+    case 'UNAUTHORIZED':
+      return 'This upload link has expired or was withdrawn; ask for a new one.';
+    case 'FORBIDDEN':
+      return 'This upload link cannot add to this video; ask for a new one.';
+    case 'FILE_TOO_LARGE':
+      return error.message;
+    case 'FILE_EMPTY':
+      return 'This file is empty: choose another one.';
+    case 'NETWORK_ERROR':
+    case 'NETWORK_TIMEOUT':
+      return 'The connection failed. Check it, then retry.';
+    case 'RATE_LIMITED':
+      return 'Too many uploads right now. Wait a minute, then retry.';
+    case 'ABORTED':
+      return 'Cancelled.';
+    case 'CREDENTIALS_MISSING':
+      return 'There is no upload token: this page needs an upload link.';
+    default:
+      return `${error?.title ?? error?.message ?? 'The upload failed'}. You can retry.`;
+  }
+}
+
+export class VideoUploaderElement extends HTMLElement {
+  static observedAttributes = ['token', 'upload-token', 'accept', 'multiple', 'no-drop', 'pausable'];
+
+  #rows = new Map();
+  #pending = [];
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    root.innerHTML = TEMPLATE;
+    this.#input.addEventListener('change', () => {
+      this.#add([...this.#input.files]);
+      this.#input.value = '';
+    });
+    root.querySelector('[part~="pick"]').addEventListener('click', () => this.#input.click());
+    const drop = root.querySelector('[part~="drop"]');
+    drop.addEventListener('dragover', (event) => {
+      if (this.noDrop) return;
+      event.preventDefault();
+      drop.classList.add('over');
+    });
+    drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+    drop.addEventListener('drop', (event) => {
+      if (this.noDrop) return;
+      event.preventDefault();
+      drop.classList.remove('over');
+      this.#add([...(event.dataTransfer?.files ?? [])]);
+    });
+  }
+
+  get #input() {
+    return this.shadowRoot.querySelector('input[type=file]');
+  }
+
+  connectedCallback() {
+    this.#sync();
+  }
+
+  attributeChangedCallback() {
+    this.#sync();
+  }
+
+  #sync() {
+    this.#input.accept = this.accept;
+    this.#input.multiple = this.multiple;
+  }
+
+  get token() {
+    return this.getAttribute('token') ?? this.getAttribute('upload-token') ?? '';
+  }
+
+  set token(value) {
+    this.setAttribute('token', value);
+  }
+
+  /** The Files picked or dropped, in order. */
+  get files() {
+    return [...this.#rows.keys()];
+  }
+
+  /** Starts every file waiting (with `manual`, nothing starts without it). */
+  start() {
+    for (const file of this.#pending.splice(0)) this.#upload(file);
+  }
+
+  pause() {
+    for (const { uploader } of this.#rows.values()) uploader?.pause();
+  }
+
+  resume() {
+    for (const { uploader } of this.#rows.values()) uploader?.resume();
+  }
+
+  cancel() {
+    for (const { uploader } of this.#rows.values()) uploader?.cancel();
+  }
+
+  /** Forgets every file (cancelling what runs) and empties the list. */
+  reset() {
+    this.cancel();
+    this.#rows.clear();
+    this.#pending = [];
+    this.shadowRoot.querySelector('[part~="files"]').replaceChildren();
+    for (const state of ['uploading', 'paused', 'complete', 'error']) this.removeAttribute(state);
+    this.#emit('reset', {});
+  }
+
+  #emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  #announce(text) {
+    this.shadowRoot.querySelector('[role=status]').textContent = text;
+  }
+
+  #add(files) {
+    const chosen = this.multiple ? files : files.slice(0, 1);
+    // One file at a time without `multiple`: a new one replaces what was there.
+    if (!this.multiple && chosen.length > 0 && this.#rows.size > 0) this.reset();
+    for (const file of chosen) {
+      const row = this.#row(file);
+      this.#rows.set(file, row);
+      this.#emit('file-ready', { file });
+      if (this.maxFileSize && file.size > this.maxFileSize) {
+        this.#fail(file, { code: 'FILE_TOO_LARGE', message: `${file.name} is ${size(file.size)}; files up to ${size(this.maxFileSize)} are accepted.` });
+        continue;
+      }
+      if (this.manual) this.#pending.push(file);
+      else this.#upload(file);
+    }
+  }
+
+  #row(file) {
+    const li = document.createElement('li');
+    li.className = 'row';
+    li.setAttribute('part', 'file');
+    li.innerHTML = ROW;
+    li.querySelector('.name').textContent = file.name;
+    li.querySelector('.meta').textContent = size(file.size);
+    li.querySelector('[role=progressbar]').setAttribute('aria-label', `Upload of ${file.name}`);
+    const row = { li, uploader: null, video: null };
+    li.querySelector('[part~="pause"]').addEventListener('click', () => row.uploader?.pause());
+    li.querySelector('[part~="resume"]').addEventListener('click', () => row.uploader?.resume());
+    li.querySelector('[part~="cancel"]').addEventListener('click', () => row.uploader?.cancel());
+    li.querySelector('[part~="retry"]').addEventListener('click', () => this.#upload(file));
+    this.shadowRoot.querySelector('[part~="files"]').append(li);
+    return row;
+  }
+
+  #show(file, state, status) {
+    const row = this.#rows.get(file);
+    if (!row) return;
+    row.li.dataset.state = state;
+    if (status !== undefined) row.li.querySelector('[part~="status"]').textContent = status;
+    const running = state === 'uploading' || state === 'paused';
+    row.li.querySelector('[part~="pause"]').hidden = !(this.pausable && state === 'uploading');
+    row.li.querySelector('[part~="resume"]').hidden = !(this.pausable && state === 'paused');
+    row.li.querySelector('[part~="cancel"]').hidden = !running;
+    row.li.querySelector('[part~="retry"]').hidden = state !== 'error';
+    const states = [...this.#rows.values()].map((r) => r.li.dataset.state);
+    this.toggleAttribute('uploading', states.includes('uploading') || states.includes('paused'));
+    this.toggleAttribute('paused', states.includes('paused'));
+    this.toggleAttribute('complete', states.length > 0 && states.every((s) => s === 'complete'));
+    this.toggleAttribute('error', states.includes('error'));
+  }
+
+  #fail(file, error) {
+    this.#show(file, 'error', explain(error));
+    this.#announce(`${file.name}: ${explain(error)}`);
+    this.#emit('error', Object.assign(error, { file }));
+  }
+
+  async #upload(file) {
+    const row = this.#rows.get(file);
+    if (!row) return;
+    let uploader = row.uploader;
+    try {
+      // A retry continues the same video from the chunk that failed.
+      uploader ??= new VideoUploader({
+        file,
+        uploadToken: this.token,
+        ...(this.apiHost ? { apiHost: this.apiHost } : {}),
+        ...(this.videoName ? { videoName: this.videoName } : {}),
+        ...(this.chunkSize ? { chunkSize: this.chunkSize } : {}),
+      });
+    } catch (error) {
+      this.#fail(file, error);
+      return;
+    }
+    if (!row.uploader) {
+      row.uploader = uploader;
+      for (const type of EVENTS) uploader.addEventListener(type, (event) => this.#on(file, type, event.detail));
+    }
+    this.#show(file, 'uploading', 'Starting…');
+    this.#emit('upload-start', { file });
+    try {
+      const video = await uploader.upload();
+      row.video = video;
+      this.#set(file, 100);
+      this.#show(file, 'complete', 'Uploaded.');
+      this.#announce(`${file.name} is uploaded.`);
+      this.#emit('success', { ...video, file });
+    } catch (error) {
+      this.#fail(file, error);
+    }
+  }
+
+  #set(file, percent) {
+    const row = this.#rows.get(file);
+    row.li.querySelector('[part~="bar"]').style.width = `${percent}%`;
+    row.li.querySelector('[role=progressbar]').setAttribute('aria-valuenow', String(Math.round(percent)));
+  }
+
+  #on(file, type, detail) {
+    if (type === 'progress') {
+      const percent = (100 * detail.uploadedBytes) / detail.totalBytes;
+      this.#set(file, percent);
+      const rate = detail.bytesPerSecond ? ` · ${size(detail.bytesPerSecond)}/s` : '';
+      const left = duration(detail.etaSeconds);
+      if (this.#rows.get(file)?.li.dataset.state === 'uploading') {
+        this.#show(file, 'uploading', `${size(detail.uploadedBytes)} of ${size(detail.totalBytes)}${rate}${left ? ` · ${left}` : ''}`);
+      }
+    } else if (type === 'pause') {
+      this.#show(file, 'paused', 'Paused.');
+    } else if (type === 'resume') {
+      this.#show(file, 'uploading', 'Resuming…');
+    } else if (type === 'retry') {
+      this.#show(file, 'uploading', `Connection trouble; retrying in ${Math.ceil(detail.delay / 1000)} s…`);
+    } else if (type === 'offline') {
+      this.#show(file, this.#rows.get(file).li.dataset.state, 'Offline: the upload goes on when the connection is back.');
+    }
+    this.#emit(type, { ...detail, file });
+  }
+}
+
+for (const [attribute, property] of Object.entries(STRING_ATTRIBUTES)) {
+  Object.defineProperty(VideoUploaderElement.prototype, property, {
+    get() {
+      return this.getAttribute(attribute) ?? (attribute === 'accept' ? 'video/*' : '');
+    },
+    set(value) {
+      this.setAttribute(attribute, value);
+    },
+  });
+}
+for (const [attribute, property] of Object.entries(NUMBER_ATTRIBUTES)) {
+  Object.defineProperty(VideoUploaderElement.prototype, property, {
+    get() {
+      const value = Number(this.getAttribute(attribute));
+      return Number.isFinite(value) && value > 0 ? value : 0;
+    },
+    set(value) {
+      this.setAttribute(attribute, String(value));
+    },
+  });
+}
+for (const [attribute, property] of Object.entries(FLAG_ATTRIBUTES)) {
+  Object.defineProperty(VideoUploaderElement.prototype, property, {
+    get() {
+      return this.hasAttribute(attribute);
+    },
+    set(value) {
+      this.toggleAttribute(attribute, Boolean(value));
+    },
+  });
+}
+
+if (typeof customElements !== 'undefined' && !customElements.get('video-uploader')) {
+  customElements.define('video-uploader', VideoUploaderElement);
+}
