@@ -23,6 +23,10 @@ Open the uploader page (its token is valid for 24 hours):
 
     ${server.url}/?token=${token}
 
+Or with the server's panel (tokens, video details; the key stays in your browser):
+
+    ${server.url}/?token=${token}#key=${server.apiKey}
+
 Press Ctrl-C to stop.`);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, async () => {

@@ -1,95 +1,161 @@
-// The drop-in page: the upload token comes from ?token=, the API host defaults to the
-// server that served the page (?apiHost= overrides). Progress, success and failure are
-// also dispatched on the form as `video-upload-progress|success|error` CustomEvents.
-import init, { VideoUploader } from './pkg/index.js';
+// The drop-in page, built on <video-uploader>. The upload token comes from ?token= (or the
+// Advanced field); the API host defaults to the server that served the page (?apiHost=
+// overrides). With the server's API key in the fragment (#key=…, never sent to a server),
+// a panel manages upload tokens and edits the uploaded videos' details.
+import './video-uploader.js';
 
+const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const token = params.get('token');
-const apiHost = params.get('apiHost') ?? location.origin;
-const form = document.getElementById('form');
-const fileInput = document.getElementById('file');
-const chunkInput = document.getElementById('chunk-size');
-const button = document.getElementById('upload');
-const pauseButton = document.getElementById('pause');
-const cancelButton = document.getElementById('cancel');
-let current = null;
+const key = new URLSearchParams(location.hash.slice(1)).get('key');
+const uploader = $('uploader');
+const announce = (text) => ($('announcer').textContent = text);
 
-pauseButton.addEventListener('click', () => {
-  if (!current) return;
-  if (current.paused) current.resume();
-  else current.pause();
-});
-cancelButton.addEventListener('click', () => current?.cancel());
-const progressBar = document.getElementById('progress');
-const status = document.getElementById('status');
-const result = document.getElementById('result');
+// Settings: from the address, kept in the fields, read by the element at each upload.
+$('token').value = params.get('token') ?? '';
+$('api-host').value = params.get('apiHost') ?? location.origin;
+const settings = () => {
+  uploader.token = $('token').value.trim();
+  uploader.apiHost = $('api-host').value.trim();
+  const mib = Number($('chunk-size').value);
+  uploader.chunkSize = Number.isFinite(mib) && mib > 0 ? Math.round(mib * 1024 * 1024) : 0;
+  $('no-token').hidden = uploader.token !== '';
+};
+for (const id of ['token', 'api-host', 'chunk-size']) $(id).addEventListener('input', settings);
+settings();
+if (!uploader.token) $('advanced').open = true;
 
-function show(text, state = '') {
-  status.textContent = text;
-  status.dataset.state = state;
-}
-
-function mib(bytes) {
-  return (bytes / 1048576).toFixed(1);
-}
-
-function rate(progress) {
-  if (!progress.bytesPerSecond) return '';
-  const eta = progress.etaSeconds == null ? '' : `, ${Math.ceil(progress.etaSeconds)} s left`;
-  return ` at ${mib(progress.bytesPerSecond)} MiB/s${eta}`;
-}
-
-const ready = init({ module_or_path: new URL('./pkg/wasm_video_uploader_bg.wasm', import.meta.url) });
-if (!token) {
-  show('No upload token: open this page with ?token=<upload token>.', 'error');
-  button.disabled = true;
-}
-
-form.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const file = fileInput.files[0];
-  button.disabled = true;
-  result.hidden = true;
-  progressBar.value = 0;
-  try {
-    await ready;
-    const uploader = new VideoUploader({
-      file,
-      uploadToken: token,
-      apiHost,
-      chunkSize: Number(chunkInput.value) * 1048576,
-    });
-    current = uploader;
-    uploader.onProgress((progress) => {
-      progressBar.value = progress.uploadedBytes / progress.totalBytes;
-      // A chunk that was all sent may still be acknowledged while paused: the status stays.
-      if (!uploader.paused) show(`Uploading chunk ${progress.currentChunk} of ${progress.chunksCount}: ${mib(progress.uploadedBytes)} of ${mib(progress.totalBytes)} MiB${rate(progress)}`);
-      form.dispatchEvent(new CustomEvent('video-upload-progress', { detail: progress }));
-    });
-    uploader.addEventListener('pause', () => {
-      pauseButton.textContent = 'Resume';
-      show('Paused.');
-    });
-    uploader.addEventListener('resume', () => (pauseButton.textContent = 'Pause'));
-    uploader.addEventListener('retry', (event) => show(`Connection trouble (${event.detail.reason}); retrying in ${Math.ceil(event.detail.delay / 1000)} s…`));
-    pauseButton.disabled = false;
-    cancelButton.disabled = false;
-    show(`Uploading ${file.name}…`);
-    const video = await uploader.upload();
-    document.getElementById('video-id').textContent = video.videoId;
-    const link = document.getElementById('video-link');
-    if (video.assets?.mp4) link.href = video.assets.mp4;
-    result.hidden = false;
-    show('Upload complete.', 'done');
-    form.dispatchEvent(new CustomEvent('video-upload-success', { detail: video }));
-  } catch (error) {
-    show(`Upload failed: ${error.title ?? error.message} (${error.code ?? 'ERROR'})`, 'error');
-    form.dispatchEvent(new CustomEvent('video-upload-error', { detail: error }));
-  } finally {
-    current = null;
-    pauseButton.disabled = true;
-    pauseButton.textContent = 'Pause';
-    cancelButton.disabled = true;
-    button.disabled = !token;
+uploader.addEventListener('success', (event) => {
+  const video = event.detail;
+  const item = document.createElement('li');
+  item.className = 'result';
+  item.dataset.videoId = video.videoId;
+  const title = document.createElement('strong');
+  title.textContent = video.title ?? event.detail.file.name;
+  const id = document.createElement('code');
+  id.textContent = video.videoId;
+  const row = document.createElement('div');
+  row.className = 'row';
+  row.append(title, ' ', id);
+  item.append(row);
+  if (video.assets?.mp4) {
+    const preview = document.createElement('video');
+    preview.controls = true;
+    preview.preload = 'metadata';
+    preview.src = video.assets.mp4;
+    preview.setAttribute('aria-label', `Preview of ${title.textContent}`);
+    item.append(preview);
   }
+  const links = document.createElement('div');
+  links.className = 'row';
+  const link = video.assets?.player ?? video.assets?.mp4;
+  if (link) {
+    const open = document.createElement('a');
+    open.href = link;
+    open.target = '_blank';
+    open.rel = 'noopener';
+    open.textContent = 'Open the player';
+    const copy = document.createElement('button');
+    copy.type = 'button';
+    copy.textContent = 'Copy link';
+    copy.addEventListener('click', async () => {
+      try {
+        await navigator.clipboard.writeText(link);
+        copy.textContent = 'Copied';
+        announce('The link is copied.');
+      } catch {
+        prompt('Copy this link', link);
+      }
+    });
+    links.append(open, copy);
+    item.append(links);
+  }
+  $('result-list').prepend(item);
+  $('results').hidden = false;
+  if (key) refreshVideos();
 });
+
+// The local server's panel.
+const api = async (method, path, body) => {
+  const response = await fetch(`${uploader.apiHost || location.origin}${path}`, {
+    method,
+    headers: { Authorization: `Basic ${btoa(`${key}:`)}`, 'Content-Type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new Error(json?.title ?? `HTTP ${response.status}`);
+  return json;
+};
+
+async function refreshTokens() {
+  const { data } = await api('GET', '/upload-tokens?pageSize=100&sortBy=createdAt&sortOrder=desc');
+  const rows = data.map((token) => {
+    const tr = document.createElement('tr');
+    tr.dataset.token = token.token;
+    const cell = (text) => {
+      const td = document.createElement('td');
+      td.textContent = text;
+      return td;
+    };
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.textContent = 'Delete';
+    remove.setAttribute('aria-label', `Delete token ${token.token}`);
+    remove.addEventListener('click', async () => {
+      await api('DELETE', `/upload-tokens/${token.token}`);
+      announce('The token is deleted.');
+      refreshTokens();
+    });
+    const code = document.createElement('code');
+    code.textContent = token.token;
+    const first = document.createElement('td');
+    first.append(code);
+    const actions = document.createElement('td');
+    actions.append(remove);
+    tr.append(first, cell(token.ttl ? `${token.ttl} s` : 'ever'), cell(token.expiresAt ? new Date(token.expiresAt).toLocaleString() : '—'), actions);
+    return tr;
+  });
+  document.querySelector('#tokens tbody').replaceChildren(...rows);
+}
+
+async function refreshVideos() {
+  const { data } = await api('GET', '/videos?pageSize=20&sortBy=createdAt&sortOrder=desc');
+  const items = data.map((video) => {
+    const li = document.createElement('li');
+    li.className = 'result';
+    li.dataset.videoId = video.videoId;
+    const form = document.createElement('form');
+    form.className = 'fields';
+    form.innerHTML = `<label>Title <input name="title" required maxlength="255"></label>
+      <label>Description <input name="description"></label>
+      <label>Tags, separated by commas <input name="tags"></label>
+      <div class="row"><button type="submit" class="primary">Save</button> <code></code></div>`;
+    form.title.value = video.title;
+    form.description.value = video.description ?? '';
+    form.tags.value = (video.tags ?? []).join(', ');
+    form.querySelector('code').textContent = video.videoId;
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const tags = form.tags.value.split(',').map((t) => t.trim()).filter(Boolean);
+      await api('PATCH', `/videos/${video.videoId}`, { title: form.title.value, description: form.description.value, tags });
+      announce('The video is saved.');
+    });
+    li.append(form);
+    return li;
+  });
+  $('videos').replaceChildren(...items);
+}
+
+if (key) {
+  $('admin').hidden = false;
+  $('token-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const created = await api('POST', '/upload-tokens', { ttl: Number($('ttl').value) || 0 });
+    $('token').value = created.token;
+    settings();
+    announce(`Token ${created.token} is created and in use on this page.`);
+    refreshTokens();
+  });
+  refreshTokens();
+  refreshVideos();
+}

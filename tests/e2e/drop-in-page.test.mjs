@@ -2,9 +2,9 @@
 // server, real storage. Nothing on the HTTP path is mocked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer } from '../support/server.mjs';
+import { startServer, projectDir } from '../support/server.mjs';
 import { launchBrowser } from '../support/browser.mjs';
 import { startProxy } from '../support/proxy.mjs';
 import { randomFile, sha256File } from '../support/files.mjs';
@@ -23,8 +23,8 @@ after(async () => {
   await server?.stop();
 });
 
-/** Opens the page, records its events, uploads `file` and waits for success or error. */
-async function uploadThroughPage(url, file, chunkSizeMib) {
+/** Opens the page and records the element's events (they bubble to the document). */
+async function openPage(url) {
   const page = await browser.newPage();
   const contentRanges = [];
   page.on('request', (request) => {
@@ -33,21 +33,28 @@ async function uploadThroughPage(url, file, chunkSizeMib) {
     }
   });
   await page.goto(url);
+  await page.waitForFunction(() => customElements.get('video-uploader') !== undefined);
   await page.evaluate(() => {
-    const form = document.getElementById('form');
     window.progressEvents = [];
-    form.addEventListener('video-upload-progress', (e) => window.progressEvents.push(e.detail));
-    window.outcome = new Promise((resolve) => {
-      form.addEventListener('video-upload-success', (e) => resolve({ ok: true, video: e.detail }));
-      form.addEventListener('video-upload-error', (e) => resolve({ ok: false, error: { ...e.detail } }));
-    });
+    window.outcomes = [];
+    document.addEventListener('progress', (e) => window.progressEvents.push({ ...e.detail, file: undefined }));
+    document.addEventListener('success', (e) => window.outcomes.push({ ok: true, video: { ...e.detail, file: undefined } }));
+    document.addEventListener('error', (e) => window.outcomes.push({ ok: false, error: { ...e.detail, file: undefined, message: e.detail.message } }));
   });
-  await page.setInputFiles('#file', file);
+  return { page, contentRanges };
+}
+
+/** Opens the page, sets the chunk size, picks `files` and waits for each outcome. */
+async function uploadThroughPage(url, files, chunkSizeMib) {
+  const { page, contentRanges } = await openPage(url);
+  await page.click('summary');
   await page.fill('#chunk-size', String(chunkSizeMib));
-  await page.click('#upload');
-  const outcome = await page.evaluate(() => window.outcome);
+  const list = [files].flat();
+  await page.setInputFiles('video-uploader input[type=file]', list);
+  await page.waitForFunction((n) => window.outcomes.length === n, list.length);
+  const outcomes = await page.evaluate(() => window.outcomes);
   const progress = await page.evaluate(() => window.progressEvents);
-  return { page, outcome, progress, contentRanges };
+  return { page, outcome: outcomes[0], outcomes, progress, contentRanges };
 }
 
 function uploadLogLines() {
@@ -102,8 +109,10 @@ test('a 48 MiB file uploads in 8 MiB chunks, byte-identical, as one video', asyn
     assert.ok(videos.includes(videoId));
     assert.equal(await sha256File(path.join(server.dataDir, 'videos', videoId, 'source')), source.sha256);
 
-    assert.equal(await page.textContent('#video-id'), videoId);
-    assert.equal(await page.getAttribute('#status', 'data-state'), 'done');
+    // The page shows it: its id, a preview of the stored mp4, a link to copy.
+    assert.equal(await page.textContent(`#result-list [data-video-id="${videoId}"] code`), videoId);
+    assert.equal(await page.getAttribute(`#result-list [data-video-id="${videoId}"] video`, 'src'), outcome.video.assets.mp4);
+    assert.equal(await page.getAttribute('#uploader', 'complete'), '');
     await page.close();
   } finally {
     rmSync(source.dir, { recursive: true, force: true });
@@ -136,8 +145,9 @@ test('an invalid token fails loudly with the typed 401 and stores nothing', asyn
     assert.equal(outcome.error.code, 'UNAUTHORIZED');
     assert.equal(outcome.error.type, 'https://docs.api.video/reference/authentication-invalid-upload-token');
     assert.equal(outcome.error.title, 'The upload token is invalid or expired.');
-    assert.equal(await page.getAttribute('#status', 'data-state'), 'error');
-    assert.match(await page.textContent('#status'), /invalid or expired/);
+    // In plain words, with what to do, and a way to try again.
+    assert.equal(await page.textContent('video-uploader [part~="status"]'), 'This upload link has expired or was withdrawn; ask for a new one.');
+    assert.equal(await page.isVisible('video-uploader [part~="retry"]'), true);
     assert.equal(readdirSync(path.join(server.dataDir, 'videos')).length, videosBefore);
     await page.close();
   } finally {
@@ -147,47 +157,167 @@ test('an invalid token fails loudly with the typed 401 and stores nothing', asyn
 
 test('the page pauses, resumes and cancels with its buttons', async () => {
   const source = randomFile(64 * MIB, 'buttons.mp4');
+  // The proxy holds chunk 2 after 4 MiB: the button is pressed while it is on the wire.
+  const proxy = await startProxy(server.url);
+  proxy.rule(2, { holdBodyAfter: 4 * MIB });
   try {
     const token = await server.createToken(3600);
-    // The proxy holds chunk 2 after 4 MiB: the button is pressed while it is on the wire.
-    const proxy = await startProxy(server.url);
-    proxy.rule(2, { holdBodyAfter: 4 * MIB });
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/?token=${token}&apiHost=${encodeURIComponent(proxy.url)}`);
-    await page.evaluate(() => {
-      const form = document.getElementById('form');
-      window.outcome = new Promise((resolve) => {
-        form.addEventListener('video-upload-success', (e) => resolve({ ok: true, video: e.detail }));
-        form.addEventListener('video-upload-error', (e) => resolve({ ok: false, error: { ...e.detail } }));
-      });
-    });
-    await page.setInputFiles('#file', source.file);
+    const { page } = await openPage(`${server.url}/?token=${token}&apiHost=${encodeURIComponent(proxy.url)}`);
+    await page.click('summary');
     await page.fill('#chunk-size', '8');
-    await page.click('#upload');
+    await page.setInputFiles('video-uploader input[type=file]', source.file);
     await proxy.reached(2, 'held');
-    await page.click('#pause');
-    await page.waitForFunction(() => document.getElementById('pause').textContent === 'Resume');
+    await page.click('video-uploader [part~="pause"]');
+    await page.waitForSelector('video-uploader [part~="resume"]:not([hidden])');
     proxy.release(2);
-    assert.equal(await page.textContent('#status'), 'Paused.');
-    await page.click('#pause');
-    const outcome = await page.evaluate(() => window.outcome);
+    assert.equal(await page.textContent('video-uploader [part~="status"]'), 'Paused.');
+    assert.equal(await page.getAttribute('#uploader', 'paused'), '');
+    await page.click('video-uploader [part~="resume"]');
+    await page.waitForFunction(() => window.outcomes.length === 1);
+    const [outcome] = await page.evaluate(() => window.outcomes);
     assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
-    const stored = path.join(server.dataDir, 'videos', outcome.video.videoId, 'source');
-    assert.equal(await sha256File(stored), source.sha256);
-    assert.equal(await page.isDisabled('#pause'), true, 'the buttons are off once the upload ends');
+    assert.equal(await sha256File(path.join(server.dataDir, 'videos', outcome.video.videoId, 'source')), source.sha256);
+    assert.equal(await page.isHidden('video-uploader [part~="pause"]'), true, 'the buttons go once the upload ends');
 
-    // Cancel: the upload fails with ABORTED and says so.
-    await page.evaluate(() => {
-      const form = document.getElementById('form');
-      window.cancelled = new Promise((resolve) => form.addEventListener('video-upload-error', (e) => resolve({ ...e.detail })));
-      form.addEventListener('video-upload-progress', () => document.getElementById('cancel').click(), { once: true });
-    });
-    await page.click('#upload');
-    const cancelled = await page.evaluate(() => window.cancelled);
-    assert.equal(cancelled.code, 'ABORTED');
-    assert.match(await page.textContent('#status'), /ABORTED/);
+    // Cancel: the upload stops and says so; retry continues the same video.
+    await page.evaluate(() => document.addEventListener('progress', () => document.querySelector('video-uploader').cancel(), { once: true }));
+    await page.setInputFiles('video-uploader input[type=file]', source.file);
+    await page.waitForFunction(() => window.outcomes.length === 2);
+    const cancelled = (await page.evaluate(() => window.outcomes))[1];
+    assert.equal(cancelled.error.code, 'ABORTED');
+    assert.equal(await page.textContent('video-uploader li:last-child [part~="status"]'), 'Cancelled.');
+    await page.click('video-uploader li:last-child [part~="retry"]');
+    await page.waitForFunction(() => window.outcomes.length === 3);
+    const retried = (await page.evaluate(() => window.outcomes))[2];
+    assert.equal(retried.ok, true);
+    assert.equal(await sha256File(path.join(server.dataDir, 'videos', retried.video.videoId, 'source')), source.sha256);
     await page.close();
+  } finally {
     proxy.close();
+    rmSync(source.dir, { recursive: true, force: true });
+  }
+});
+
+const SHOTS = path.join(projectDir, 'test-results', 'screenshots');
+const AXE = path.join(projectDir, 'node_modules', 'axe-core', 'axe.min.js');
+
+/** Screenshots of the page at a phone's and a desktop's width. */
+async function shoot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  for (const width of [360, 1440]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+}
+
+/** axe-core's serious and critical findings on the page as it is. */
+async function seriousViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+test('two files dropped at once upload side by side, each with progress, pause and a preview; accessible at 360 and 1440 px', async () => {
+  const first = randomFile(12 * MIB, 'beach.mp4');
+  const second = randomFile(9 * MIB, 'city.mp4');
+  // The first piece of each file is held half way: a moment where both are uploading.
+  const proxy = await startProxy(server.url);
+  proxy.rule(1, { holdBodyAfter: 2 * MIB });
+  proxy.rule(2, { holdBodyAfter: 2 * MIB });
+  try {
+    const token = await server.createToken(3600);
+    const { page } = await openPage(`${server.url}/?token=${token}&apiHost=${encodeURIComponent(proxy.url)}`);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    assert.deepEqual(await seriousViolations(page), [], 'idle page');
+    await shoot(page, 'idle');
+
+    await page.evaluate(() => {
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.multiple = true;
+      input.id = 'staging';
+      input.hidden = true;
+      document.body.append(input);
+    });
+    await page.setInputFiles('#staging', [first.file, second.file]);
+    await page.evaluate(() => {
+      const transfer = new DataTransfer();
+      for (const file of document.getElementById('staging').files) transfer.items.add(file);
+      const zone = document.querySelector('video-uploader').shadowRoot.querySelector('[part~="drop"]');
+      zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    });
+    await proxy.reached(1, 'held');
+    await proxy.reached(2, 'held');
+    assert.equal(await page.locator('video-uploader li').count(), 2);
+    assert.equal(await page.locator('video-uploader [role=progressbar]').count(), 2);
+    assert.equal(await page.locator('video-uploader [part~="pause"]:not([hidden])').count(), 2, 'each file can be paused');
+    assert.deepEqual(await seriousViolations(page), [], 'two files uploading');
+    await shoot(page, 'uploading');
+    proxy.release(1);
+    proxy.release(2);
+    await page.waitForFunction(() => window.outcomes.length === 2);
+    const outcomes = await page.evaluate(() => window.outcomes);
+    assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes));
+    const byTitle = Object.fromEntries(outcomes.map((o) => [o.video.title, o.video.videoId]));
+    assert.equal(await sha256File(path.join(server.dataDir, 'videos', byTitle['beach.mp4'], 'source')), first.sha256);
+    assert.equal(await sha256File(path.join(server.dataDir, 'videos', byTitle['city.mp4'], 'source')), second.sha256);
+    assert.equal(await page.locator('#result-list video').count(), 2, 'a preview of each');
+    const nows = await page.evaluate(() => [...document.querySelector('video-uploader').shadowRoot.querySelectorAll('[role=progressbar]')].map((b) => b.getAttribute('aria-valuenow')));
+    assert.deepEqual(nows, ['100', '100']);
+    assert.deepEqual(await seriousViolations(page), [], 'done');
+    await shoot(page, 'done');
+    await page.close();
+
+    // An expired link, in plain words.
+    const { page: failed } = await openPage(`${server.url}/?token=toExpired00000000000000000`);
+    await failed.setInputFiles('video-uploader input[type=file]', second.file);
+    await failed.waitForFunction(() => window.outcomes.length === 1);
+    assert.deepEqual(await seriousViolations(failed), [], 'error');
+    await shoot(failed, 'error');
+    await failed.close();
+  } finally {
+    proxy.close();
+    rmSync(first.dir, { recursive: true, force: true });
+    rmSync(second.dir, { recursive: true, force: true });
+  }
+});
+
+test('with the API key in the fragment, the page manages tokens and edits a video after its upload', async () => {
+  const source = randomFile(MIB, 'meta.mp4');
+  try {
+    const { page } = await openPage(`${server.url}/#key=${server.apiKey}`);
+    assert.equal(await page.isVisible('#admin'), true);
+    assert.equal(await page.isVisible('#no-token'), true, 'no token yet');
+    await page.fill('#ttl', '600');
+    await page.click('#token-form button');
+    await page.waitForFunction(() => document.getElementById('token').value.startsWith('to'));
+    const token = await page.inputValue('#token');
+    await page.waitForSelector(`#tokens tr[data-token="${token}"]`);
+    assert.match(await page.textContent(`#tokens tr[data-token="${token}"]`), /600 s/);
+    assert.equal(await page.isHidden('#no-token'), true, 'the new token is in use');
+
+    // Upload now, metadata later.
+    await page.setInputFiles('video-uploader input[type=file]', source.file);
+    await page.waitForFunction(() => window.outcomes.length === 1);
+    const [{ video }] = await page.evaluate(() => window.outcomes);
+    const form = `#videos [data-video-id="${video.videoId}"] form`;
+    await page.waitForSelector(form);
+    await page.fill(`${form} [name=title]`, 'Sunset, edited');
+    await page.fill(`${form} [name=tags]`, 'beach, summer');
+    await page.click(`${form} button`);
+    await page.waitForFunction(() => document.getElementById('announcer').textContent === 'The video is saved.');
+    const auth = { Authorization: 'Basic ' + Buffer.from(`${server.apiKey}:`).toString('base64') };
+    const stored = await (await fetch(`${server.url}/videos/${video.videoId}`, { headers: auth })).json();
+    assert.equal(stored.title, 'Sunset, edited');
+    assert.deepEqual(stored.tags, ['beach', 'summer']);
+
+    await page.click(`#tokens tr[data-token="${token}"] button`);
+    await page.waitForSelector(`#tokens tr[data-token="${token}"]`, { state: 'detached' });
+    const gone = await fetch(`${server.url}/upload-tokens/${token}`, { headers: auth });
+    assert.equal(gone.status, 404);
+    assert.deepEqual(await seriousViolations(page), [], 'the panel');
+    await page.close();
   } finally {
     rmSync(source.dir, { recursive: true, force: true });
   }
