@@ -3,7 +3,8 @@ import type { VideoUploadResponse, UploadError, UploadProgressEvent, ChunkEventD
 
 type WithFile<T> = T & { file: File };
 
-export interface VideoUploaderElementEventMap extends HTMLElementEventMap {
+// Not an extension of HTMLElementEventMap: `error` and `progress` here are CustomEvents.
+export interface VideoUploaderElementEventMap {
   'file-ready': CustomEvent<{ file: File }>;
   'upload-start': CustomEvent<{ file: File }>;
   progress: CustomEvent<WithFile<UploadProgressEvent>>;

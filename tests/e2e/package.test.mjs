@@ -66,3 +66,25 @@ test('a Vite app that imports VideoUploader, with no init() and no plugin, uploa
 test('a TypeScript consumer of the installed package type-checks', () => {
   run('node', [path.join(projectDir, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
 });
+
+test('<video-uploader> in a React 19 app: properties and events pass through, and a file uploads', async () => {
+  const source = randomFile(6 * 1024 * 1024, 'react.mp4');
+  const page = await browser.newPage();
+  try {
+    const token = await server.createToken(0);
+    await page.goto(`${server.url}/react.html?token=${token}`);
+    await page.waitForSelector('video-uploader');
+    const properties = await page.evaluate(() => {
+      const element = document.querySelector('video-uploader');
+      return { token: element.token.startsWith('to'), apiHost: element.apiHost, chunkSize: element.chunkSize, pausable: element.pausable };
+    });
+    assert.deepEqual(properties, { token: true, apiHost: server.url, chunkSize: 5 * 1024 * 1024, pausable: true });
+    await page.setInputFiles('video-uploader input[type=file]', source.file);
+    await page.waitForSelector('#result');
+    const videoId = await page.getAttribute('#result', 'data-video-id');
+    assert.equal(await sha256File(path.join(server.dataDir, 'videos', videoId, 'source')), source.sha256);
+  } finally {
+    await page.close();
+    rmSync(source.dir, { recursive: true, force: true });
+  }
+});
