@@ -21,4 +21,4 @@ export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PROJECT_DIR/tests/webdriver.json"
 node scripts/with-server.mjs -- cargo test --target wasm32-unknown-unknown --features rust-api
 
 step "node --test tests/e2e tests/server (Playwright in headless Chromium; kill -9 recovery)"
-node --test --test-concurrency=1 tests/e2e/ tests/server/
+node --test --test-concurrency=1 --test-timeout=300000 tests/e2e/ tests/server/

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { startServer } from '../support/server.mjs';
-import { launchBrowser } from '../support/browser.mjs';
+import { launchBrowser, blankPage, BLANK_WWW } from '../support/browser.mjs';
 import { startProxy } from '../support/proxy.mjs';
 import { randomFile, sha256File } from '../support/files.mjs';
 
@@ -16,7 +16,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ extraArgs: ['--www', BLANK_WWW] });
   browser = await launchBrowser();
 });
 
@@ -27,8 +27,7 @@ after(async () => {
 
 /** A page of the server's origin with the package loaded as `window.pkg`. */
 async function packagePage() {
-  const page = await browser.newPage();
-  await page.goto(`${server.url}/`);
+  const page = await blankPage(browser, server.url);
   await page.evaluate(async () => {
     window.pkg = await import('/pkg/index.js');
     await window.pkg.default();

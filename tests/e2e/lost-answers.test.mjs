@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { startServer } from '../support/server.mjs';
 import { startProxy } from '../support/proxy.mjs';
-import { launchBrowser } from '../support/browser.mjs';
+import { launchBrowser, blankPage, BLANK_WWW } from '../support/browser.mjs';
 import { randomFile, sha256File } from '../support/files.mjs';
 
 const MIB = 1024 * 1024;
@@ -16,7 +16,7 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ extraArgs: ['--www', BLANK_WWW] });
   browser = await launchBrowser();
 });
 
@@ -48,8 +48,7 @@ async function credentials(mode, title) {
 
 /** Opens a page with `file` picked, and starts uploading it with `options` through `apiHost`. */
 async function startUpload(file, options) {
-  const page = await browser.newPage();
-  await page.goto(`${server.url}/`);
+  const page = await blankPage(browser, server.url);
   await page.setInputFiles('#file', file);
   await page.evaluate(async (options) => {
     const pkg = await import('/pkg/index.js');
@@ -128,9 +127,8 @@ for (const [point, { rule, fact }] of Object.entries(points)) {
     const proxy = await startProxy(server.url);
     if (rule) proxy.rule(2, rule);
     const token = await server.createToken(0);
-    const page = await browser.newPage();
+    const page = await blankPage(browser, server.url);
     try {
-      await page.goto(`${server.url}/`);
       await page.setInputFiles('#file', source.file);
       await page.evaluate(async ({ token, apiHost, chunkSize, pauseOnChunk1 }) => {
         const pkg = await import('/pkg/index.js');

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startServer, projectDir } from '../support/server.mjs';
-import { launchBrowser } from '../support/browser.mjs';
+import { launchBrowser, blankPage, BLANK_WWW } from '../support/browser.mjs';
 
 const OFFICIAL = path.join(projectDir, 'node_modules/@api.video/video-uploader/dist/index.js');
 const MIB = 1024 * 1024;
@@ -16,10 +16,9 @@ let browser;
 let page;
 
 before(async () => {
-  server = await startServer();
+  server = await startServer({ extraArgs: ['--www', BLANK_WWW] });
   browser = await launchBrowser();
-  page = await browser.newPage();
-  await page.goto(`${server.url}/`);
+  page = await blankPage(browser, server.url);
   // The official UMD bundle defines its exports on window.
   await page.addScriptTag({ path: OFFICIAL });
   await page.evaluate(async () => {

@@ -18,3 +18,17 @@ const ARGS = [
 export function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }
+
+/**
+ * The root of a server started with `www: BLANK_WWW`: a page whose whole source is a file
+ * input, `#file`, so the package under test is all it loads. It is served by the server
+ * itself (not stubbed by the test): Chromium lets a page served from loopback call other
+ * loopback origins (a proxy's), and blocks a page of unknown address space.
+ */
+export const BLANK_WWW = new URL('../fixtures/blank', import.meta.url).pathname;
+
+export async function blankPage(browser, origin) {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/`);
+  return page;
+}
