@@ -231,7 +231,7 @@ export class VideoUploaderElement extends HTMLElement {
     li.querySelector('.name').textContent = file.name;
     li.querySelector('.meta').textContent = size(file.size);
     li.querySelector('[role=progressbar]').setAttribute('aria-label', `Upload of ${file.name}`);
-    const row = { li, uploader: null, video: null };
+    const row = { li, uploader: null, video: null, acknowledged: 0 };
     li.querySelector('[part~="pause"]').addEventListener('click', () => row.uploader?.pause());
     li.querySelector('[part~="resume"]').addEventListener('click', () => row.uploader?.resume());
     li.querySelector('[part~="cancel"]').addEventListener('click', () => row.uploader?.cancel());
@@ -246,8 +246,13 @@ export class VideoUploaderElement extends HTMLElement {
     row.li.dataset.state = state;
     if (status !== undefined) row.li.querySelector('[part~="status"]').textContent = status;
     const running = state === 'uploading' || state === 'paused';
-    row.li.querySelector('[part~="pause"]').hidden = !(this.pausable && state === 'uploading');
-    row.li.querySelector('[part~="resume"]').hidden = !(this.pausable && state === 'paused');
+    const [pause, resume] = [row.li.querySelector('[part~="pause"]'), row.li.querySelector('[part~="resume"]')];
+    const focused = this.shadowRoot.activeElement;
+    pause.hidden = !(this.pausable && state === 'uploading');
+    resume.hidden = !(this.pausable && state === 'paused');
+    // The button pressed gives way to its opposite: keep the keyboard's place on it.
+    if (focused === pause && pause.hidden && !resume.hidden) resume.focus();
+    if (focused === resume && resume.hidden && !pause.hidden) pause.focus();
     row.li.querySelector('[part~="cancel"]').hidden = !running;
     row.li.querySelector('[part~="retry"]').hidden = state !== 'error';
     const states = [...this.#rows.values()].map((r) => r.li.dataset.state);
@@ -258,6 +263,9 @@ export class VideoUploaderElement extends HTMLElement {
   }
 
   #fail(file, error) {
+    // The bar falls back to what the server acknowledged: bytes sent but refused do not count.
+    const row = this.#rows.get(file);
+    if (row) this.#set(file, file.size ? (100 * (row.acknowledged ?? 0)) / file.size : 0);
     this.#show(file, 'error', explain(error));
     this.#announce(`${file.name}: ${explain(error)}`);
     this.#emit('error', Object.assign(error, { file }));
@@ -313,6 +321,8 @@ export class VideoUploaderElement extends HTMLElement {
       if (this.#rows.get(file)?.li.dataset.state === 'uploading') {
         this.#show(file, 'uploading', `${size(detail.uploadedBytes)} of ${size(detail.totalBytes)}${rate}${left ? ` · ${left}` : ''}`);
       }
+    } else if (type === 'chunk') {
+      this.#rows.get(file).acknowledged = detail.uploadedBytes;
     } else if (type === 'pause') {
       this.#show(file, 'paused', 'Paused.');
     } else if (type === 'resume') {

@@ -322,3 +322,48 @@ test('with the API key in the fragment, the page manages tokens and edits a vide
     rmSync(source.dir, { recursive: true, force: true });
   }
 });
+
+test('the page works from the keyboard alone: choose a file, pause, resume', async () => {
+  const source = randomFile(24 * MIB, 'keys.mp4');
+  const proxy = await startProxy(server.url);
+  proxy.rule(2, { holdBodyAfter: 2 * MIB });
+  try {
+    const token = await server.createToken(3600);
+    const { page } = await openPage(`${server.url}/?token=${token}&apiHost=${encodeURIComponent(proxy.url)}`);
+    // The chunk size is the default 50 MiB: set a small one from the keyboard first.
+    await page.focus('summary');
+    await page.keyboard.press('Enter');
+    await page.focus('#chunk-size');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('8');
+    // Tab from the top of the page to the element's "Choose a file" button.
+    await page.focus('body');
+    let focused = '';
+    for (let i = 0; i < 10 && focused !== 'pick'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('part') ?? '');
+    }
+    assert.equal(focused, 'pick', 'the file button is reachable with Tab');
+    const chooser = page.waitForEvent('filechooser');
+    await page.keyboard.press('Enter');
+    await (await chooser).setFiles(source.file);
+    await proxy.reached(2, 'held');
+    // The next stop after the file button is the new row's Pause.
+    const active = () => page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('part') ?? '');
+    await page.keyboard.press('Tab');
+    assert.equal(await active(), 'pause');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('video-uploader [part~="resume"]:not([hidden])');
+    assert.equal(await active(), 'resume', 'the keyboard stays on the button that replaced the one pressed');
+    proxy.release(2);
+    await page.keyboard.press(' ');
+    await page.waitForFunction(() => window.outcomes.length === 1);
+    const [outcome] = await page.evaluate(() => window.outcomes);
+    assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
+    assert.equal(await sha256File(path.join(server.dataDir, 'videos', outcome.video.videoId, 'source')), source.sha256);
+    await page.close();
+  } finally {
+    proxy.close();
+    rmSync(source.dir, { recursive: true, force: true });
+  }
+});
