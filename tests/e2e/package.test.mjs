@@ -23,9 +23,13 @@ before(async () => {
   mkdirSync(packed, { recursive: true });
   const tarball = path.join(packed, run('npm', ['pack', '--pack-destination', packed, '--silent'], path.join(projectDir, 'pkg')).trim().split('\n').pop());
   // The app's own dependencies from its lockfile (once), then the package from the tarball.
+  // `npm install`, not `npm ci`: npm 11 writes vite's lockfile without a Windows-only
+  // optional package and then refuses it in `npm ci`; `npm install` follows the lockfile.
   const lock = path.join(fixture, 'package-lock.json');
   const installed = path.join(fixture, 'node_modules/.package-lock.json');
-  if (!existsSync(installed) || statSync(lock).mtimeMs > statSync(installed).mtimeMs) run('npm', ['ci', '--no-audit', '--no-fund']);
+  if (!existsSync(installed) || statSync(lock).mtimeMs > statSync(installed).mtimeMs) {
+    run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts']);
+  }
   run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', tarball]);
   rmSync(path.join(fixture, 'dist'), { recursive: true, force: true });
   run('node', ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn']);
