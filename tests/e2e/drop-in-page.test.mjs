@@ -269,10 +269,18 @@ test('two files dropped at once upload side by side, each with progress, pause a
     await shoot(page, 'done');
     await page.close();
 
-    // An expired link, in plain words.
-    const { page: failed } = await openPage(`${server.url}/?token=toExpired00000000000000000`);
+    // An expired link, in plain words: a one-second token, used once the server says it
+    // has expired (it no longer lists it), not after a guessed sleep.
+    const expired = await server.createToken(1);
+    const auth = { Authorization: 'Basic ' + Buffer.from(`${server.apiKey}:`).toString('base64') };
+    for (let gone = false; !gone; ) {
+      gone = (await fetch(`${server.url}/upload-tokens/${expired}`, { headers: auth })).status === 404;
+      if (!gone) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const { page: failed } = await openPage(`${server.url}/?token=${expired}`);
     await failed.setInputFiles('video-uploader input[type=file]', second.file);
     await failed.waitForFunction(() => window.outcomes.length === 1);
+    assert.equal(await failed.textContent('video-uploader [part~="status"]'), 'This upload link has expired or was withdrawn; ask for a new one.');
     assert.deepEqual(await seriousViolations(failed), [], 'error');
     await shoot(failed, 'error');
     await failed.close();
