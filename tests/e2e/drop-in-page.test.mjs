@@ -338,6 +338,9 @@ test('the page works from the keyboard alone: choose a file, pause, resume', asy
   try {
     const token = await server.createToken(3600);
     const { page } = await openPage(`${server.url}/?token=${token}&apiHost=${encodeURIComponent(proxy.url)}`);
+    // Listening for the file chooser from the start: Playwright intercepts it only once
+    // it has been asked to, which must happen before the key press opens it.
+    const chooser = page.waitForEvent('filechooser', { timeout: 60_000 });
     // The chunk size is the default 50 MiB: set a small one from the keyboard first.
     await page.focus('summary');
     await page.keyboard.press('Enter');
@@ -352,7 +355,6 @@ test('the page works from the keyboard alone: choose a file, pause, resume', asy
       focused = await page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('part') ?? '');
     }
     assert.equal(focused, 'pick', 'the file button is reachable with Tab');
-    const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('Enter');
     await (await chooser).setFiles(source.file);
     await proxy.reached(2, 'held');
