@@ -154,6 +154,9 @@ pub fn router(state: AppState, dirs: &StaticDirs, limits: &Limits) -> Router {
         // Extractor rejections (a body over the limit, a malformed path) answer in the
         // API's problem JSON like everything else, not in plain text.
         .layer(axum::middleware::map_response(problem_json))
+        // Before an error answer, the rest of the body is read, so every browser sees it
+        // (see drain.rs); inside the body timeout, which bounds each gap.
+        .layer(axum::middleware::from_fn(crate::drain::drain_unread_body))
         // A body that stops arriving (a client gone quiet, or one trickling a byte now and
         // then) is cut after this long without a byte, freeing its connection and files.
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(limits.body_idle_timeout_secs)))

@@ -10,6 +10,7 @@ pub mod chaos;
 pub mod cli;
 pub mod config;
 pub mod content_range;
+mod drain;
 pub mod ids;
 pub mod ledger;
 pub mod pagination;

@@ -93,3 +93,28 @@ test('a flood of idle connections waits at the cap, and a normal request is stil
     await capped.stop();
   }
 });
+
+test('an early error is answered once the body is in, so a client still sending sees the status', async () => {
+  // 8 MiB: more than the socket buffers hold, so the client is still writing when the
+  // server knows its answer (the token is invalid, known from the first line).
+  const body = Buffer.alloc(8 * 1024 * 1024, 120);
+  const socket = await rawConnection(
+    server.url,
+    `POST /upload?token=toInvalid0000000000000000 HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${body.length}\r\n\r\n`,
+  );
+  let writeError = null;
+  socket.on('error', (error) => (writeError = error));
+  for (let at = 0; at < body.length && !writeError; at += 64 * 1024) {
+    await new Promise((resolve) => socket.write(body.subarray(at, at + 64 * 1024), (error) => resolve(error && (writeError = error))));
+  }
+  assert.equal(writeError, null, 'the server let the whole body in');
+  const answered = new Promise((resolve) => {
+    const check = () => socket.received.includes('\r\n\r\n') && resolve();
+    socket.on('data', check);
+    check();
+  });
+  assert.ok(await within(answered, 15_000), 'and then answered');
+  assert.match(socket.received, /^HTTP\/1\.1 401 /);
+  assert.match(socket.received, /authentication-invalid-upload-token/);
+  socket.destroy();
+});
