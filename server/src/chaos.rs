@@ -132,9 +132,20 @@ impl Chaos {
 
 /// A response whose body fails after the headers: the connection is cut and the client
 /// sees a network error.
+/// The headers and a first byte go out before the cut: a connection that closes with no
+/// answer at all is one Chromium silently sends the request again on (when the socket was
+/// reused), so the client would never see the fault it is meant to meet.
 fn broken() -> Response {
-    let stream = futures_util::stream::once(async { Err::<axum::body::Bytes, _>(std::io::Error::other("chaos: connection reset")) });
-    Response::new(Body::from_stream(stream))
+    use futures_util::StreamExt;
+    let first = futures_util::stream::once(async { Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{")) });
+    let cut = futures_util::stream::once(async {
+        // Pending for a moment, so that hyper flushes what it has before the error.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        Err::<axum::body::Bytes, _>(std::io::Error::other("chaos: connection reset"))
+    });
+    let mut response = Response::new(Body::from_stream(first.chain(cut)));
+    response.headers_mut().insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 fn failure(status: StatusCode) -> Response {
