@@ -151,60 +151,42 @@ function watchConnectivity(target) {
   };
 }
 
-export class VideoUploader extends EventTarget {
+// Module-private access to an upload's core, and the hooks the two classes below give their
+// shared base: a symbol-keyed method is no part of the public surface.
+let coreOf;
+let playOnce;
+const HEARD = Symbol('heard');
+
+/**
+ * What `VideoUploader` and `ProgressiveUploader` share: the core, its notifications turned
+ * into `CustomEvent`s (errors made `UploadError`s), the official `onProgress` and
+ * `onPlayable`, and `pause`, `resume`, `paused`, `cancel`.
+ */
+class Upload extends EventTarget {
   #core;
-  #file;
-  #maxDuration;
   #progress = [];
   #playable = [];
-  #settle = null;
-  #unwatch = null;
   #stopPlayable = null;
 
-  constructor(options) {
+  static {
+    coreOf = (upload) => upload.#core;
+    playOnce = (upload, video) => {
+      if (upload.#playable.length > 0) upload.#stopPlayable = waitForPlayable(video, upload.#playable);
+    };
+  }
+
+  constructor(options, stream) {
     super();
-    this.#core = core(options, false, (type, detail) => this.#notify(type, detail));
-    this.#file = options.file;
-    this.#maxDuration = options.maxVideoDuration;
+    this.#core = core(options, stream, (type, detail) => this.#notify(type, detail));
   }
 
   #notify(type, detail) {
     if (type === 'progress') for (const callback of this.#progress) callback(detail);
     if (type === 'error') detail = new UploadError(detail);
     if (type === 'retry') detail.error = new UploadError(detail.error);
-    this.dispatchEvent(new CustomEvent(type, { detail }));
-    const settle = this.#settle;
-    if (settle && (type === 'success' || type === 'error')) {
-      this.#settle = null;
-      this.#unwatch();
-      settle[type === 'success' ? 0 : 1](detail);
-    }
-  }
-
-  /** Uploads the file; resolves with the Video. After a failure, continues the same video. */
-  async upload() {
-    if (this.#maxDuration) {
-      const duration = await mediaDuration(this.#file);
-      if (duration > this.#maxDuration) {
-        const error = new Error('The submitted video is too long.');
-        error.code = 'VIDEO_TOO_LONG';
-        throw error;
-      }
-    }
-    if (this.#settle) throw new UploadError({ code: 'UPLOAD_IN_PROGRESS', message: 'An upload is already in progress on this uploader.' });
-    const video = await new Promise((resolve, reject) => {
-      this.#settle = [resolve, reject];
-      this.#unwatch = watchConnectivity(this);
-      try {
-        if (this.#core.start()) this.dispatchEvent(new CustomEvent('resume'));
-      } catch (error) {
-        this.#settle = null;
-        this.#unwatch();
-        reject(new UploadError(error));
-      }
-    });
-    if (this.#playable.length > 0) this.#stopPlayable = waitForPlayable(video, this.#playable);
-    return video;
+    // A stream's `part` settles an uploadPart() promise; it is no event of its own.
+    if (type !== 'part') this.dispatchEvent(new CustomEvent(type, { detail }));
+    this[HEARD](type, detail);
   }
 
   onProgress(callback) {
@@ -234,37 +216,75 @@ export class VideoUploader extends EventTarget {
   }
 }
 
+export class VideoUploader extends Upload {
+  #file;
+  #maxDuration;
+  #settle = null;
+  #unwatch = null;
+
+  constructor(options) {
+    super(options, false);
+    this.#file = options.file;
+    this.#maxDuration = options.maxVideoDuration;
+  }
+
+  [HEARD](type, detail) {
+    const settle = this.#settle;
+    if (settle && (type === 'success' || type === 'error')) {
+      this.#settle = null;
+      this.#unwatch();
+      settle[type === 'success' ? 0 : 1](detail);
+    }
+  }
+
+  /** Uploads the file; resolves with the Video. After a failure, continues the same video. */
+  async upload() {
+    if (this.#maxDuration) {
+      const duration = await mediaDuration(this.#file);
+      if (duration > this.#maxDuration) {
+        const error = new Error('The submitted video is too long.');
+        error.code = 'VIDEO_TOO_LONG';
+        throw error;
+      }
+    }
+    if (this.#settle) throw new UploadError({ code: 'UPLOAD_IN_PROGRESS', message: 'An upload is already in progress on this uploader.' });
+    const video = await new Promise((resolve, reject) => {
+      this.#settle = [resolve, reject];
+      this.#unwatch = watchConnectivity(this);
+      try {
+        if (coreOf(this).start()) this.dispatchEvent(new CustomEvent('resume'));
+      } catch (error) {
+        this.#settle = null;
+        this.#unwatch();
+        reject(new UploadError(error));
+      }
+    });
+    playOnce(this, video);
+    return video;
+  }
+}
+
 /**
  * Uploads a stream of unknown size (a MediaRecorder's blobs) as it is produced: parts of at
  * least 5 MiB, `part N/*`, then `part N/N` from `uploadLastPart`. The same events, pause and
  * resume as `VideoUploader`.
  */
-export class ProgressiveUploader extends EventTarget {
-  #core;
+export class ProgressiveUploader extends Upload {
   #merge;
-  #progress = [];
-  #playable = [];
   #pending = new Map();
   #failure = null;
   #unwatch = null;
-  #stopPlayable = null;
 
   constructor(options) {
-    super();
-    this.#core = core(options, true, (type, detail) => this.#notify(type, detail));
+    super(options, true);
     this.#merge = options.mergeSmallPartsBeforeUpload ?? true;
   }
 
-  #notify(type, detail) {
-    if (type === 'progress') for (const callback of this.#progress) callback(detail);
+  [HEARD](type, detail) {
     if (type === 'part') {
       this.#pending.get(detail.part)?.[0](detail.video);
       this.#pending.delete(detail.part);
-      return;
     }
-    if (type === 'error') detail = new UploadError(detail);
-    if (type === 'retry') detail.error = new UploadError(detail.error);
-    this.dispatchEvent(new CustomEvent(type, { detail }));
     if (type === 'error') {
       this.#failure = detail;
       for (const [, [, reject]] of this.#pending) reject(detail);
@@ -276,7 +296,7 @@ export class ProgressiveUploader extends EventTarget {
   #push(blob, last) {
     this.#unwatch ??= watchConnectivity(this);
     try {
-      const part = this.#core.push(blob, last);
+      const part = coreOf(this).push(blob, last);
       if (part === 0) return Promise.resolve();
       // Sending can fail before push returns; that failure was noted without this part.
       if (this.#failure) return Promise.reject(this.#failure);
@@ -296,33 +316,8 @@ export class ProgressiveUploader extends EventTarget {
 
   async uploadLastPart(blob) {
     const video = await this.#push(blob, true);
-    if (this.#playable.length > 0) this.#stopPlayable = waitForPlayable(video, this.#playable);
+    playOnce(this, video);
     return video;
-  }
-
-  onProgress(callback) {
-    this.#progress.push(callback);
-  }
-
-  onPlayable(callback) {
-    this.#playable.push(callback);
-  }
-
-  cancel() {
-    this.#stopPlayable?.();
-    this.#core.cancel();
-  }
-
-  pause() {
-    if (this.#core.pause()) this.dispatchEvent(new CustomEvent('pause'));
-  }
-
-  resume() {
-    if (this.#core.resume()) this.dispatchEvent(new CustomEvent('resume'));
-  }
-
-  get paused() {
-    return this.#core.paused;
   }
 }
 

@@ -516,7 +516,7 @@ impl Machine {
     fn fail(&mut self, error: UploadError) {
         if let Source::Stream(stream) = &mut self.source {
             // Later parts would leave a gap the video could never close.
-            stream.drain();
+            stream.clear();
         }
         self.state = State::Failed { error, reported: false };
     }

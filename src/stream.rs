@@ -94,8 +94,8 @@ impl Stream {
     }
 
     /// Forgets every queued part (the upload failed for good).
-    pub(crate) fn drain(&mut self) -> Vec<Part> {
-        core::mem::take(&mut self.queue)
+    pub(crate) fn clear(&mut self) {
+        self.queue.clear();
     }
 }
 

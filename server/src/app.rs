@@ -91,9 +91,8 @@ pub async fn blocking<T: Send + 'static>(
 async fn problem_json(response: axum::response::Response) -> axum::response::Response {
     use axum::response::IntoResponse;
     let status = response.status();
-    let is_json = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("json"));
     let is_text = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/plain"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json || !is_text {
+    if !(status.is_client_error() || status.is_server_error()) || !is_text {
         return response;
     }
     let text = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();

@@ -124,16 +124,12 @@ impl ProgressiveUploader {
 
     /// Pauses: the part in flight is aborted and sent again on resume.
     pub fn pause(&self) {
-        if self.driver.pause() {
-            self.listeners.emit(UploadEvent::Pause);
-        }
+        super::uploader::pause(&self.driver, &self.listeners);
     }
 
     /// Resumes after a pause.
     pub fn resume(&self) {
-        if self.driver.resume() {
-            self.listeners.emit(UploadEvent::Resume);
-        }
+        super::uploader::resume(&self.driver, &self.listeners);
     }
 
     /// Aborts the part in flight; it, every queued part and every later call fail with

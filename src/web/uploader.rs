@@ -209,16 +209,12 @@ impl Uploader {
     /// [`Uploader::resume`]; a chunk whose bytes have all been sent is let finish. No-op
     /// when already paused or finished.
     pub fn pause(&self) {
-        if self.driver.pause() {
-            self.listeners.emit(UploadEvent::Pause);
-        }
+        pause(&self.driver, &self.listeners);
     }
 
     /// Resumes after [`Uploader::pause`].
     pub fn resume(&self) {
-        if self.driver.resume() {
-            self.listeners.emit(UploadEvent::Resume);
-        }
+        resume(&self.driver, &self.listeners);
     }
 
     /// Whether the upload is paused.
@@ -229,6 +225,20 @@ impl Uploader {
     /// Aborts the upload: `upload()` fails with [`UploadError::Aborted`].
     pub fn cancel(&self) {
         self.driver.cancel();
+    }
+}
+
+/// Pauses `driver`, and tells `listeners` when that changed anything (both Rust uploaders).
+pub(crate) fn pause(driver: &Rc<Driver>, listeners: &Listeners) {
+    if driver.pause() {
+        listeners.emit(UploadEvent::Pause);
+    }
+}
+
+/// Resumes `driver`, and tells `listeners` when that changed anything.
+pub(crate) fn resume(driver: &Rc<Driver>, listeners: &Listeners) {
+    if driver.resume() {
+        listeners.emit(UploadEvent::Resume);
     }
 }
 
