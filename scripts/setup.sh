@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping whatever is already there, so a
-# second run costs seconds. `--browser` also installs Chromium and ChromeDriver.
+# second run costs seconds. `--browser` also installs the three browser engines and their
+# WebDriver servers.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 want_browser=0
+GECKODRIVER_VERSION=0.37.1
 [ "${1:-}" = "--browser" ] && want_browser=1
 
 command -v cargo >/dev/null || { echo "setup: Rust is required (https://rustup.rs)" >&2; exit 1; }
@@ -29,14 +31,28 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
-if [ "$want_browser" = 1 ] && { ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; }; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "setup: the browser tests need Debian's chromium and chromium-driver:" >&2
-    echo "       sudo apt-get install -y --no-install-recommends chromium chromium-driver" >&2
-    exit 1
+# The three engines of `npm test`, all from Debian (Playwright's own browser builds are a
+# download, which this project never does): Chromium with chromedriver, Firefox ESR, and
+# WebKitGTK's WebKitWebDriver, which runs its MiniBrowser under Xvfb.
+browser_packages=(chromium chromium-driver firefox-esr webkit2gtk-driver xvfb xauth)
+browser_files=(/usr/bin/chromium /usr/bin/chromedriver /usr/bin/firefox-esr /usr/bin/WebKitWebDriver /usr/bin/xvfb-run /usr/bin/xauth)
+if [ "$want_browser" = 1 ]; then
+  missing=0
+  for file in "${browser_files[@]}"; do [ -x "$file" ] || missing=1; done
+  if [ "$missing" = 1 ]; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "setup: the browser tests need Debian's ${browser_packages[*]}:" >&2
+      echo "       sudo apt-get install -y --no-install-recommends ${browser_packages[*]}" >&2
+      exit 1
+    fi
+    step "apt-get install ${browser_packages[*]} (about a minute, once)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends "${browser_packages[@]}" \
+      || { apt-get update && apt-get install -y --no-install-recommends "${browser_packages[@]}"; }
   fi
-  step "apt-get install chromium chromium-driver"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y --no-install-recommends chromium chromium-driver \
-    || { apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; }
+  # geckodriver is not packaged by Debian: crates.io has it, pinned, built once (~4 min).
+  if [ "$(geckodriver --version 2>/dev/null | head -n 1 | awk '{print $2}')" != "$GECKODRIVER_VERSION" ]; then
+    step "cargo install geckodriver $GECKODRIVER_VERSION (about four minutes, once)"
+    cargo install geckodriver --version "$GECKODRIVER_VERSION"
+  fi
 fi

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# npm test: every layer. Native (core + server), browser (wasm-bindgen-test in headless
-# Chromium against a running upload-server), and end to end (Playwright).
+# npm test: every layer. Native (core + server), browser (wasm-bindgen-test in Chromium,
+# Firefox and WebKit against a running upload-server), and end to end (the page, the element
+# and the JS API in the three engines through WebDriver; Chromium-only checks through
+# Playwright).
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash scripts/setup.sh --browser
 bash scripts/build.sh
@@ -15,10 +17,28 @@ cargo build -p upload-server
 step "tests/seed_flow.sh (the seed's curl commands against upload-server)"
 node scripts/with-server.mjs -- bash tests/seed_flow.sh
 
-step "cargo test --target wasm32-unknown-unknown (browser, headless Chromium)"
-export CHROMEDRIVER=/usr/bin/chromedriver
-export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PROJECT_DIR/tests/webdriver.json"
-node scripts/with-server.mjs -- cargo test --target wasm32-unknown-unknown --features rust-api
+# One driver variable per run: wasm-bindgen-test-runner takes the first it finds.
+# ENGINES=firefox (or any comma-separated subset) runs the browser layers in those alone.
+ENGINES="${ENGINES:-chromium,firefox,webkit}"
+export ENGINES
+for engine in ${ENGINES//,/ }; do
+  step "cargo test --target wasm32-unknown-unknown (browser, $engine)"
+  case "$engine" in
+    chromium)
+      CHROMEDRIVER=/usr/bin/chromedriver \
+      WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PROJECT_DIR/tests/webdriver/chromium.json" \
+        node scripts/with-server.mjs -- cargo test --target wasm32-unknown-unknown --features rust-api ;;
+    firefox)
+      GECKODRIVER="$HOME/.cargo/bin/geckodriver" \
+      WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PROJECT_DIR/tests/webdriver/firefox.json" \
+        node scripts/with-server.mjs -- cargo test --target wasm32-unknown-unknown --features rust-api ;;
+    webkit)
+      # WebKitGTK's MiniBrowser has no headless mode: a private X display.
+      SAFARIDRIVER=/usr/bin/WebKitWebDriver \
+        xvfb-run -a node scripts/with-server.mjs -- cargo test --target wasm32-unknown-unknown --features rust-api ;;
+    *) echo "test: unknown engine $engine (chromium, firefox, webkit)" >&2; exit 2 ;;
+  esac
+done
 
-step "node --test tests/e2e tests/server (Playwright in headless Chromium; kill -9 recovery)"
+step "node --test tests/e2e tests/server (page, element and JS API in $ENGINES; Playwright in Chromium; kill -9 recovery)"
 node --test --test-concurrency=1 --test-timeout=300000 tests/e2e/ tests/server/

@@ -16,7 +16,8 @@ import { once } from 'node:events';
  *   browser's upload stalls) until `proxy.release(n)`; `Infinity` holds the whole body,
  *   received, before the server sees any of it.
  * `proxy.reached(n, what)` resolves when piece n has been `'held'` or `'answered'` (with the
- * server's status).
+ * server's status). `proxy.requests` lists every request as it arrived: method, path and
+ * headers, so a test reads what the browser sent, in any engine.
  */
 export async function startProxy(targetUrl) {
   const target = new URL(targetUrl);
@@ -24,6 +25,7 @@ export async function startProxy(targetUrl) {
   const releases = new Map();
   const facts = new Map();
   let pieces = 0;
+  const requests = [];
 
   const fact = (n, what, value) => {
     const key = `${n} ${what}`;
@@ -38,6 +40,7 @@ export async function startProxy(targetUrl) {
   const server = http.createServer(async (req, res) => {
     const isPiece = req.method === 'POST' && (req.url.startsWith('/upload') || /^\/videos\/[^/]+\/source/.test(req.url));
     const n = isPiece ? ++pieces : 0;
+    requests.push({ method: req.method, path: req.url, headers: req.headers });
     const rule = (isPiece && rules.get(n)) || {};
     const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers });
     upstream.on('error', () => res.destroy());
@@ -116,6 +119,7 @@ export async function startProxy(targetUrl) {
     get pieces() {
       return pieces;
     },
+    requests,
     close() {
       server.closeAllConnections();
       server.close();

@@ -1,0 +1,243 @@
+// The three browser engines of this machine behind one small page API, driven through
+// WebDriver (selenium-webdriver from npm, pointed at a driver we start, so nothing is ever
+// downloaded): Debian's Chromium with chromedriver, Firefox ESR with geckodriver, and
+// WebKitGTK's MiniBrowser with WebKitWebDriver under a private Xvfb display.
+//
+// A test body takes the engine as a parameter:
+//   for (const engine of ENGINES) test(`${engine}: …`, () => withEngine(engine, async (browser) => …));
+// `ENGINES=firefox npm test` (or `node --test …`) runs one engine alone.
+import { spawn } from 'node:child_process';
+import { homedir } from 'node:os';
+import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Builder } from 'selenium-webdriver';
+
+export const ENGINES = (process.env.ENGINES ?? 'chromium,firefox,webkit').split(',').filter(Boolean);
+
+const GECKODRIVER = process.env.GECKODRIVER ?? path.join(homedir(), '.cargo', 'bin', 'geckodriver');
+
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-dev-shm-usage',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** How each engine's driver is started, and what its session asks for. */
+const SETUP = {
+  chromium: {
+    driver: (port) => ['/usr/bin/chromedriver', [`--port=${port}`]],
+    capabilities: { browserName: 'chrome', 'goog:chromeOptions': { binary: '/usr/bin/chromium', args: CHROMIUM_ARGS } },
+  },
+  firefox: {
+    driver: (port) => [GECKODRIVER, ['--port', String(port), '--binary', '/usr/bin/firefox-esr']],
+    capabilities: { browserName: 'firefox', 'moz:firefoxOptions': { args: ['-headless'] } },
+  },
+  webkit: {
+    // MiniBrowser has no headless mode: it gets a display of its own.
+    driver: (port) => ['xvfb-run', ['-a', '/usr/bin/WebKitWebDriver', `--port=${port}`]],
+    capabilities: { browserName: 'MiniBrowser' },
+  },
+};
+
+/** Whether this machine has what `engine` needs (setup installs it all). */
+export function engineAvailable(engine) {
+  const [command] = SETUP[engine].driver(0);
+  return command === 'xvfb-run' ? existsSync('/usr/bin/WebKitWebDriver') && existsSync('/usr/bin/xvfb-run') : existsSync(command);
+}
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startDriver(engine) {
+  const port = await freePort();
+  const [command, args] = SETUP[engine].driver(port);
+  // A process group of its own, so that stopping it also stops xvfb-run's children.
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr.on('data', (text) => (stderr = (stderr + text).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`${engine} driver exited with ${child.exitCode}: ${stderr}`);
+    try {
+      const status = await (await fetch(`${url}/status`)).json();
+      if (status.value?.ready !== false) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (i > 300) throw new Error(`${engine} driver did not start: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    stop() {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    },
+  };
+}
+
+/**
+ * Starts `engine` and hands `body` a browser with `newPage()`; everything is stopped after,
+ * whatever happens.
+ */
+export async function withEngine(engine, body) {
+  const browser = await launchEngine(engine);
+  try {
+    return await body(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Starts `engine`: `{ name, newPage(), close() }`. */
+export async function launchEngine(engine) {
+  const driver = await startDriver(engine);
+  const sessions = [];
+  return {
+    name: engine,
+    /** A fresh browser session. One at a time per engine (WebKitWebDriver allows no more):
+     * the previous page is closed first, if a test left it open. */
+    async newPage() {
+      while (sessions.length) await sessions.pop().quit().catch(() => {});
+      const session = await new Builder().usingServer(driver.url).withCapabilities(SETUP[engine].capabilities).build();
+      // Long uploads run inside one script; the test's own timeout is the limit.
+      await session.manage().setTimeouts({ script: 600_000, pageLoad: 60_000 });
+      sessions.push(session);
+      return new Page(session);
+    },
+    async close() {
+      for (const session of sessions) await session.quit().catch(() => {});
+      driver.stop();
+    },
+  };
+}
+
+/** The first element matching `selector`, looking into open shadow roots for the part of
+ * the selector after a host (`video-uploader input[type=file]`), as Playwright's CSS does. */
+const DEEP_QUERY = `function deep(selector) {
+  const direct = document.querySelector(selector);
+  if (direct) return direct;
+  const parts = selector.split(' ');
+  for (let i = 1; i < parts.length; i++) {
+    for (const host of document.querySelectorAll(parts.slice(0, i).join(' '))) {
+      const found = host.shadowRoot && host.shadowRoot.querySelector(parts.slice(i).join(' '));
+      if (found) return found;
+    }
+  }
+  return null;
+}`;
+
+/** One browsing session, with the few page methods the cross-engine tests use. */
+class Page {
+  constructor(session) {
+    this.session = session;
+  }
+
+  goto(url) {
+    return this.session.get(url);
+  }
+
+  /** Runs `fn(arg)` in the page's own realm and returns its (awaited, JSON) result; a throw
+   * in the page is a throw here, with the page's message. The function runs as a script the
+   * page itself loads: Firefox runs WebDriver scripts in a sandbox whose `Error`,
+   * `EventTarget` and prototypes are not the page's, which `instanceof` and patched
+   * prototypes would notice. */
+  async evaluate(fn, arg) {
+    const source = `(() => {
+      const report = (result) => document.dispatchEvent(new CustomEvent('__ID__', { detail: JSON.stringify(result) }));
+      Promise.resolve()
+        .then(() => (${fn})(${JSON.stringify(arg ?? null)}))
+        .then((value) => report({ ok: value === undefined ? null : value }), (error) => report({ error: String((error && error.stack) || error) }));
+    })();`;
+    const result = await this.session.executeAsyncScript(
+      `const [source, done] = [arguments[0], arguments[arguments.length - 1]];
+      const id = 'evaluated-' + Math.random().toString(36).slice(2);
+      document.addEventListener(id, (event) => done(JSON.parse(event.detail)), { once: true });
+      const script = document.createElement('script');
+      script.textContent = source.replace('__ID__', id);
+      document.documentElement.append(script);
+      script.remove();`,
+      source,
+    );
+    if (result && 'error' in result) throw new Error(`in the page: ${result.error}`);
+    return result?.ok;
+  }
+
+  /** Resolves once `fn(arg)` is truthy in the page, checked on each animation frame. */
+  waitForFunction(fn, arg) {
+    return this.evaluate(
+      `(arg) => new Promise((resolve) => { const check = () => { const v = (${fn})(arg); v ? resolve(v) : setTimeout(check, 20); }; check(); })`,
+      arg,
+    );
+  }
+
+  waitForSelector(selector) {
+    return this.waitForFunction(`(selector) => { ${DEEP_QUERY}; const e = deep(selector); return !!e; }`, selector);
+  }
+
+  async element(selector) {
+    const element = await this.session.executeScript(`${DEEP_QUERY}; return deep(arguments[0]);`, selector);
+    if (!element) throw new Error(`no element matches ${selector}`);
+    return element;
+  }
+
+  /** Picks files in a file input, as a user does (the engine reads them from disk). */
+  async setInputFiles(selector, files) {
+    const list = Array.isArray(files) ? files : [files];
+    await (await this.element(selector)).sendKeys(list.join('\n'));
+  }
+
+  async click(selector) {
+    await this.evaluate(`(selector) => { ${DEEP_QUERY}; deep(selector).click(); }`, selector);
+  }
+
+  async fill(selector, value) {
+    await this.evaluate(
+      `([selector, value]) => { ${DEEP_QUERY}; const e = deep(selector); e.value = value; e.dispatchEvent(new Event('input', { bubbles: true })); e.dispatchEvent(new Event('change', { bubbles: true })); }`,
+      [selector, value],
+    );
+  }
+
+  textContent(selector) {
+    return this.evaluate(`(selector) => { ${DEEP_QUERY}; return deep(selector).textContent; }`, selector);
+  }
+
+  getAttribute(selector, name) {
+    return this.evaluate(`([selector, name]) => { ${DEEP_QUERY}; return deep(selector).getAttribute(name); }`, [selector, name]);
+  }
+
+  inputValue(selector) {
+    return this.evaluate(`(selector) => { ${DEEP_QUERY}; return deep(selector).value; }`, selector);
+  }
+
+  /** Whether the element exists and takes up room on the page (as Playwright defines it). */
+  isVisible(selector) {
+    return this.evaluate(
+      `(selector) => { ${DEEP_QUERY}; const e = deep(selector); return !!e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden'; }`,
+      selector,
+    );
+  }
+
+  async isHidden(selector) {
+    return !(await this.isVisible(selector));
+  }
+
+  async close() {
+    await this.session.quit().catch(() => {});
+  }
+}
