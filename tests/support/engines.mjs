@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { createServer } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Builder } from 'selenium-webdriver';
 
@@ -186,8 +186,18 @@ class Page {
     );
   }
 
-  waitForSelector(selector) {
-    return this.waitForFunction(`(selector) => { ${DEEP_QUERY}; const e = deep(selector); return !!e; }`, selector);
+  /** Resolves once an element matches `selector` (or, with `{ state: 'detached' }`, none does). */
+  waitForSelector(selector, { state = 'attached' } = {}) {
+    const want = state === 'detached' ? 'false' : 'true';
+    return this.waitForFunction(`(selector) => { ${DEEP_QUERY}; return !!deep(selector) === ${want}; }`, selector);
+  }
+
+  /** Adds a script from a file to the page (as Playwright's `addScriptTag({ path })`). */
+  async addScriptTag({ path: file }) {
+    await this.session.executeScript(
+      `const script = document.createElement('script'); script.textContent = arguments[0]; document.head.append(script);`,
+      readFileSync(file, 'utf8'),
+    );
   }
 
   async element(selector) {
