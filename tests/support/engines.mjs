@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { createServer } from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Builder } from 'selenium-webdriver';
 
@@ -81,6 +81,7 @@ async function startDriver(engine) {
   }
   return {
     url,
+    pid: child.pid,
     stop() {
       try {
         process.kill(-child.pid, 'SIGTERM');
@@ -110,6 +111,10 @@ export async function launchEngine(engine) {
   const sessions = [];
   return {
     name: engine,
+    /** Resident memory of the browser's processes (everything the driver started), bytes. */
+    browserRss() {
+      return processTreeRss(driver.pid);
+    },
     /** A fresh browser session. One at a time per engine (WebKitWebDriver allows no more):
      * the previous page is closed first, if a test left it open. */
     async newPage() {
@@ -250,4 +255,35 @@ class Page {
   async close() {
     await this.session.quit().catch(() => {});
   }
+}
+
+/** Sum of VmRSS over the descendants of `root` (not `root` itself, a driver or an X server). */
+function processTreeRss(root) {
+  const processes = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name is in parentheses and may hold spaces: the fields follow the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      processes.set(Number(entry), { parent: Number(fields[1]), name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const inTree = (pid) => {
+    for (let p = processes.get(pid)?.parent; p; p = processes.get(p)?.parent) if (p === root) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, { name }] of processes) {
+    if (!inTree(pid) || /^(Xvfb|xvfb-run|xauth)$|driver/i.test(name)) continue;
+    try {
+      const rss = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
+      if (rss) total += Number(rss[1]) * 1024;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
 }
