@@ -6,7 +6,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 size_mib=${SIZE_MIB:-1024}
 chunk_mib=${CHUNK_MIB:-50}
-cargo build --release -p upload-server >&2
+# SERVER_BIN=path measures another build (an older one, to compare).
+server_bin=${SERVER_BIN:-target/release/upload-server}
+[ -n "${SERVER_BIN:-}" ] || cargo build --release -p upload-server >&2
 work=$(mktemp -d "${TMPDIR:-/tmp}/ingest-bench.XXXXXX")
 trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -22,12 +24,12 @@ dd if="$work/source.bin" of="$work/dd.out" bs=1M conv=fsync status=none
 dd_end=$(date +%s.%N)
 rm -f "$work/dd.out"
 
-target/release/upload-server --listen 127.0.0.1:0 \
+"$server_bin" --listen 127.0.0.1:0 \
   --data-dir "$work/data" --api-key bench > "$work/out" 2> "$work/log" &
 server_pid=$!
 for _ in $(seq 100); do grep -q 'listening on' "$work/out" 2>/dev/null && break; sleep 0.05; done
 url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/out")
-token=$(target/release/upload-server tokens create --data-dir "$work/data" | sed -n 's/.*"token": "\([^"]*\)".*/\1/p')
+token=$("$server_bin" tokens create --data-dir "$work/data" | sed -n 's/.*"token": "\([^"]*\)".*/\1/p')
 
 sync
 start=$(date +%s.%N)
@@ -49,7 +51,7 @@ kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 awk -v mib="$size_mib" -v chunks="$count" -v t_up="$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" \
     -v t_dd="$(awk -v a="$dd_start" -v b="$dd_end" 'BEGIN { print b - a }')" -v rss="$rss_kib" 'BEGIN {
   up = mib / t_up; dd = mib / t_dd;
-  printf "upload-server ingest: %d MiB in %d chunks in %.2f s = %.0f MiB/s (parts fsynced, then assembled and fsynced)\n", mib, chunks, t_up, up;
+  printf "upload-server ingest: %d MiB in %d chunks in %.2f s = %.0f MiB/s (each chunk fsynced before its answer)\n", mib, chunks, t_up, up;
   printf "dd (conv=fsync), same disk: %.2f s = %.0f MiB/s\n", t_dd, dd;
   printf "ratio upload-server / dd: %.2f\n", up / dd;
   printf "upload-server peak RSS: %.1f MiB\n", rss / 1024;

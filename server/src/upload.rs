@@ -16,7 +16,7 @@ use crate::auth::require_api_auth;
 use crate::content_range::{self, ContentRange};
 use crate::parts::MAX_PART_SIZE;
 use crate::problem::Problem;
-use crate::store::{Committed, NewChunk, Target};
+use crate::store::{AppendSlot, Committed, NewChunk, Received, Target};
 use crate::videos::video_json;
 
 /// Titles taken from filenames are cut to this many characters.
@@ -25,12 +25,10 @@ const MAX_TITLE_CHARS: usize = 255;
 /// Longest `videoId` field accepted (real ids are 24 characters).
 const MAX_VIDEO_ID_LEN: usize = 64;
 
-/// The received body of the `file` field, on disk. Dropping it deletes the file unless it
-/// was committed (moved into the video's parts).
+/// A body received apart, under `tmp/`. Dropping it deletes the file unless the commit
+/// renamed it into place.
 struct TempFile {
     path: PathBuf,
-    size: u64,
-    name: String,
 }
 
 impl Drop for TempFile {
@@ -40,11 +38,44 @@ impl Drop for TempFile {
     }
 }
 
+/// Where the `file` field's bytes went.
+enum Place {
+    /// Apart, to be placed by the commit.
+    Apart(TempFile),
+    /// Onto the end of the video's source (the chunk continues it in order).
+    Appended(AppendSlot),
+}
+
+/// The received `file` field.
+struct ReceivedFile {
+    place: Place,
+    size: u64,
+    name: String,
+}
+
 /// The form fields of one upload request.
 #[derive(Default)]
 struct Form {
     video_id: Option<String>,
-    file: Option<TempFile>,
+    file: Option<ReceivedFile>,
+}
+
+/// Who sends the request: what, with the form's `videoId`, names its target video.
+#[derive(Clone)]
+enum Sender {
+    /// `POST /upload?token=…`.
+    Token { token: String, expired: bool },
+    /// `POST /videos/{id}/source` with API credentials.
+    Video(String),
+}
+
+impl Sender {
+    fn target(&self, video_id: Option<String>) -> Target {
+        match self {
+            Sender::Token { token, expired } => Target::Token { token: token.clone(), video_id, expired: *expired },
+            Sender::Video(id) => Target::Video(id.clone()),
+        }
+    }
 }
 
 /// `POST /upload?token=…`: a delegated upload.
@@ -64,10 +95,10 @@ pub(crate) async fn upload(
         let expired = app.store.upload_token_expired(token)?;
         let token = token.unwrap_or_default().to_owned();
         let range = parse_range(log.content_range.as_deref())?;
-        let form = read_form(&app, multipart?, &mut log.received).await?;
+        let sender = Sender::Token { token, expired };
+        let form = read_form(&app, multipart?, &sender, range, &mut log.received).await?;
         log.sent_video_id.clone_from(&form.video_id);
-        let target = Target::Token { token, video_id: form.video_id, expired };
-        ingest(&app, &headers, target, range, form.file).await
+        ingest(&app, &headers, sender.target(form.video_id), range, form.file).await
     }
     .await;
     log.finish(result)
@@ -85,8 +116,9 @@ pub(crate) async fn source(
     let result = async {
         require_api_auth(&app, &headers).await?;
         let range = parse_range(log.content_range.as_deref())?;
-        let form = read_form(&app, multipart?, &mut log.received).await?;
-        ingest(&app, &headers, Target::Video(id), range, form.file).await
+        let sender = Sender::Video(id);
+        let form = read_form(&app, multipart?, &sender, range, &mut log.received).await?;
+        ingest(&app, &headers, sender.target(None), range, form.file).await
     }
     .await;
     log.finish(result)
@@ -152,12 +184,16 @@ async fn ingest(
     headers: &HeaderMap,
     target: Target,
     range: Option<ContentRange>,
-    file: Option<TempFile>,
+    file: Option<ReceivedFile>,
 ) -> Result<(Response, String), Problem> {
     let file = file.ok_or_else(no_file)?;
-    let new = NewChunk { target, file_name: file.name.clone(), range, file: file.path.clone(), size: file.size };
+    let (body, temp) = match file.place {
+        Place::Apart(temp) => (Received::Apart(temp.path.clone()), Some(temp)),
+        Place::Appended(slot) => (Received::Appended(slot), None),
+    };
+    let new = NewChunk { target, file_name: file.name, range, body, size: file.size };
     let committed = blocking(app, move |store| store.commit_chunk(new)).await?;
-    drop(file);
+    drop(temp);
     match committed {
         Committed::Pending { video_id } => {
             Ok(((StatusCode::OK, Json(json!({ "videoId": video_id }))).into_response(), video_id))
@@ -202,7 +238,15 @@ fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
 
 /// Reads the form, streaming the file to disk; memory stays at one buffer whatever the
 /// chunk size. Fields other than `videoId` and the file are ignored.
-async fn read_form(app: &AppState, mut multipart: Multipart, received: &mut u64) -> Result<Form, Problem> {
+/// A chunk that continues its video's source in order is appended to it as it arrives;
+/// any other is received apart.
+async fn read_form(
+    app: &AppState,
+    mut multipart: Multipart,
+    sender: &Sender,
+    range: Option<ContentRange>,
+    received: &mut u64,
+) -> Result<Form, Problem> {
     let mut form = Form::default();
     while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
         if field.file_name().is_some() || field.name() == Some("file") {
@@ -213,7 +257,14 @@ async fn read_form(app: &AppState, mut multipart: Multipart, received: &mut u64)
                 )
                 .name("file"));
             }
-            form.file = Some(receive_file(app, field, received).await?);
+            let target = sender.target(form.video_id.clone());
+            let slot = blocking(app, move |store| {
+                let Some(slot) = store.begin_append(&target, range)? else { return Ok(None) };
+                let file = slot.open()?;
+                Ok(Some((slot, file)))
+            })
+            .await?;
+            form.file = Some(receive_file(app, field, slot, received).await?);
         } else if field.name() == Some("videoId") {
             let text = field.text().await.map_err(bad_multipart)?;
             if text.len() > MAX_VIDEO_ID_LEN || !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -228,16 +279,28 @@ async fn read_form(app: &AppState, mut multipart: Multipart, received: &mut u64)
     Ok(form)
 }
 
-async fn receive_file(app: &AppState, mut field: Field<'_>, received: &mut u64) -> Result<TempFile, Problem> {
+async fn receive_file(
+    app: &AppState,
+    mut field: Field<'_>,
+    slot: Option<(AppendSlot, std::fs::File)>,
+    received: &mut u64,
+) -> Result<ReceivedFile, Problem> {
     // The filename is only ever the video's title; no part of it reaches a path.
     let name: String = field.file_name().filter(|n| !n.is_empty()).unwrap_or("file").chars().take(MAX_TITLE_CHARS).collect();
-    let mut temp = TempFile { path: app.store.temp_path(), size: 0, name };
-    let file = tokio::fs::File::create(&temp.path).await?;
+    let (file, place) = match slot {
+        Some((slot, file)) => (tokio::fs::File::from_std(file), Place::Appended(slot)),
+        None => {
+            let temp = TempFile { path: app.store.temp_path() };
+            (tokio::fs::File::create(&temp.path).await?, Place::Apart(temp))
+        }
+    };
+    // Dropped on any early return below: a temp file is deleted, an append cut back.
+    let mut received_file = ReceivedFile { place, size: 0, name };
     let mut out = BufWriter::with_capacity(1 << 20, file);
     while let Some(bytes) = field.chunk().await.map_err(bad_multipart)? {
-        temp.size += bytes.len() as u64;
+        received_file.size += bytes.len() as u64;
         *received += bytes.len() as u64;
-        if temp.size > MAX_PART_SIZE {
+        if received_file.size > MAX_PART_SIZE {
             return Err(Problem::bad_request(
                 "uploaded-file-too-large",
                 "The uploaded file is too large. It must be lower than or equal to 200 MiB (209,715,200 bytes).",
@@ -249,5 +312,5 @@ async fn receive_file(app: &AppState, mut field: Field<'_>, received: &mut u64) 
     out.flush().await?;
     // Acknowledged bytes must be on disk: a crash after the answer loses nothing.
     out.get_ref().sync_all().await?;
-    Ok(temp)
+    Ok(received_file)
 }

@@ -204,6 +204,49 @@ async fn a_restarted_server_continues_the_upload() {
 }
 
 #[tokio::test]
+async fn in_order_chunks_are_written_once_and_a_cut_append_leaves_nothing() {
+    let mut server = server();
+    let token = token(&server).await;
+    let file = data(10 * MIB + 3, 12);
+    let (_, first) = upload(&server, &token, Some("part 1/3"), None, &file[..5 * MIB]).await;
+    let id = first["videoId"].as_str().unwrap().to_owned();
+    let dir = server.data.join("videos").join(&id);
+    assert_eq!(std::fs::read(dir.join("source.partial")).unwrap(), &file[..5 * MIB], "part 1 starts the source");
+
+    // A crash in the middle of appending part 2: its first bytes are on disk, unrecorded.
+    let mut cut = std::fs::OpenOptions::new().append(true).open(dir.join("source.partial")).unwrap();
+    std::io::Write::write_all(&mut cut, &file[5 * MIB..6 * MIB]).unwrap();
+    drop(cut);
+    server.app = app_over(&server.data);
+
+    let (status, _) = upload(&server, &token, Some("part 2/3"), Some(&id), &file[5 * MIB..10 * MIB]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(std::fs::read(dir.join("source.partial")).unwrap(), &file[..10 * MIB], "the cut bytes were replaced, not kept");
+    let (status, _) = upload(&server, &token, Some("part 3/3"), Some(&id), &file[10 * MIB..]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(std::fs::read(dir.join("source")).unwrap(), file);
+    assert!(!dir.join("parts").exists(), "no chunk was kept apart: each byte was written once");
+    assert!(!dir.join("source.partial").exists());
+}
+
+#[tokio::test]
+async fn an_out_of_order_chunk_is_kept_apart_and_copied_in() {
+    let server = server();
+    let token = token(&server).await;
+    let file = data(10 * MIB + 9, 13);
+    let (_, first) = upload(&server, &token, Some("part 1/3"), None, &file[..5 * MIB]).await;
+    let id = first["videoId"].as_str().unwrap().to_owned();
+    let (status, _) = upload(&server, &token, Some("part 3/3"), Some(&id), &file[10 * MIB..]).await;
+    assert_eq!(status, StatusCode::OK);
+    let dir = server.data.join("videos").join(&id);
+    assert_eq!(std::fs::read(dir.join("parts/3")).unwrap(), &file[10 * MIB..]);
+    let (status, _) = upload(&server, &token, Some("part 2/3"), Some(&id), &file[5 * MIB..10 * MIB]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(std::fs::read(dir.join("source")).unwrap(), file);
+    assert!(!dir.join("parts").exists());
+}
+
+#[tokio::test]
 async fn an_interrupted_assembly_is_finished_on_restart() {
     let mut server = server();
     let token = token(&server).await;
@@ -212,15 +255,16 @@ async fn an_interrupted_assembly_is_finished_on_restart() {
     let id = first["videoId"].as_str().unwrap().to_owned();
     let (status, _) = upload(&server, &token, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
     assert_eq!(status, StatusCode::CREATED);
-    // Simulate a crash after the last chunk was recorded, before the source existed.
+    // Simulate a crash after the last chunk was recorded, before the source existed: part 1
+    // in place in the source being built (with bytes of a cut append after it), part 2 apart.
     let dir = server.data.join("videos").join(&id);
     std::fs::remove_file(dir.join("source")).unwrap();
+    std::fs::write(dir.join("source.partial"), [&file[..5 * MIB], b"not the video's".as_slice()].concat()).unwrap();
     std::fs::create_dir_all(dir.join("parts")).unwrap();
-    std::fs::write(dir.join("parts/1"), &file[..5 * MIB]).unwrap();
     std::fs::write(dir.join("parts/2"), &file[5 * MIB..]).unwrap();
     let db = rusqlite_connection(&server.data);
     db.execute("UPDATE videos SET ingest = 'assembling', size = NULL WHERE id = ?1", [&id]).unwrap();
-    db.execute("INSERT INTO chunks VALUES (?1, 1, ?2), (?1, 2, 1)", (&id, 5 * MIB as i64)).unwrap();
+    db.execute("INSERT INTO chunks (video_id, key, size, placed) VALUES (?1, 1, ?2, 1), (?1, 2, 1, 0)", (&id, 5 * MIB as i64)).unwrap();
     drop(db);
 
     server.app = app_over(&server.data);
@@ -502,16 +546,20 @@ async fn an_assembly_without_room_is_retryable_and_the_resent_last_part_complete
     let store = store.unwrap();
     let owner = token(&server).await;
     let file = data(5 * MIB + 77, 5);
-    let (_, first) = upload(&server, &owner, Some("part 1/2"), None, &file[..5 * MIB]).await;
-    let id = first["videoId"].as_str().unwrap().to_owned();
+    // Part 2 first, into a container: it is kept apart, so the assembly has a copy to make.
+    let (_, container) = send(&server, authed("POST", "/videos", Some(json!({ "title": "no room" })))).await;
+    let id = container["videoId"].as_str().unwrap().to_owned();
+    let (status, _) = upload(&server, &owner, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
+    assert_eq!(status, StatusCode::OK);
 
     // As if the disk were full: the assembly would leave less free space than required.
     store.set_min_free_bytes(u64::MAX / 2);
-    let (status, body) = upload(&server, &owner, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
+    let (status, body) = upload(&server, &owner, Some("part 1/2"), Some(&id), &file[..5 * MIB]).await;
     assert_eq!((status, slug(&body)), (StatusCode::INSUFFICIENT_STORAGE, "video-source-not-assembled"), "{body}");
     let dir = server.data.join("videos").join(&id);
-    assert!(!dir.join("source.partial").exists() && !dir.join("source").exists(), "nothing half written");
-    assert_eq!(std::fs::read_dir(dir.join("parts")).unwrap().count(), 2, "the parts are kept");
+    assert!(!dir.join("source").exists(), "no source yet");
+    assert_eq!(std::fs::read(dir.join("source.partial")).unwrap(), &file[..5 * MIB], "part 1 in place, nothing more");
+    assert_eq!(std::fs::read_dir(dir.join("parts")).unwrap().count(), 1, "part 2 is kept apart");
     let (status, _) = upload(&server, &owner, Some("part 2/2"), Some(&id), &file[5 * MIB..]).await;
     assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "still no room: still retryable, never 'already uploaded'");
 

@@ -1,9 +1,9 @@
-// kill -9 upload-server between chunks and in the middle of one, restart it on the same
+// kill -9 upload-server between chunks and in the middle of one (an append to the source), restart it on the same
 // data dir, finish the upload: the stored file must be byte-identical to the source.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer } from '../support/server.mjs';
@@ -74,14 +74,16 @@ test('kill -9 between chunks and mid-chunk loses nothing and stores nothing part
     // In the middle of chunk 2: 2 MiB of it are on the wire when the server dies.
     const stalled = startStalledPart(server.url, token, 'part 2/3', videoId, parts[1], 2 * MIB);
     await stalled.sentPromise;
-    // Wait for the fact, not for a time: the server is writing the body into tmp/.
-    const receiving = await until(() => readdirSync(path.join(dataDir, 'tmp')).length === 1);
-    assert.ok(receiving, 'the body was being received into tmp/');
+    // Wait for the fact, not for a time: part 2 continues the source in order, so the
+    // server is appending its body to the source being built, past part 1's 5 MiB.
+    const partial = path.join(dataDir, 'videos', videoId, 'source.partial');
+    const receiving = await until(() => existsSync(partial) && statSync(partial).size > 5 * MIB);
+    assert.ok(receiving, 'the body was being appended to the source');
     await kill9(server);
     const outcome = await stalled.request;
     assert.ok(outcome.error, `the interrupted request must fail, got ${JSON.stringify(outcome)}`);
     server = await startServer({ dataDir, apiKey });
-    assert.deepEqual(readdirSync(path.join(dataDir, 'tmp')), [], 'the half body is dropped on restart');
+    assert.deepEqual(readdirSync(path.join(dataDir, 'tmp')), [], 'nothing is left in tmp/');
 
     const auth = { Authorization: 'Basic ' + Buffer.from(`${apiKey}:`).toString('base64') };
     const status = await (await fetch(`${server.url}/videos/${videoId}/status`, { headers: auth })).json();
@@ -97,6 +99,7 @@ test('kill -9 between chunks and mid-chunk loses nothing and stores nothing part
     const stored = readFileSync(path.join(dataDir, 'videos', videoId, 'source'));
     assert.equal(createHash('sha256').update(stored).digest('hex'), createHash('sha256').update(file).digest('hex'));
     assert.deepEqual(readdirSync(path.join(dataDir, 'videos')), [videoId]);
+    assert.deepEqual(readdirSync(path.join(dataDir, 'videos', videoId)), ['source'], 'every chunk was appended in place: nothing kept apart');
   } finally {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });

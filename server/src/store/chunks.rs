@@ -9,7 +9,8 @@ use rusqlite::params;
 use axum::http::StatusCode;
 
 use super::tokens::invalid_upload_token;
-use super::videos::{insert_video, read_video, set_ingest, Ingest, Video, VideoFields};
+use super::videos::{insert_video, read_video, set_ingest, Ingest, Placed, Video, VideoFields};
+use super::append::{AppendSlot, PARTIAL};
 use super::{sync_dir, Store};
 use crate::content_range::ContentRange;
 use crate::ids;
@@ -32,8 +33,15 @@ pub enum Target {
     Video(String),
 }
 
+/// Where a chunk's body was received.
+pub enum Received {
+    /// Under `tmp/`, fsynced: placed by the commit.
+    Apart(PathBuf),
+    /// Already appended to the video's source, fsynced, through this slot.
+    Appended(AppendSlot),
+}
+
 /// A received chunk, ready to be committed.
-#[derive(Debug)]
 pub struct NewChunk {
     /// Which video.
     pub target: Target,
@@ -41,10 +49,20 @@ pub struct NewChunk {
     pub file_name: String,
     /// The `Content-Range`; `None` for a single-request upload.
     pub range: Option<ContentRange>,
-    /// The received body, fsynced, under `tmp/`.
-    pub file: PathBuf,
+    /// The received body.
+    pub body: Received,
     /// Its size.
     pub size: u64,
+}
+
+/// Whether a chunk sent with `range` would continue a video's source in order, right after
+/// the chunks already placed in it: part `n + 1` after `n` parts, or the byte range that
+/// starts where the placed bytes end.
+pub(super) fn in_order(placed: Placed, range: ContentRange) -> bool {
+    match range {
+        ContentRange::Part { part, .. } => part == placed.chunks + 1,
+        ContentRange::Bytes { from, .. } => from == placed.bytes,
+    }
 }
 
 /// What committing a chunk led to.
@@ -66,7 +84,7 @@ pub enum Committed {
 /// writes only into a video it started, or into an empty container (`POST /videos`) that
 /// no token has begun to fill, which becomes its own. An expired token may only finish a
 /// video it started. Video ids are public (player links), so knowing one proves nothing.
-fn owner_check(video: &Video, token: &str, expired: bool) -> Result<bool, Problem> {
+pub(super) fn owner_check(video: &Video, token: &str, expired: bool) -> Result<bool, Problem> {
     match video.token.as_deref() {
         Some(owner) if owner == token => Ok(false),
         _ if expired => Err(invalid_upload_token()),
@@ -113,24 +131,29 @@ fn already_uploaded() -> Problem {
 }
 
 impl Store {
-    /// Validates a chunk against its video and, if it passes, moves its file into place and
-    /// records it, in that order. A chunk that would create a video creates it only if it
-    /// passes. Blocking: call it from a blocking task.
+    /// Validates a chunk against its video and, if it passes, puts its bytes in place and
+    /// records it, in that order, so the database never claims bytes the disk lacks. A chunk
+    /// that would create a video creates it only if it passes. Commits of one video are
+    /// serialised by a hold on its id; the database lock is taken only for the reads and the
+    /// final write, never across file I/O. Blocking: call it from a blocking task.
     pub fn commit_chunk(&self, new: NewChunk) -> Result<Committed, Problem> {
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let (existing, token, claim) = match &new.target {
-            Target::Token { token, video_id: Some(id), expired } => {
-                let video = read_video(&tx, id)?.ok_or_else(|| Problem::not_found("videoId"))?;
-                let claim = owner_check(&video, token, *expired)?;
-                (Some(video), None, claim.then_some(token.as_str()))
+        let target_id = match &new.target {
+            Target::Token { video_id: Some(id), .. } | Target::Video(id) => Some(id.clone()),
+            Target::Token { video_id: None, .. } => None,
+        };
+        let _hold = target_id.as_deref().map(|id| self.committing.hold(id));
+        let existing = match &target_id {
+            Some(id) => {
+                let db = self.db();
+                Some(read_video(&db, id)?.ok_or_else(|| Problem::not_found("videoId"))?)
             }
-            Target::Video(id) => {
-                let video = read_video(&tx, id)?.ok_or_else(|| Problem::not_found("videoId"))?;
-                (Some(video), None, None)
-            }
-            Target::Token { expired: true, video_id: None, .. } => return Err(invalid_upload_token()),
-            Target::Token { token, video_id: None, .. } => (None, Some(token.as_str()), None),
+            None => None,
+        };
+        let (token, claim) = match (&new.target, &existing) {
+            (Target::Token { token, expired, .. }, Some(video)) => (None, owner_check(video, token, *expired)?.then_some(token.as_str())),
+            (Target::Video(_), _) => (None, None),
+            (Target::Token { expired: true, .. }, None) => return Err(invalid_upload_token()),
+            (Target::Token { token, .. }, None) => (Some(token.as_str()), None),
         };
         let (video_id, mut ledger) = match &existing {
             Some(video) => {
@@ -159,26 +182,71 @@ impl Store {
         };
         let (key, accepted) = ledger.accept(range, new.size)?;
 
-        if existing.is_none() {
-            let fields = VideoFields { title: Some(new.file_name.clone()), ..VideoFields::default() };
-            insert_video(&tx, &video_id, &fields, token)?;
-        }
-        if let Some(token) = claim {
-            // The container is this token's from now on: no other token can fill it.
-            tx.execute("UPDATE videos SET token = ?1 WHERE id = ?2", params![token, video_id])?;
-        }
-        let parts = self.video_dir(&video_id).join("parts");
-        fs::create_dir_all(&parts)?;
-        fs::rename(&new.file, parts.join(key.to_string()))?;
-        sync_dir(&parts)?;
-
-        let ingest = match accepted {
-            Accepted::Pending => Ingest::Uploading,
-            Accepted::Complete => Ingest::Assembling,
+        // The bytes, without the database lock.
+        let dir = self.video_dir(&video_id);
+        let placed = match &new.body {
+            Received::Appended(slot) => {
+                if slot.video_id() != video_id || existing.as_ref().map(|v| v.placed.bytes) != Some(slot.offset()) {
+                    // The slot was taken for this video's current state; nothing else
+                    // appends while it is held, so this is a bug, not a race.
+                    tracing::error!(video_id = %video_id, "an append slot does not match its video");
+                    return Err(Problem::internal());
+                }
+                if slot.offset() == 0 {
+                    sync_dir(slot.dir())?;
+                }
+                true
+            }
+            // The first chunk of a new video starts its source: a rename, not a copy.
+            Received::Apart(file) if existing.is_none() && in_order(Placed::default(), range) => {
+                fs::create_dir_all(&dir)?;
+                fs::rename(file, dir.join(PARTIAL))?;
+                sync_dir(&dir)?;
+                true
+            }
+            Received::Apart(file) => {
+                // An unrecorded file already there is a leftover of a crash: replaced.
+                let parts = dir.join("parts");
+                fs::create_dir_all(&parts)?;
+                fs::rename(file, parts.join(key.to_string()))?;
+                sync_dir(&parts)?;
+                false
+            }
         };
-        tx.execute("INSERT INTO chunks (video_id, key, size) VALUES (?1, ?2, ?3)", params![video_id, key as i64, new.size as i64])?;
-        set_ingest(&tx, &video_id, &ledger, ingest, None)?;
-        tx.commit()?;
+
+        let recorded = (|| -> Result<(), Problem> {
+            let mut db = self.db();
+            let tx = db.transaction()?;
+            if existing.is_none() {
+                let fields = VideoFields { title: Some(new.file_name.clone()), ..VideoFields::default() };
+                insert_video(&tx, &video_id, &fields, token)?;
+            }
+            if let Some(token) = claim {
+                // The container is this token's from now on: no other token can fill it.
+                tx.execute("UPDATE videos SET token = ?1 WHERE id = ?2", params![token, video_id])?;
+            }
+            let ingest = match accepted {
+                Accepted::Pending => Ingest::Uploading,
+                Accepted::Complete => Ingest::Assembling,
+            };
+            tx.execute(
+                "INSERT INTO chunks (video_id, key, size, placed) VALUES (?1, ?2, ?3, ?4)",
+                params![video_id, key as i64, new.size as i64, placed],
+            )?;
+            set_ingest(&tx, &video_id, &ledger, ingest, None)?;
+            tx.commit()?;
+            Ok(())
+        })();
+        if let Err(problem) = recorded {
+            if existing.is_none() {
+                // Nobody knows this video: nothing of it may stay.
+                let _ = fs::remove_dir_all(&dir);
+            }
+            return Err(problem);
+        }
+        if let Received::Appended(slot) = new.body {
+            slot.keep();
+        }
         Ok(match accepted {
             Accepted::Pending => Committed::Pending { video_id },
             Accepted::Complete => Committed::Complete { video_id },
@@ -192,20 +260,23 @@ impl Store {
         if video.ingest == Ingest::Uploaded {
             return Ok(video);
         }
-        // One assembly of a video at a time; a concurrent retry is told to come back.
-        if !self.assembling.lock().unwrap_or_else(|p| p.into_inner()).insert(video_id.to_owned()) {
+        // One assembly of a video at a time, and none while a chunk is still being appended
+        // (a copy of it sent apart completed the upload): a retry is told to come back.
+        let Some(_hold) = self.appending.try_hold(video_id) else {
             return Err(not_assembled(StatusCode::SERVICE_UNAVAILABLE, "The video is being assembled; send the part again shortly."));
-        }
+        };
+        // Read again under the hold: the placed chunks cannot change now.
+        let video = self.video(video_id)?.ok_or_else(|| Problem::not_found("videoId"))?;
         let dir = self.video_dir(video_id);
-        let partial = dir.join("source.partial");
-        let assembled = self.write_source(&video, &dir, &partial);
-        self.assembling.lock().unwrap_or_else(|p| p.into_inner()).remove(video_id);
-        let size = match assembled {
+        let partial = dir.join(PARTIAL);
+        let size = match self.write_source(&video, &dir, &partial) {
             Ok(size) => size,
             Err(problem) => {
-                // The parts stay, the video stays "assembling", and nothing half written
-                // is left: a re-sent part (or a restart) assembles it once there is room.
-                let _ = fs::remove_file(&partial);
+                // The parts stay, the video stays "assembling", and what was copied in is
+                // cut off again: a re-sent part (or a restart) assembles it once there is room.
+                if let Ok(file) = fs::OpenOptions::new().write(true).open(&partial) {
+                    let _ = file.set_len(video.placed.bytes);
+                }
                 return Err(problem);
             }
         };
@@ -221,20 +292,26 @@ impl Store {
         self.video(video_id)?.ok_or_else(|| Problem::not_found("videoId"))
     }
 
-    /// Concatenates the chunks into `partial`, fsyncs it and renames it to the source.
+    /// Appends the chunks kept apart to `partial` after the placed ones (those always come
+    /// first), fsyncs it and renames it to the source. An upload whose chunks all came in
+    /// order copies nothing.
     fn write_source(&self, video: &Video, dir: &std::path::Path, partial: &std::path::Path) -> Result<u64, Problem> {
-        let chunks = video.ledger.chunks();
+        let chunks: Vec<(u64, u64)> = video.ledger.chunks().into_iter().skip(video.placed.chunks as usize).collect();
         let needed: u64 = chunks.iter().map(|(_, size)| size).sum();
         let reserve = self.min_free_bytes.load(std::sync::atomic::Ordering::Relaxed);
-        if let Some(free) = free_bytes(dir) {
+        // Chunks that all came in order need no room: the assembly is a rename.
+        if let Some(free) = free_bytes(dir).filter(|_| needed > 0) {
             if free < needed.saturating_add(reserve) {
                 tracing::warn!(video_id = %video.id, needed, free, reserve, "not enough free space to assemble");
                 return Err(no_room());
             }
         }
         let write = || -> io::Result<Option<u64>> {
-            let mut out = fs::File::create(partial)?;
-            let mut size = 0;
+            let mut out = fs::OpenOptions::new().create(true).write(true).truncate(false).open(partial)?;
+            // Past the placed bytes lies nothing of the video's (an append cut short).
+            out.set_len(video.placed.bytes)?;
+            io::Seek::seek(&mut out, io::SeekFrom::End(0))?;
+            let mut size = video.placed.bytes;
             for (key, expected) in &chunks {
                 let mut input = fs::File::open(dir.join("parts").join(key.to_string()))?;
                 let copied = io::copy(&mut input, &mut out)?;

@@ -1,12 +1,16 @@
 //! Durable server state: metadata in SQLite (`DATA_DIR/upload-server.db`), bytes in files.
 //!
-//! File layout under the data dir: `tmp/` holds request bodies being received;
-//! `videos/<id>/parts/<key>` holds accepted chunks; `videos/<id>/source` is the assembled
-//! file. The order of writes is what makes a crash harmless: a chunk's file is fsynced and
-//! renamed into place *before* the row that records it commits, so the database never
-//! claims bytes the disk does not have. An unrecorded file left by a crash is overwritten
-//! when the client sends the chunk again.
+//! File layout under the data dir: `tmp/` holds request bodies being received apart;
+//! `videos/<id>/source.partial` is the source being built, onto which chunks that arrive
+//! in order are appended as they arrive (each byte written once); `videos/<id>/parts/<key>`
+//! holds chunks that arrived out of order, copied in at assembly; `videos/<id>/source` is
+//! the assembled file. The order of writes is what makes a crash harmless: a chunk's bytes
+//! are fsynced and in place *before* the row that records it commits, so the database never
+//! claims bytes the disk does not have. Bytes past the recorded length of `source.partial`
+//! are cut off by the next append or the assembly, and an unrecorded file in `parts/` is
+//! overwritten when the client sends the chunk again.
 
+mod append;
 mod chunks;
 mod schema;
 mod tokens;
@@ -22,9 +26,10 @@ use rusqlite::Connection;
 use crate::ids;
 use crate::problem::Problem;
 
-pub use chunks::{Committed, NewChunk, Target};
+pub use append::AppendSlot;
+pub use chunks::{Committed, NewChunk, Received, Target};
 pub use tokens::{TokenSort, UploadToken};
-pub use videos::{Ingest, Metadata, Video, VideoFields, VideoSort};
+pub use videos::{Ingest, Metadata, Placed, Video, VideoFields, VideoSort};
 
 /// Sort direction of a listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,8 +70,10 @@ pub struct Store {
     db: Mutex<Connection>,
     /// Free space kept on the data disk: an assembly that would leave less waits (507).
     min_free_bytes: std::sync::atomic::AtomicU64,
-    /// Videos being assembled now: one assembly per video at a time.
-    assembling: Mutex<std::collections::HashSet<String>>,
+    /// Videos with a chunk being appended, or being assembled: one of either at a time.
+    appending: std::sync::Arc<append::Held>,
+    /// Videos with a chunk being committed: one commit per video at a time.
+    committing: std::sync::Arc<append::Held>,
 }
 
 /// Free space an assembly leaves on the data disk, by default.
@@ -114,7 +121,8 @@ impl Store {
             root: root.to_owned(),
             db: Mutex::new(db),
             min_free_bytes: DEFAULT_MIN_FREE_BYTES.into(),
-            assembling: Mutex::default(),
+            appending: Default::default(),
+            committing: Default::default(),
         })
     }
 

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
     key      INTEGER NOT NULL,
     size     INTEGER NOT NULL,
+    placed   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (video_id, key)
 );
 ";
@@ -58,6 +59,12 @@ pub(super) fn open(path: &Path) -> rusqlite::Result<Connection> {
     let has_access: bool = db.query_row("SELECT COUNT(*) FROM pragma_table_info('refresh_tokens') WHERE name = 'access_token'", [], |r| r.get::<_, i64>(0))? > 0;
     if !has_access {
         db.execute_batch("ALTER TABLE refresh_tokens ADD COLUMN access_token TEXT")?;
+    }
+    // Data dirs made before in-order chunks were appended in place: their chunks are all
+    // kept apart, which is what 0 says.
+    let has_placed: bool = db.query_row("SELECT COUNT(*) FROM pragma_table_info('chunks') WHERE name = 'placed'", [], |r| r.get::<_, i64>(0))? > 0;
+    if !has_placed {
+        db.execute_batch("ALTER TABLE chunks ADD COLUMN placed INTEGER NOT NULL DEFAULT 0")?;
     }
     Ok(db)
 }

@@ -107,6 +107,19 @@ pub struct Video {
     pub ledger: Ledger,
     /// Size of the assembled source.
     pub size: Option<u64>,
+    /// The chunks already written in place, into the source being built.
+    pub placed: Placed,
+}
+
+/// The leading chunks of an upload that were appended to `source.partial` as they arrived
+/// (the common, in-order case), so that assembly does not copy them again. They are always
+/// the first chunks in key order: a chunk is appended only when it continues them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Placed {
+    /// How many chunks.
+    pub chunks: u64,
+    /// Their bytes: the acknowledged length of `source.partial`.
+    pub bytes: u64,
 }
 
 /// What video listings sort by.
@@ -143,6 +156,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Video> {
         // Chunks are loaded separately, by `with_chunks`.
         ledger: Ledger::from_stored(mode.as_deref(), row.get::<_, Option<i64>>(13)?.map(|t| t as u64), Vec::new()),
         size: row.get::<_, Option<i64>>(15)?.map(|s| s as u64),
+        placed: Placed::default(),
     })
 }
 
@@ -281,10 +295,17 @@ pub(super) fn read_video(db: &rusqlite::Connection, id: &str) -> Result<Option<V
     else {
         return Ok(None);
     };
-    let chunks: Vec<(u64, u64)> = db
-        .prepare("SELECT key, size FROM chunks WHERE video_id = ?1 ORDER BY key")?
-        .query_map([id], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))?
+    let rows: Vec<(u64, u64, bool)> = db
+        .prepare("SELECT key, size, placed FROM chunks WHERE video_id = ?1 ORDER BY key")?
+        .query_map([id], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, bool>(2)?)))?
         .collect::<Result<_, _>>()?;
+    for (_, size, placed) in &rows {
+        if *placed {
+            video.placed.chunks += 1;
+            video.placed.bytes += size;
+        }
+    }
+    let chunks = rows.into_iter().map(|(key, size, _)| (key, size)).collect();
     video.ledger = Ledger::from_stored(video.ledger.mode(), video.ledger.total(), chunks);
     Ok(Some(video))
 }
