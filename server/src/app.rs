@@ -1,7 +1,6 @@
-//! The router and the state every handler shares.
+//! The router: every route, the layers around them, and the static files.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, Method};
@@ -14,32 +13,16 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::services::ServeDir;
 
 use crate::auth;
-use crate::chaos::{self, Chaos};
+use crate::chaos;
 use crate::config::Limits;
 use crate::parts::MAX_PART_SIZE;
-use crate::rate_limit::{self, RateLimits};
+use crate::rate_limit;
 use crate::problem::Problem;
-use crate::store::Store;
+use crate::state::AppState;
 use crate::{tokens, upload, videos};
 
 /// Room for multipart boundaries and the `videoId` field around a largest part.
 const UPLOAD_BODY_LIMIT: usize = MAX_PART_SIZE as usize + 1024 * 1024;
-
-/// Shared by all handlers.
-#[derive(Clone)]
-pub struct AppState {
-    /// Tokens, videos and files.
-    pub store: Arc<Store>,
-    /// The one API key of this server.
-    pub api_key: Arc<str>,
-    /// Fault injection on the upload endpoints (`--chaos`), off when `None`.
-    pub chaos: Option<Arc<Chaos>>,
-    /// Per-minute limits (`--rate-limit`), off when `None`.
-    pub rate_limits: Option<Arc<RateLimits>>,
-    /// Failed `/auth/api-key` attempts in the current minute: guessing the key is slowed
-    /// to a few tries a minute.
-    pub key_failures: Arc<std::sync::Mutex<(std::time::Instant, u32)>>,
-}
 
 /// Where the static files come from.
 #[derive(Debug, Clone)]
@@ -48,43 +31,6 @@ pub struct StaticDirs {
     pub www: PathBuf,
     /// The built wasm package, served at `/pkg`.
     pub pkg: PathBuf,
-}
-
-impl AppState {
-    /// State over `store` with `api_key`.
-    pub fn new(store: Store, api_key: &str) -> AppState {
-        AppState {
-            store: Arc::new(store),
-            api_key: api_key.into(),
-            chaos: None,
-            rate_limits: None,
-            key_failures: Arc::new(std::sync::Mutex::new((std::time::Instant::now(), 0))),
-        }
-    }
-
-    /// Turns on fault injection.
-    pub fn with_chaos(mut self, chaos: Chaos) -> AppState {
-        self.chaos = Some(Arc::new(chaos));
-        self
-    }
-
-    /// Turns on rate limits.
-    pub fn with_rate_limits(mut self, limits: RateLimits) -> AppState {
-        self.rate_limits = Some(Arc::new(limits));
-        self
-    }
-}
-
-/// Runs blocking store work (SQLite, fsync, file copies) off the async workers.
-pub async fn blocking<T: Send + 'static>(
-    app: &AppState,
-    work: impl FnOnce(&Store) -> Result<T, Problem> + Send + 'static,
-) -> Result<T, Problem> {
-    let store = app.store.clone();
-    tokio::task::spawn_blocking(move || work(&store)).await.unwrap_or_else(|error| {
-        tracing::error!(%error, "storage task failed");
-        Err(Problem::internal())
-    })
 }
 
 /// Turns a plain-text error answer (an extractor's rejection) into a problem body.

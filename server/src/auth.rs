@@ -1,14 +1,15 @@
 //! API authentication: `Basic base64(apiKey:)` or `Bearer <access token>`, and the
 //! `/auth/api-key` and `/auth/refresh` exchanges.
 
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::app::{blocking, AppState};
+use crate::state::{blocking, AppState};
 use crate::problem::Problem;
 
 /// Wrong API keys tolerated per window at `/auth/api-key`, before it answers 429.
@@ -26,8 +27,24 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
+/// Proof that a request carries API credentials: a handler that takes it runs only for
+/// `Authorization: Basic base64(apiKey:)` with this server's key, or `Bearer` with a live
+/// access token; anything else is answered 401 before the handler (and before any body is
+/// read). Take `Result<ApiAuth, Problem>` to answer the rejection yourself (to log it).
+#[derive(Debug, Clone, Copy)]
+pub struct ApiAuth;
+
+impl FromRequestParts<AppState> for ApiAuth {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<ApiAuth, Problem> {
+        check(app, &parts.headers).await?;
+        Ok(ApiAuth)
+    }
+}
+
 /// Checks the `Authorization` header against the API key or a live access token.
-pub async fn require_api_auth(app: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
+async fn check(app: &AppState, headers: &HeaderMap) -> Result<(), Problem> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

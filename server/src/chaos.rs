@@ -19,7 +19,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::problem::Problem;
 
 /// A parsed `--chaos` spec and its random state.

@@ -42,7 +42,6 @@ pub fn run(args: Vec<String>, default_data_dir: PathBuf) -> Result<String, Strin
         }
     }
     let store = Store::open_beside_server(&data_dir).map_err(|e| format!("data dir {}: {e}", data_dir.display()))?;
-    let problem = |p: crate::problem::Problem| p.detail.unwrap_or(p.title);
     let known = |allowed: &[&str]| -> Result<(), String> {
         match flags.keys().find(|k| !allowed.contains(&k.as_str())) {
             Some(unknown) => Err(format!("unknown flag --{unknown}\n\n{USAGE}")),
@@ -56,7 +55,7 @@ pub fn run(args: Vec<String>, default_data_dir: PathBuf) -> Result<String, Strin
                 None => 0,
                 Some(text) => text.parse::<u64>().ok().filter(|&t| t <= MAX_TTL).ok_or("--ttl must be 0..=2147483647")?,
             };
-            token_json(&store.create_upload_token(ttl).map_err(problem)?)
+            token_json(&store.create_upload_token(ttl).map_err(message)?)
         }
         ["list"] => {
             known(&["current-page", "page-size", "sort-by", "sort-order"])?;
@@ -69,24 +68,24 @@ pub fn run(args: Vec<String>, default_data_dir: PathBuf) -> Result<String, Strin
             .iter()
             .filter_map(|(flag, param)| flags.get(*flag).map(|v| (param.to_string(), v.clone())))
             .collect();
-            let page = pagination::page(&query).map_err(problem)?;
+            let page = pagination::page(&query).map_err(message)?;
             let sort = pagination::sort_by(&query, &[("createdAt", TokenSort::CreatedAt), ("ttl", TokenSort::Ttl)], TokenSort::CreatedAt)
-                .map_err(problem)?;
-            let order = pagination::order(&query, Order::Asc).map_err(problem)?;
-            let (tokens, total) = store.list_upload_tokens(sort, order, page).map_err(problem)?;
+                .map_err(message)?;
+            let order = pagination::order(&query, Order::Asc).map_err(message)?;
+            let (tokens, total) = store.list_upload_tokens(sort, order, page).map_err(message)?;
             let data: Vec<Value> = tokens.iter().map(token_json).collect();
             json!({ "data": data, "pagination": pagination::pagination("/upload-tokens", &query, page, data.len(), total) })
         }
         ["get", token] => {
             known(&[])?;
-            match store.upload_token(token).map_err(problem)? {
+            match store.upload_token(token).map_err(message)? {
                 Some(t) if !t.is_expired(crate::time::now()) => token_json(&t),
                 _ => return Err(format!("no active upload token {token}")),
             }
         }
         ["delete", token] => {
             known(&[])?;
-            if !store.delete_upload_token(token).map_err(problem)? {
+            if !store.delete_upload_token(token).map_err(message)? {
                 return Err(format!("no upload token {token}"));
             }
             return Ok(format!("deleted {token}"));
@@ -94,4 +93,10 @@ pub fn run(args: Vec<String>, default_data_dir: PathBuf) -> Result<String, Strin
         _ => return Err(USAGE.to_owned()),
     };
     Ok(serde_json::to_string_pretty(&output).unwrap_or_default())
+}
+
+/// What a command prints for an error: the problem's detail, or else its title.
+fn message(error: impl Into<crate::problem::Problem>) -> String {
+    let problem = error.into();
+    problem.detail.unwrap_or(problem.title)
 }

@@ -1,8 +1,8 @@
 //! One video's chunks in whichever `Content-Range` mode its upload started with.
 
+use crate::chunk_error::ChunkError;
 use crate::content_range::ContentRange;
 use crate::parts::{Accepted, PartLedger};
-use crate::problem::Problem;
 use crate::ranges::ByteLedger;
 
 /// The chunks of one upload. Chunks are stored under a key: the part number in part mode,
@@ -24,14 +24,6 @@ pub const PART_MODE: &str = "part";
 /// The stored name of a mode.
 pub const BYTES_MODE: &str = "bytes";
 
-fn started_with(mode: &str, other: &str) -> Problem {
-    Problem::bad_request(
-        &format!("video-content-range-started-with-{mode}"),
-        format!("This \"Content-Range\" upload has been started with \"{mode}\", you cannot continue it with \"{other}\"."),
-    )
-    .name("Content-Range")
-}
-
 impl Ledger {
     /// Rebuilds a ledger from its stored mode, total and `(key, size)` chunks.
     pub fn from_stored(mode: Option<&str>, total: Option<u64>, chunks: Vec<(u64, u64)>) -> Ledger {
@@ -44,7 +36,7 @@ impl Ledger {
 
     /// Checks a chunk of `size` bytes sent with `range` and records it when it passes;
     /// returns the chunk's key and whether the upload is now complete.
-    pub fn accept(&mut self, range: ContentRange, size: u64) -> Result<(u64, Accepted), Problem> {
+    pub fn accept(&mut self, range: ContentRange, size: u64) -> Result<(u64, Accepted), ChunkError> {
         if *self == Ledger::Empty {
             *self = match range {
                 ContentRange::Part { .. } => Ledger::Parts(PartLedger::default()),
@@ -61,8 +53,8 @@ impl Ledger {
             (Ledger::Bytes(ledger), ContentRange::Bytes { from, to, total }) => {
                 Ok((from, ledger.accept(from, to, total, size)?))
             }
-            (Ledger::Parts(_), ContentRange::Bytes { .. }) => Err(started_with(PART_MODE, BYTES_MODE)),
-            (Ledger::Bytes(_), ContentRange::Part { .. }) => Err(started_with(BYTES_MODE, PART_MODE)),
+            (Ledger::Parts(_), ContentRange::Bytes { .. }) => Err(ChunkError::ModeMismatch { started: PART_MODE, sent: BYTES_MODE }),
+            (Ledger::Bytes(_), ContentRange::Part { .. }) => Err(ChunkError::ModeMismatch { started: BYTES_MODE, sent: PART_MODE }),
             (Ledger::Empty, _) => unreachable!("handled above"),
         }
     }
@@ -112,12 +104,12 @@ mod tests {
         let mut ledger = Ledger::default();
         ledger.accept(ContentRange::Part { part: 1, total: None }, 5 * MIB).unwrap();
         let err = ledger.accept(ContentRange::Bytes { from: 5 * MIB, to: 10 * MIB - 1, total: None }, 5 * MIB).unwrap_err();
-        assert!(err.type_.ends_with("video-content-range-started-with-part"));
+        assert!(err.slug().ends_with("video-content-range-started-with-part"));
 
         let mut ledger = Ledger::default();
         ledger.accept(ContentRange::Bytes { from: 0, to: 5 * MIB - 1, total: None }, 5 * MIB).unwrap();
         let err = ledger.accept(ContentRange::Part { part: 2, total: None }, 5 * MIB).unwrap_err();
-        assert!(err.type_.ends_with("video-content-range-started-with-bytes"));
+        assert!(err.slug().ends_with("video-content-range-started-with-bytes"));
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
-use upload_server::app::{router, AppState, StaticDirs};
+use upload_server::app::{router, StaticDirs};
+use upload_server::state::AppState;
 use upload_server::chaos::Chaos;
 use upload_server::rate_limit::RateLimits;
 use upload_server::config::{Config, USAGE};

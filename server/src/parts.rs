@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::problem::Problem;
+use crate::chunk_error::{ChunkError, PartRule};
 
 /// Smallest part the API accepts, except for the completing one: 5 MiB.
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
@@ -35,7 +35,7 @@ impl PartLedger {
 
     /// Checks part `part` of `total` with `size` bytes against the rules and the parts
     /// already received, and records it when it passes. Nothing changes on error.
-    pub fn accept(&mut self, part: u64, total: Option<u64>, size: u64) -> Result<Accepted, Problem> {
+    pub fn accept(&mut self, part: u64, total: Option<u64>, size: u64) -> Result<Accepted, ChunkError> {
         self.check(part, total, size)?;
         if total.is_some() {
             self.total = total;
@@ -45,64 +45,44 @@ impl PartLedger {
     }
 
     /// Whether `part` of `total` with `size` bytes would be accepted.
-    pub fn check(&self, part: u64, total: Option<u64>, size: u64) -> Result<(), Problem> {
-        let range = |slug: &str, title: &str| {
-            Problem::bad_request(&format!("video-content-range-by-part-{slug}"), title).name("Content-Range")
-        };
+    pub fn check(&self, part: u64, total: Option<u64>, size: u64) -> Result<(), ChunkError> {
         if part == 0 {
-            return Err(range("part-zero", "The part number must be greater than 0."));
+            return Err(ChunkError::Part(PartRule::PartZero));
         }
         if part > MAX_PARTS {
-            return Err(range("part-too-high-allowed", "The part number must be lower than or equal to 10000."));
+            return Err(ChunkError::Part(PartRule::PartTooHighAllowed));
         }
         if let Some(total) = total {
             if total == 0 {
-                return Err(range("total-parts-zero", "The total number of parts must be greater than 0."));
+                return Err(ChunkError::Part(PartRule::TotalPartsZero));
             }
             if total > MAX_PARTS {
-                return Err(range(
-                    "total-parts-too-high",
-                    "The total number of parts must be lower than or equal to 10000.",
-                ));
+                return Err(ChunkError::Part(PartRule::TotalPartsTooHigh));
             }
             if self.total.is_some_and(|known| known != total) {
-                return Err(range(
-                    "different-total-parts",
-                    "The total number of parts differs from the one previously sent.",
-                ));
+                return Err(ChunkError::Part(PartRule::DifferentTotalParts));
             }
             if self.received.keys().next_back().is_some_and(|&highest| highest > total) {
-                return Err(range(
-                    "total-parts-too-low",
-                    "The total number of parts is lower than a part number already sent.",
-                ));
+                return Err(ChunkError::Part(PartRule::TotalPartsTooLow));
             }
         }
         // A total announced earlier binds later parts sent with `*`.
         if total.or(self.total).is_some_and(|total| part > total) {
-            return Err(range("part-too-high-total", "The part number cannot be greater than the total number of parts."));
+            return Err(ChunkError::Part(PartRule::PartTooHighTotal));
         }
         if self.received.contains_key(&part) {
-            return Err(range("part-already-sent", "The part value collides with a previous one you already sent."));
+            return Err(ChunkError::Part(PartRule::PartAlreadySent));
         }
         if size == 0 {
-            return Err(Problem::bad_request("uploaded-file-empty", "The uploaded file is empty.").name("file"));
+            return Err(ChunkError::Empty);
         }
         if size > MAX_PART_SIZE {
-            return Err(Problem::bad_request(
-                "uploaded-file-too-large",
-                "The uploaded file is too large. It must be lower than or equal to 200 MiB (209,715,200 bytes).",
-            )
-            .name("file"));
+            return Err(ChunkError::TooLarge);
         }
         let total = total.or(self.total);
         let is_last = total == Some(part);
         if size < MIN_PART_SIZE && !is_last {
-            return Err(range(
-                "uploaded-file-too-small",
-                "The uploaded file is too small. It must be greater than or equal to 5 MiB (5,242,880 bytes), except if it is the last part.",
-            )
-            .name("file"));
+            return Err(ChunkError::Part(PartRule::TooSmall));
         }
         Ok(())
     }
@@ -136,8 +116,8 @@ mod tests {
 
     const MIB: u64 = 1024 * 1024;
 
-    fn slug(result: Result<Accepted, Problem>) -> String {
-        result.unwrap_err().type_.rsplit('/').next().unwrap().to_owned()
+    fn slug(result: Result<Accepted, ChunkError>) -> String {
+        result.unwrap_err().slug()
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::parts::{Accepted, MAX_PART_SIZE, MIN_PART_SIZE};
-use crate::problem::Problem;
+use crate::chunk_error::{BytesRule, ChunkError};
 
 /// Largest total size the API accepts in bytes mode.
 pub const MAX_TOTAL_BYTES: u64 = 52_428_800_000;
@@ -25,7 +25,7 @@ impl ByteLedger {
 
     /// Checks the range `from..=to` of `total` carried by a file of `size` bytes and records
     /// it when it passes. Nothing changes on error.
-    pub fn accept(&mut self, from: u64, to: u64, total: Option<u64>, size: u64) -> Result<Accepted, Problem> {
+    pub fn accept(&mut self, from: u64, to: u64, total: Option<u64>, size: u64) -> Result<Accepted, ChunkError> {
         self.check(from, to, total, size)?;
         if total.is_some() {
             self.total = total;
@@ -35,54 +35,48 @@ impl ByteLedger {
     }
 
     /// Whether the range would be accepted.
-    pub fn check(&self, from: u64, to: u64, total: Option<u64>, size: u64) -> Result<(), Problem> {
-        let range = |slug: &str, title: &str| {
-            Problem::bad_request(&format!("video-content-range-by-bytes-{slug}"), title).name("Content-Range")
-        };
+    pub fn check(&self, from: u64, to: u64, total: Option<u64>, size: u64) -> Result<(), ChunkError> {
         if size == 0 {
-            return Err(Problem::bad_request("uploaded-file-empty", "The uploaded file is empty.").name("file"));
+            return Err(ChunkError::Empty);
         }
         if let Some(total) = total {
             if total == 0 {
-                return Err(range("total-bytes-zero", "The total number of bytes must be greater than 0."));
+                return Err(ChunkError::Bytes(BytesRule::TotalBytesZero));
             }
             if total > MAX_TOTAL_BYTES {
-                return Err(range("total-bytes-too-high", "The total number of bytes must be lower than or equal to 52,428,800,000."));
+                return Err(ChunkError::Bytes(BytesRule::TotalBytesTooHigh));
             }
             if self.total.is_some_and(|known| known != total) {
-                return Err(range("different-total-bytes", "The total number of bytes differs from the one previously sent."));
+                return Err(ChunkError::Bytes(BytesRule::DifferentTotalBytes));
             }
             if self.received.values().next_back().is_some_and(|&highest| highest >= total) {
-                return Err(range("total-bytes-too-low", "The total number of bytes is lower than a range already sent."));
+                return Err(ChunkError::Bytes(BytesRule::TotalBytesTooLow));
             }
         }
         if from > to {
-            return Err(range("from-byte-too-high", "The from byte must be lower than or equal to the to byte."));
+            return Err(ChunkError::Bytes(BytesRule::FromByteTooHigh));
         }
         if to >= MAX_TOTAL_BYTES {
-            return Err(range("to-byte-too-high-allowed", "The to byte must be lower than or equal to 52,428,799,999."));
+            return Err(ChunkError::Bytes(BytesRule::ToByteTooHighAllowed));
         }
         let total = total.or(self.total);
         if total.is_some_and(|total| to >= total) {
-            return Err(range("to-byte-too-high-total", "The to byte must be lower than the total number of bytes."));
+            return Err(ChunkError::Bytes(BytesRule::ToByteTooHighTotal));
         }
         let length = to - from + 1;
         if length != size {
-            return Err(range("range-mismatch", "The range does not match the size of the uploaded file."));
+            return Err(ChunkError::Bytes(BytesRule::RangeMismatch));
         }
         if length > MAX_PART_SIZE {
-            return Err(range("range-too-large", "The range must be lower than or equal to 209,715,200 (200 MiB)."));
+            return Err(ChunkError::Bytes(BytesRule::RangeTooLarge));
         }
         let before = self.received.range(..=to).next_back();
         if before.is_some_and(|(_, &end)| end >= from) {
-            return Err(range("range-overlap", "The range overlaps a range you already sent."));
+            return Err(ChunkError::Bytes(BytesRule::RangeOverlap));
         }
         let completes_file = total.is_some_and(|total| to + 1 == total);
         if length < MIN_PART_SIZE && !completes_file {
-            return Err(range(
-                "range-too-small",
-                "The range is too small. It must be greater than or equal to 5 MiB (5,242,880 bytes), except if it ends the file.",
-            ));
+            return Err(ChunkError::Bytes(BytesRule::RangeTooSmall));
         }
         Ok(())
     }
@@ -120,8 +114,8 @@ mod tests {
 
     const MIB: u64 = 1024 * 1024;
 
-    fn slug(result: Result<Accepted, Problem>) -> String {
-        result.unwrap_err().type_.rsplit('/').next().unwrap().to_owned()
+    fn slug(result: Result<Accepted, ChunkError>) -> String {
+        result.unwrap_err().slug()
     }
 
     #[test]

@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::app::{blocking, AppState};
-use crate::auth::require_api_auth;
+use crate::state::{blocking, AppState};
+use crate::auth::ApiAuth;
 use crate::pagination;
 use crate::problem::Problem;
 use crate::store::{Order, TokenSort, UploadToken};
@@ -59,10 +59,9 @@ pub fn parse_ttl(body: &[u8]) -> Result<u64, Problem> {
 /// `POST /upload-tokens {"ttl": N}` → 200 UploadToken.
 pub(crate) async fn create(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    _: ApiAuth,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Problem> {
-    require_api_auth(&app, &headers).await?;
     let ttl = parse_ttl(&body)?;
     let token = blocking(&app, move |store| store.create_upload_token(ttl)).await?;
     tracing::info!(token = %crate::redact(&token.token), ttl, "upload token created");
@@ -72,10 +71,9 @@ pub(crate) async fn create(
 /// `GET /upload-tokens?currentPage&pageSize&sortBy&sortOrder` → active tokens.
 pub(crate) async fn list(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    _: ApiAuth,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
-    require_api_auth(&app, &headers).await?;
     let page = pagination::page(&query)?;
     let sort = pagination::sort_by(&query, &[("createdAt", TokenSort::CreatedAt), ("ttl", TokenSort::Ttl)], TokenSort::CreatedAt)?;
     let order = pagination::order(&query, Order::Asc)?;
@@ -92,10 +90,9 @@ fn token_not_found() -> Problem {
 /// `GET /upload-tokens/{token}` → UploadToken; 404 when unknown or expired.
 pub(crate) async fn get(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    _: ApiAuth,
     Path(token): Path<String>,
 ) -> Result<Json<Value>, Problem> {
-    require_api_auth(&app, &headers).await?;
     let found = blocking(&app, move |store| store.upload_token(&token)).await?;
     match found {
         Some(token) if !token.is_expired(time::now()) => Ok(Json(token_json(&token))),
@@ -106,10 +103,9 @@ pub(crate) async fn get(
 /// `DELETE /upload-tokens/{token}` → 204; 404 when unknown.
 pub(crate) async fn delete(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    _: ApiAuth,
     Path(token): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    require_api_auth(&app, &headers).await?;
     let redacted = crate::redact(&token);
     if blocking(&app, move |store| store.delete_upload_token(&token)).await? {
         tracing::info!(token = %redacted, "upload token deleted");

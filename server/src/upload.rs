@@ -11,8 +11,8 @@ use axum::Json;
 use serde_json::json;
 use tokio::io::{AsyncWriteExt, BufWriter};
 
-use crate::app::{blocking, AppState};
-use crate::auth::require_api_auth;
+use crate::state::{blocking, AppState};
+use crate::auth::ApiAuth;
 use crate::content_range::{self, ContentRange};
 use crate::parts::MAX_PART_SIZE;
 use crate::problem::Problem;
@@ -107,6 +107,7 @@ pub(crate) async fn upload(
 /// `POST /videos/{id}/source`: an upload into an existing video, with API credentials.
 pub(crate) async fn source(
     State(app): State<AppState>,
+    auth: Result<ApiAuth, Problem>,
     Path(id): Path<String>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
@@ -114,7 +115,7 @@ pub(crate) async fn source(
     let mut log = Log::new(&headers);
     log.sent_video_id = Some(id.clone());
     let result = async {
-        require_api_auth(&app, &headers).await?;
+        auth?;
         let range = parse_range(log.content_range.as_deref())?;
         let sender = Sender::Video(id);
         let form = read_form(&app, multipart?, &sender, range, &mut log.received).await?;

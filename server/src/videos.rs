@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-use crate::app::{blocking, AppState};
-use crate::auth::require_api_auth;
+use crate::state::{blocking, AppState};
+use crate::auth::ApiAuth;
 use crate::ledger::Ledger;
 use crate::pagination;
 use crate::problem::Problem;
@@ -112,8 +112,7 @@ fn missing_title() -> Problem {
 }
 
 /// `POST /videos` → 201 Video: an empty container to upload into.
-pub(crate) async fn create(State(app): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, Problem> {
-    require_api_auth(&app, &headers).await?;
+pub(crate) async fn create(State(app): State<AppState>, _: ApiAuth, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, Problem> {
     let (fields, raw) = parse_fields(&body)?;
     if fields.title.as_deref().is_none_or(str::is_empty) {
         return Err(missing_title());
@@ -131,10 +130,10 @@ pub(crate) async fn create(State(app): State<AppState>, headers: HeaderMap, body
 /// `GET /videos?currentPage&pageSize&sortBy&sortOrder&title`.
 pub(crate) async fn list(
     State(app): State<AppState>,
+    _: ApiAuth,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
-    require_api_auth(&app, &headers).await?;
     let page = pagination::page(&query)?;
     let sorts = [("createdAt", VideoSort::CreatedAt), ("updatedAt", VideoSort::UpdatedAt), ("publishedAt", VideoSort::CreatedAt), ("title", VideoSort::Title)];
     let sort = pagination::sort_by(&query, &sorts, VideoSort::CreatedAt)?;
@@ -152,8 +151,7 @@ async fn find(app: &AppState, id: String) -> Result<Video, Problem> {
 }
 
 /// `GET /videos/{id}`.
-pub(crate) async fn get(State(app): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Json<Value>, Problem> {
-    require_api_auth(&app, &headers).await?;
+pub(crate) async fn get(State(app): State<AppState>, _: ApiAuth, Path(id): Path<String>, headers: HeaderMap) -> Result<Json<Value>, Problem> {
     let video = find(&app, id).await?;
     Ok(Json(video_json(&video, &crate::origin(&headers))))
 }
@@ -161,11 +159,11 @@ pub(crate) async fn get(State(app): State<AppState>, Path(id): Path<String>, hea
 /// `PATCH /videos/{id}`: change metadata after the upload, as the seed describes.
 pub(crate) async fn update(
     State(app): State<AppState>,
+    _: ApiAuth,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, Problem> {
-    require_api_auth(&app, &headers).await?;
     let (fields, _) = parse_fields(&body)?;
     if fields.title.as_deref() == Some("") {
         return Err(missing_title());
@@ -176,8 +174,7 @@ pub(crate) async fn update(
 }
 
 /// `DELETE /videos/{id}` → 204.
-pub(crate) async fn delete(State(app): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<StatusCode, Problem> {
-    require_api_auth(&app, &headers).await?;
+pub(crate) async fn delete(State(app): State<AppState>, _: ApiAuth, Path(id): Path<String>) -> Result<StatusCode, Problem> {
     if blocking(&app, move |store| store.delete_video(&id)).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -187,8 +184,7 @@ pub(crate) async fn delete(State(app): State<AppState>, Path(id): Path<String>, 
 
 /// `GET /videos/{id}/status`: what has been received, so a client can tell whether a chunk
 /// whose answer it lost actually landed.
-pub(crate) async fn status(State(app): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Json<Value>, Problem> {
-    require_api_auth(&app, &headers).await?;
+pub(crate) async fn status(State(app): State<AppState>, _: ApiAuth, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
     let video = find(&app, id).await?;
     Ok(Json(status_json(&video)))
 }
@@ -269,7 +265,7 @@ pub(crate) async fn hls(State(app): State<AppState>, Path(id): Path<String>, hea
     let video = match blocking(&app, move |store| store.video(&id_for_lookup)).await {
         Ok(Some(video)) => video,
         Ok(None) => return Problem::not_found("videoId").into_response(),
-        Err(problem) => return problem.into_response(),
+        Err(error) => return Problem::from(error).into_response(),
     };
     if video.ingest != Ingest::Uploaded {
         return StatusCode::ACCEPTED.into_response();
@@ -285,7 +281,7 @@ pub(crate) async fn hls(State(app): State<AppState>, Path(id): Path<String>, hea
 pub(crate) async fn player(State(app): State<AppState>, Path(id): Path<String>) -> Response {
     let video = match uploaded(&app, &id).await {
         Ok(video) => video,
-        Err(problem) => return problem.into_response(),
+        Err(error) => return Problem::from(error).into_response(),
     };
     let title = html_escape(&video.title);
     Html(format!(

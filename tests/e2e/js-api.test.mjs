@@ -13,6 +13,7 @@ import { startProxy } from '../support/proxy.mjs';
 import { randomFile, sha256File } from '../support/files.mjs';
 
 const MIB = 1024 * 1024;
+const PROBES = new URL('../../bench/page-probes.js', import.meta.url).pathname;
 let server;
 
 before(async () => {
@@ -47,6 +48,8 @@ for (const engine of ENGINES) {
     async function packagePage() {
       const page = await browser.newPage();
       await page.goto(`${server.url}/`);
+      // Before the package: it records the wasm instance's memory.
+      await page.addScriptTag({ path: PROBES });
       await page.evaluate(async () => {
         window.pkg = await import('/pkg/index.js');
         await window.pkg.default();
@@ -237,6 +240,8 @@ for (const engine of ENGINES) {
         const token = await server.createToken(0);
         await page.setInputFiles('#file', source.file);
         const logStart = server.logs.length;
+        const wasmAtStart = await page.evaluate(() => window.probes.wasmMemoryBytes());
+        assert.ok(wasmAtStart > 0, 'the probe sees the wasm memory');
         await page.evaluate(async ({ token, apiHost }) => {
           const file = document.getElementById('file').files[0];
           const uploader = new window.pkg.VideoUploader({ file, uploadToken: token, apiHost });
@@ -255,6 +260,9 @@ for (const engine of ENGINES) {
 
         const videoId = outcome.video.videoId;
         assert.deepEqual(outcome.events, ['chunk 1', 'pause', 'resume', 'chunk 2', 'chunk 3', 'chunk 4']);
+        // The file's bytes never entered wasm memory (which only grows, so this is its peak).
+        const wasmGrowth = (await page.evaluate(() => window.probes.wasmMemoryBytes())) - wasmAtStart;
+        assert.ok(wasmGrowth <= 2 * MIB, `wasm memory grew by ${wasmGrowth} bytes during a 200 MiB upload`);
 
         // Bytes on the wire, as the server counted them per request.
         const lines = server.logs

@@ -15,8 +15,9 @@ const ARGS = [
   '--disable-sync',
 ];
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+/** Launches Chromium; `args` are added to the quiet defaults. */
+export function launchBrowser({ args = [] } = {}) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, ...args] });
 }
 
 /**

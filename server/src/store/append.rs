@@ -17,7 +17,7 @@ use super::chunks::{in_order, Target};
 use super::videos::{read_video, Ingest};
 use super::Store;
 use crate::content_range::ContentRange;
-use crate::problem::Problem;
+use super::error::StoreError;
 
 /// The file a video's source is built in until it is complete.
 pub(super) const PARTIAL: &str = "source.partial";
@@ -119,7 +119,7 @@ impl Store {
     /// would continue its source in order and nobody else is appending to it; `None` means
     /// "receive it apart" (which is also where a chunk that will be refused goes: the
     /// commit gives the reason). Blocking: call it from a blocking task.
-    pub fn begin_append(&self, target: &Target, range: Option<ContentRange>) -> Result<Option<AppendSlot>, Problem> {
+    pub fn begin_append(&self, target: &Target, range: Option<ContentRange>) -> Result<Option<AppendSlot>, StoreError> {
         let (id, token) = match target {
             Target::Token { video_id: Some(id), token, expired } => (id, Some((token, *expired))),
             Target::Video(id) => (id, None),

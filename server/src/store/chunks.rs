@@ -6,16 +6,13 @@ use std::path::PathBuf;
 
 use rusqlite::params;
 
-use axum::http::StatusCode;
-
-use super::tokens::invalid_upload_token;
 use super::videos::{insert_video, read_video, set_ingest, Ingest, Placed, Video, VideoFields};
 use super::append::{AppendSlot, PARTIAL};
+use super::error::{Assembly, StoreError};
 use super::{sync_dir, Store};
 use crate::content_range::ContentRange;
 use crate::ids;
 use crate::parts::Accepted;
-use crate::problem::Problem;
 
 /// Which video a chunk is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,27 +81,13 @@ pub enum Committed {
 /// writes only into a video it started, or into an empty container (`POST /videos`) that
 /// no token has begun to fill, which becomes its own. An expired token may only finish a
 /// video it started. Video ids are public (player links), so knowing one proves nothing.
-pub(super) fn owner_check(video: &Video, token: &str, expired: bool) -> Result<bool, Problem> {
+pub(super) fn owner_check(video: &Video, token: &str, expired: bool) -> Result<bool, StoreError> {
     match video.token.as_deref() {
         Some(owner) if owner == token => Ok(false),
-        _ if expired => Err(invalid_upload_token()),
+        _ if expired => Err(StoreError::UploadTokenInvalid),
         None if video.ingest == Ingest::Empty => Ok(true),
-        _ => Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "authentication-forbidden-video",
-            "This upload token cannot upload into this video: another upload started it.",
-        )
-        .name("videoId")),
+        _ => Err(StoreError::VideoOfAnotherUpload),
     }
-}
-
-/// An assembly that could not finish: a 5xx, which clients retry.
-fn not_assembled(status: StatusCode, title: &str) -> Problem {
-    Problem::new(status, "video-source-not-assembled", title).name("file")
-}
-
-fn no_room() -> Problem {
-    not_assembled(StatusCode::INSUFFICIENT_STORAGE, "The server has no room to assemble the video now; send the last part again later.")
 }
 
 /// Bytes available to this process on the filesystem holding `path`.
@@ -126,17 +109,13 @@ fn free_bytes(_: &std::path::Path) -> Option<u64> {
     None
 }
 
-fn already_uploaded() -> Problem {
-    Problem::bad_request("video-source-already-uploaded", "The source of the video is already uploaded.").name("file")
-}
-
 impl Store {
     /// Validates a chunk against its video and, if it passes, puts its bytes in place and
     /// records it, in that order, so the database never claims bytes the disk lacks. A chunk
     /// that would create a video creates it only if it passes. Commits of one video are
     /// serialised by a hold on its id; the database lock is taken only for the reads and the
     /// final write, never across file I/O. Blocking: call it from a blocking task.
-    pub fn commit_chunk(&self, new: NewChunk) -> Result<Committed, Problem> {
+    pub fn commit_chunk(&self, new: NewChunk) -> Result<Committed, StoreError> {
         let target_id = match &new.target {
             Target::Token { video_id: Some(id), .. } | Target::Video(id) => Some(id.clone()),
             Target::Token { video_id: None, .. } => None,
@@ -145,14 +124,14 @@ impl Store {
         let existing = match &target_id {
             Some(id) => {
                 let db = self.db();
-                Some(read_video(&db, id)?.ok_or_else(|| Problem::not_found("videoId"))?)
+                Some(read_video(&db, id)?.ok_or(StoreError::VideoNotFound)?)
             }
             None => None,
         };
         let (token, claim) = match (&new.target, &existing) {
             (Target::Token { token, expired, .. }, Some(video)) => (None, owner_check(video, token, *expired)?.then_some(token.as_str())),
             (Target::Video(_), _) => (None, None),
-            (Target::Token { expired: true, .. }, None) => return Err(invalid_upload_token()),
+            (Target::Token { expired: true, .. }, None) => return Err(StoreError::UploadTokenInvalid),
             (Target::Token { token, .. }, None) => (Some(token.as_str()), None),
         };
         let (video_id, mut ledger) = match &existing {
@@ -163,7 +142,7 @@ impl Store {
                     return Ok(Committed::Complete { video_id: video.id.clone() });
                 }
                 if video.ingest == Ingest::Uploaded {
-                    return Err(already_uploaded());
+                    return Err(StoreError::AlreadyUploaded);
                 }
                 (video.id.clone(), video.ledger.clone())
             }
@@ -173,11 +152,7 @@ impl Store {
             Some(range) => range,
             None if ledger.is_empty() => ContentRange::Part { part: 1, total: Some(1) },
             None => {
-                return Err(Problem::bad_request(
-                    "video-content-range-already-initiated",
-                    "A \"Content-Range\" upload has already been initiated for this video; send the remaining chunks with a \"Content-Range\" header.",
-                )
-                .name("Content-Range"));
+                return Err(StoreError::ContentRangeAlreadyInitiated);
             }
         };
         let (key, accepted) = ledger.accept(range, new.size)?;
@@ -190,7 +165,7 @@ impl Store {
                     // The slot was taken for this video's current state; nothing else
                     // appends while it is held, so this is a bug, not a race.
                     tracing::error!(video_id = %video_id, "an append slot does not match its video");
-                    return Err(Problem::internal());
+                    return Err(StoreError::Internal);
                 }
                 if slot.offset() == 0 {
                     sync_dir(slot.dir())?;
@@ -214,7 +189,7 @@ impl Store {
             }
         };
 
-        let recorded = (|| -> Result<(), Problem> {
+        let recorded = (|| -> Result<(), StoreError> {
             let mut db = self.db();
             let tx = db.transaction()?;
             if existing.is_none() {
@@ -255,18 +230,18 @@ impl Store {
 
     /// Concatenates a complete video's chunks, in key order, into its source file, then
     /// marks it uploaded and removes the chunks. Blocking: call it from a blocking task.
-    pub fn assemble(&self, video_id: &str) -> Result<Video, Problem> {
-        let video = self.video(video_id)?.ok_or_else(|| Problem::not_found("videoId"))?;
+    pub fn assemble(&self, video_id: &str) -> Result<Video, StoreError> {
+        let video = self.video(video_id)?.ok_or(StoreError::VideoNotFound)?;
         if video.ingest == Ingest::Uploaded {
             return Ok(video);
         }
         // One assembly of a video at a time, and none while a chunk is still being appended
         // (a copy of it sent apart completed the upload): a retry is told to come back.
         let Some(_hold) = self.appending.try_hold(video_id) else {
-            return Err(not_assembled(StatusCode::SERVICE_UNAVAILABLE, "The video is being assembled; send the part again shortly."));
+            return Err(StoreError::NotAssembled(Assembly::Busy));
         };
         // Read again under the hold: the placed chunks cannot change now.
-        let video = self.video(video_id)?.ok_or_else(|| Problem::not_found("videoId"))?;
+        let video = self.video(video_id)?.ok_or(StoreError::VideoNotFound)?;
         let dir = self.video_dir(video_id);
         let partial = dir.join(PARTIAL);
         let size = match self.write_source(&video, &dir, &partial) {
@@ -289,13 +264,13 @@ impl Store {
         }
         // The source is recorded: the chunks are no longer needed.
         let _ = fs::remove_dir_all(dir.join("parts"));
-        self.video(video_id)?.ok_or_else(|| Problem::not_found("videoId"))
+        self.video(video_id)?.ok_or(StoreError::VideoNotFound)
     }
 
     /// Appends the chunks kept apart to `partial` after the placed ones (those always come
     /// first), fsyncs it and renames it to the source. An upload whose chunks all came in
     /// order copies nothing.
-    fn write_source(&self, video: &Video, dir: &std::path::Path, partial: &std::path::Path) -> Result<u64, Problem> {
+    fn write_source(&self, video: &Video, dir: &std::path::Path, partial: &std::path::Path) -> Result<u64, StoreError> {
         let chunks: Vec<(u64, u64)> = video.ledger.chunks().into_iter().skip(video.placed.chunks as usize).collect();
         let needed: u64 = chunks.iter().map(|(_, size)| size).sum();
         let reserve = self.min_free_bytes.load(std::sync::atomic::Ordering::Relaxed);
@@ -303,7 +278,7 @@ impl Store {
         if let Some(free) = free_bytes(dir).filter(|_| needed > 0) {
             if free < needed.saturating_add(reserve) {
                 tracing::warn!(video_id = %video.id, needed, free, reserve, "not enough free space to assemble");
-                return Err(no_room());
+                return Err(StoreError::NotAssembled(Assembly::NoRoom));
             }
         }
         let write = || -> io::Result<Option<u64>> {
@@ -328,27 +303,27 @@ impl Store {
         };
         match write() {
             Ok(Some(size)) => Ok(size),
-            Ok(None) => Err(Problem::internal()),
+            Ok(None) => Err(StoreError::NotAssembled(Assembly::Failed)),
             Err(error) if error.kind() == io::ErrorKind::StorageFull => {
                 tracing::warn!(video_id = %video.id, %error, "the disk filled up during assembly");
-                Err(no_room())
+                Err(StoreError::NotAssembled(Assembly::NoRoom))
             }
             Err(error) => {
                 tracing::error!(video_id = %video.id, %error, "assembly failed");
-                Err(not_assembled(StatusCode::INTERNAL_SERVER_ERROR, "The video could not be assembled; send the part again."))
+                Err(StoreError::NotAssembled(Assembly::Failed))
             }
         }
     }
 
     /// Finishes what a crash interrupted: assembles uploads whose last chunk was
     /// acknowledged, and removes chunk files already assembled.
-    pub(super) fn recover(&self) -> Result<(), Problem> {
+    pub(super) fn recover(&self) -> Result<(), StoreError> {
         for id in self.video_ids_in("assembling")? {
             tracing::info!(video_id = %id, "assembling an upload interrupted by a restart");
             // Still no room, say: the server starts anyway, and the client's retry of the
             // last part assembles it later.
             if let Err(problem) = self.assemble(&id) {
-                tracing::warn!(video_id = %id, problem = %problem.title, "assembly after restart failed; it is retried when a part is sent again");
+                tracing::warn!(video_id = %id, ?problem, "assembly after restart failed; it is retried when a part is sent again");
             }
         }
         for id in self.video_ids_in("uploaded")? {
@@ -357,7 +332,7 @@ impl Store {
         Ok(())
     }
 
-    fn video_ids_in(&self, ingest: &str) -> Result<Vec<String>, Problem> {
+    fn video_ids_in(&self, ingest: &str) -> Result<Vec<String>, StoreError> {
         let db = self.db();
         let mut statement = db.prepare("SELECT id FROM videos WHERE ingest = ?1")?;
         let rows = statement.query_map([ingest], |r| r.get(0))?;

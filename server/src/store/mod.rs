@@ -12,6 +12,7 @@
 
 mod append;
 mod chunks;
+mod error;
 mod schema;
 mod tokens;
 mod videos;
@@ -24,10 +25,10 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 use crate::ids;
-use crate::problem::Problem;
 
 pub use append::AppendSlot;
 pub use chunks::{Committed, NewChunk, Received, Target};
+pub use error::{Assembly, StoreError};
 pub use tokens::{TokenSort, UploadToken};
 pub use videos::{Ingest, Metadata, Placed, Video, VideoFields, VideoSort};
 
@@ -79,13 +80,6 @@ pub struct Store {
 /// Free space an assembly leaves on the data disk, by default.
 pub const DEFAULT_MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
 
-impl From<rusqlite::Error> for Problem {
-    fn from(error: rusqlite::Error) -> Problem {
-        tracing::error!(%error, "database error");
-        Problem::internal()
-    }
-}
-
 impl Store {
     /// Opens (creating) the data directory at `root`, and finishes whatever a crash
     /// interrupted: bodies half received are dropped, complete uploads half assembled are
@@ -96,7 +90,7 @@ impl Store {
         let _ = fs::remove_dir_all(root.join("tmp"));
         fs::create_dir_all(root.join("tmp"))?;
         let store = Store::open_beside_server(root)?;
-        store.recover().map_err(|p| io::Error::other(p.title))?;
+        store.recover().map_err(|error| io::Error::other(format!("{error:?}")))?;
         Ok(store)
     }
 

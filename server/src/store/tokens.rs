@@ -1,11 +1,10 @@
 //! Upload tokens, access tokens and refresh tokens.
 
-use axum::http::StatusCode;
 use rusqlite::{params, OptionalExtension};
 
 use super::{Order, Page, Store};
 use crate::ids;
-use crate::problem::Problem;
+use super::error::StoreError;
 use crate::time;
 
 /// Lifetime of refresh tokens: 30 days.
@@ -45,14 +44,9 @@ pub enum TokenSort {
     Ttl,
 }
 
-pub(crate) fn invalid_upload_token() -> Problem {
-    Problem::new(StatusCode::UNAUTHORIZED, "authentication-invalid-upload-token", "The upload token is invalid or expired.")
-        .name("token")
-}
-
 impl Store {
     /// Mints an upload token.
-    pub fn create_upload_token(&self, ttl: u64) -> Result<UploadToken, Problem> {
+    pub fn create_upload_token(&self, ttl: u64) -> Result<UploadToken, StoreError> {
         let token = UploadToken { token: ids::upload_token(), ttl, created_at: time::now() };
         self.db().execute(
             "INSERT INTO upload_tokens (token, ttl, created_at) VALUES (?1, ?2, ?3)",
@@ -62,7 +56,7 @@ impl Store {
     }
 
     /// A token by id, expired or not.
-    pub fn upload_token(&self, token: &str) -> Result<Option<UploadToken>, Problem> {
+    pub fn upload_token(&self, token: &str) -> Result<Option<UploadToken>, StoreError> {
         Ok(self
             .db()
             .query_row("SELECT token, ttl, created_at FROM upload_tokens WHERE token = ?1", [token], |row| {
@@ -72,7 +66,7 @@ impl Store {
     }
 
     /// Active (unexpired) tokens, one page of them, and how many there are in all.
-    pub fn list_upload_tokens(&self, sort: TokenSort, order: Order, page: Page) -> Result<(Vec<UploadToken>, u64), Problem> {
+    pub fn list_upload_tokens(&self, sort: TokenSort, order: Order, page: Page) -> Result<(Vec<UploadToken>, u64), StoreError> {
         let now = time::now() as i64;
         let db = self.db();
         let active = "ttl = 0 OR created_at + ttl >= ?1";
@@ -94,7 +88,7 @@ impl Store {
     }
 
     /// Deletes a token; `false` when there was none.
-    pub fn delete_upload_token(&self, token: &str) -> Result<bool, Problem> {
+    pub fn delete_upload_token(&self, token: &str) -> Result<bool, StoreError> {
         Ok(self.db().execute("DELETE FROM upload_tokens WHERE token = ?1", [token])? > 0)
     }
 
@@ -102,19 +96,16 @@ impl Store {
     /// unknown or deleted token is a 401. Returns whether it has expired, which matters
     /// only once the request's target is known (an expired token may finish a video it
     /// started, nothing else).
-    pub fn upload_token_expired(&self, token: Option<&str>) -> Result<bool, Problem> {
-        let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
-            Problem::new(StatusCode::UNAUTHORIZED, "authentication-missing-upload-token", "The upload token is missing.")
-                .name("token")
-        })?;
+    pub fn upload_token_expired(&self, token: Option<&str>) -> Result<bool, StoreError> {
+        let token = token.filter(|t| !t.is_empty()).ok_or(StoreError::UploadTokenMissing)?;
         match self.upload_token(token)? {
             Some(t) => Ok(t.is_expired(time::now())),
-            None => Err(invalid_upload_token()),
+            None => Err(StoreError::UploadTokenInvalid),
         }
     }
 
     /// Mints an access token valid for `lifetime` seconds, with a refresh token.
-    pub fn create_access_token(&self, lifetime: u64) -> Result<(String, String), Problem> {
+    pub fn create_access_token(&self, lifetime: u64) -> Result<(String, String), StoreError> {
         let (access, refresh) = (ids::secret(), ids::secret());
         let now = time::now();
         let mut db = self.db();
@@ -131,7 +122,7 @@ impl Store {
     }
 
     /// Whether `token` is a live access token.
-    pub fn access_token_valid(&self, token: &str) -> Result<bool, Problem> {
+    pub fn access_token_valid(&self, token: &str) -> Result<bool, StoreError> {
         let expires: Option<i64> = self
             .db()
             .query_row("SELECT expires_at FROM access_tokens WHERE token = ?1", [token], |r| r.get(0))
@@ -140,7 +131,7 @@ impl Store {
     }
 
     /// Spends a refresh token: `true` if it was live (it is gone either way).
-    pub fn take_refresh_token(&self, token: &str) -> Result<bool, Problem> {
+    pub fn take_refresh_token(&self, token: &str) -> Result<bool, StoreError> {
         let now = time::now() as i64;
         let mut db = self.db();
         let tx = db.transaction()?;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Order, Page, Store};
 use crate::ids;
 use crate::ledger::Ledger;
-use crate::problem::Problem;
+use super::error::StoreError;
 use crate::time;
 
 /// Where a video's source stands.
@@ -162,20 +162,20 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Video> {
 
 impl Store {
     /// Creates an empty video container.
-    pub fn create_video(&self, fields: VideoFields) -> Result<Video, Problem> {
+    pub fn create_video(&self, fields: VideoFields) -> Result<Video, StoreError> {
         let db = self.db();
         let id = ids::video_id();
         insert_video(&db, &id, &fields, None)?;
-        read_video(&db, &id)?.ok_or_else(Problem::internal)
+        read_video(&db, &id)?.ok_or(StoreError::Internal)
     }
 
     /// A video by id, with its chunks.
-    pub fn video(&self, id: &str) -> Result<Option<Video>, Problem> {
+    pub fn video(&self, id: &str) -> Result<Option<Video>, StoreError> {
         read_video(&self.db(), id)
     }
 
     /// Changes the given fields of a video.
-    pub fn update_video(&self, id: &str, fields: VideoFields) -> Result<Option<Video>, Problem> {
+    pub fn update_video(&self, id: &str, fields: VideoFields) -> Result<Option<Video>, StoreError> {
         let db = self.db();
         let Some(mut video) = read_video(&db, id)? else { return Ok(None) };
         if let Some(title) = fields.title {
@@ -217,7 +217,7 @@ impl Store {
     }
 
     /// Deletes a video and its files; `false` when there was none.
-    pub fn delete_video(&self, id: &str) -> Result<bool, Problem> {
+    pub fn delete_video(&self, id: &str) -> Result<bool, StoreError> {
         let deleted = self.db().execute("DELETE FROM videos WHERE id = ?1", [id])? > 0;
         if deleted {
             // The row is gone first: a crash here leaves only unreferenced files.
@@ -236,7 +236,7 @@ impl Store {
         sort: VideoSort,
         order: Order,
         page: Page,
-    ) -> Result<(Vec<Video>, u64), Problem> {
+    ) -> Result<(Vec<Video>, u64), StoreError> {
         let db = self.db();
         let filter = "(?1 IS NULL OR title = ?1)";
         let total: i64 = db.query_row(&format!("SELECT COUNT(*) FROM videos WHERE {filter}"), [title], |r| r.get(0))?;
@@ -289,7 +289,7 @@ pub(super) fn insert_video(
 }
 
 /// Reads a video and its chunks.
-pub(super) fn read_video(db: &rusqlite::Connection, id: &str) -> Result<Option<Video>, Problem> {
+pub(super) fn read_video(db: &rusqlite::Connection, id: &str) -> Result<Option<Video>, StoreError> {
     let Some(mut video) =
         db.query_row(&format!("SELECT {COLUMNS} FROM videos WHERE id = ?1"), [id], from_row).optional()?
     else {

@@ -10,7 +10,8 @@ use base64::Engine;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
-use upload_server::app::{router, AppState, StaticDirs};
+use upload_server::app::{router, StaticDirs};
+use upload_server::state::AppState;
 use upload_server::store::Store;
 
 pub const KEY: &str = "test-api-key";

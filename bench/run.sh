@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# npm run bench: builds what it measures, then runs bench/run.mjs (see BENCHMARKS.md).
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
+bash scripts/setup.sh --browser
+bash scripts/build.sh
+step "cargo build --release -p upload-server"
+cargo build --release -p upload-server
+step "bench/run.mjs (several minutes)"
+node bench/run.mjs
