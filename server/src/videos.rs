@@ -281,7 +281,7 @@ pub(crate) async fn hls(State(app): State<AppState>, Path(id): Path<String>, hea
 pub(crate) async fn player(State(app): State<AppState>, Path(id): Path<String>) -> Response {
     let video = match uploaded(&app, &id).await {
         Ok(video) => video,
-        Err(error) => return Problem::from(error).into_response(),
+        Err(problem) => return problem.into_response(),
     };
     let title = html_escape(&video.title);
     Html(format!(

@@ -101,6 +101,8 @@ fn free_bytes(path: &std::path::Path) -> Option<u64> {
     if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
         return None;
     }
+    // The field types differ between platforms (u32 on some): widen explicitly.
+    #[allow(clippy::useless_conversion)]
     Some(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
 }
 
