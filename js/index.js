@@ -114,21 +114,33 @@ function core(options, stream, notify) {
   }
   const file = stream ? undefined : options.file;
   try {
-    return new Core(
-      kind,
+    // The texts cross into wasm as one string (NUL-separated, with a bitmask of those
+    // given): one string to copy instead of ten, and a much smaller constructor in the wasm.
+    const texts = [
       secret,
       text('refreshToken'),
       text('videoId'),
       text('videoName'),
       text('apiHost'),
-      chunkSize,
-      given('retries') ? whole('retries') : -1,
       origin('application', 'name'),
       origin('application', 'version'),
       origin('sdk', 'name'),
       origin('sdk', 'version'),
-      file,
       typeof file?.name === 'string' ? file.name : '',
+    ];
+    const names = [['uploadToken', 'accessToken', 'apiKey'][kind], 'refreshToken', 'videoId', 'videoName', 'apiHost', 'origin', 'origin', 'origin', 'origin', 'file'];
+    let present = 0;
+    texts.forEach((value, i) => {
+      if (value !== undefined) present |= 1 << i;
+      if (value?.includes('\0')) invalid(names[i], 'contains a NUL character');
+    });
+    return new Core(
+      kind,
+      texts.map((value) => value ?? '').join('\0'),
+      present,
+      chunkSize,
+      given('retries') ? whole('retries') : -1,
+      file,
       (options.preventEmptyParts === true ? 1 : 0) | (options.mergeSmallPartsBeforeUpload !== false ? 2 : 0),
       typeof strategy === 'function' ? (count, error) => strategy(count, new UploadError(error)) : undefined,
       stall,

@@ -6,6 +6,7 @@
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
+use alloc::borrow::ToOwned;
 use alloc::string::String;
 
 use js_sys::{Function, Object, Reflect};
@@ -30,42 +31,48 @@ impl Core {
     /// Validates the options, read and type-checked by the entry (`js/index.js`), with the
     /// official messages (throwing `{code, message}`), and prepares the upload of `file`, or
     /// of a stream when `file` is absent. Credentials: `kind` 0 is an upload token, 1 an
-    /// access token (with `refresh`), 2 an API key. Negative numbers mean "not given".
-    /// `notify(type, detail)` hears `progress`, `chunk`, `part`, `retry`, `warning`,
-    /// `success` and `error`. Plain arguments rather than an options class: a class costs
-    /// its own glue and shims in the wasm.
+    /// access token, 2 an API key. `texts` holds, NUL-separated, the secret, the refresh
+    /// token, `videoId`, `videoName`, `apiHost`, the application's and the SDK's name and
+    /// version, and the file's name; bit `i` of `present` says whether text `i` was given.
+    /// Negative numbers mean "not given". `notify(type, detail)` hears `progress`, `chunk`,
+    /// `part`, `retry`, `warning`, `success` and `error`. Plain arguments, and one string
+    /// for the texts: each string argument costs its own copy and shim code in the wasm.
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         kind: u8,
-        secret: String,
-        refresh: Option<String>,
-        video_id: Option<String>,
-        video_name: Option<String>,
-        api_host: Option<String>,
+        texts: String,
+        present: u32,
         chunk_size: f64,
         retries: f64,
-        app_name: Option<String>,
-        app_version: Option<String>,
-        sdk_name: Option<String>,
-        sdk_version: Option<String>,
         file: Option<Blob>,
-        file_name: String,
         stream_flags: u8,
         strategy: Option<Function>,
         stall_ms: f64,
         notify: Function,
     ) -> Result<Core, JsValue> {
+        let mut fields = texts.split('\0');
+        let mut index = 0;
+        let mut next = || {
+            let value = fields.next().unwrap_or_default();
+            let given = present & (1 << index) != 0;
+            index += 1;
+            given.then(|| value.to_owned())
+        };
+        let secret = next().unwrap_or_default();
         let credentials = match kind {
             0 => Credentials::UploadToken(secret),
-            1 => Credentials::AccessToken { access_token: secret, refresh_token: refresh },
+            1 => Credentials::AccessToken { access_token: secret, refresh_token: next() },
             _ => Credentials::ApiKey(secret),
         };
+        if kind != 1 {
+            next();
+        }
         let mut options = UploadOptions::with_upload_token(String::new());
         options.credentials = credentials;
-        options.video_id = video_id;
-        options.video_name = video_name;
-        if let Some(host) = api_host {
+        options.video_id = next();
+        options.video_name = next();
+        if let Some(host) = next() {
             options.api_host = host;
         }
         if chunk_size >= 0.0 {
@@ -75,11 +82,13 @@ impl Core {
             options.retries = retries as u32;
         }
         // An origin is given when either of its fields is.
-        let origin = |name: Option<String>, version: Option<String>| {
+        let mut origin = || {
+            let (name, version) = (next(), next());
             (name.is_some() || version.is_some()).then(|| Origin { name: name.unwrap_or_default(), version: version.unwrap_or_default() })
         };
-        options.application = origin(app_name, app_version);
-        options.sdk = origin(sdk_name, sdk_version);
+        options.application = origin();
+        options.sdk = origin();
+        let file_name = next().unwrap_or_default();
         let stream = (file.is_none()).then_some((stream_flags & 1 != 0, stream_flags & 2 != 0));
         Core::build(options, file, &file_name, stream, strategy, stall_ms, notify).map_err(|error| error_object(&error))
     }

@@ -95,6 +95,9 @@ for (const engine of ENGINES) {
           ),
           badRetries: [1e20, 101, -1, 1.5].map((retries) => attempt({ file, uploadToken: 'to1', retries })?.code),
           badDurations: [-1, 0, NaN, Infinity, '60'].map((maxVideoDuration) => attempt({ file, uploadToken: 'to1', maxVideoDuration })?.code),
+          nulInText: [{ videoName: 'a\u0000b' }, { uploadToken: 'to\u00001' }, { origin: { sdk: { name: 'x\u0000', version: '1' } } }].map(
+            (extra) => attempt({ file, uploadToken: 'to1', ...extra })?.code,
+          ),
           goodApiHosts: ['sandbox.api.video', 'http://127.0.0.1:8787', 'https://ws.api.video/'].map((apiHost) => attempt({ file, uploadToken: 'to1', apiHost })),
           valid: attempt({ file, uploadToken: 'to1', chunkSize: 5 * 1024 * 1024 }),
         };
@@ -116,6 +119,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(results.badApiHosts, Array(10).fill('OPTION_INVALID'));
       assert.deepEqual(results.badRetries, Array(4).fill('OPTION_INVALID'));
       assert.deepEqual(results.badDurations, Array(5).fill('OPTION_INVALID'));
+      assert.deepEqual(results.nulInText, Array(3).fill('OPTION_INVALID'), 'texts cross into wasm NUL-separated');
       assert.deepEqual(results.goodApiHosts, [null, null, null]);
       assert.deepEqual(await page.evaluate(() => window.started), [], 'no request was started');
       assert.equal(results.valid, null);
