@@ -138,7 +138,29 @@ export type VideoUploaderOptions = CommonOptions &
      * read a duration, the upload goes ahead.
      */
     maxVideoDuration?: number;
+    /**
+     * Resume after a reload, a crash or a closed tab: a small record per upload is kept in
+     * `localStorage` (never the file's bytes, never the token itself), and uploading the same
+     * file again with the same options continues the same video at the first chunk the server
+     * has not acknowledged. Removed on success and on `cancel()`. Storage that cannot be used
+     * turns it off with a `warning` (`RESUME_UNAVAILABLE`). Default false.
+     */
+    resumable?: boolean;
+    /** Milliseconds after which a record is forgotten. Default 24 hours. */
+    resumableExpiry?: number;
   };
+
+/** An upload an earlier page left unfinished with `resumable: true`. */
+export interface PreviousUpload {
+  fileName: string;
+  size: number;
+  videoId: string;
+  /** Chunks the server has acknowledged. */
+  uploadedChunks: number;
+  chunkSize: number | null;
+  /** When the upload began (ms since the epoch). */
+  createdAt: number;
+}
 
 /**
  * The video the completing chunk returns: the server's answer, with `videoId` added when the
@@ -225,6 +247,10 @@ export declare class VideoUploader extends EventTarget {
   constructor(options: VideoUploaderOptions);
   /** Uploads the file. After a failure or `cancel()`, calling it again continues the same video. */
   upload(): Promise<VideoUploadResponse>;
+  /** Uploads earlier pages left unfinished with `resumable: true`, newest first; of `file` only, when given. */
+  static findPreviousUploads(file?: File | Blob): Promise<PreviousUpload[]>;
+  /** Forgets them all, so that none is resumed. */
+  static clearPreviousUploads(): Promise<void>;
   onProgress(callback: (event: UploadProgressEvent) => void): void;
   onPlayable(callback: (video: VideoUploadResponse) => void): void;
   /** Aborts: `upload()` rejects with reason `ABORTED`. */

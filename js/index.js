@@ -231,6 +231,7 @@ class Upload extends EventTarget {
 export class VideoUploader extends Upload {
   #file;
   #maxDuration;
+  #resume = null;
   #settle = null;
   #unwatch = null;
 
@@ -238,6 +239,25 @@ export class VideoUploader extends Upload {
     super(options, false);
     this.#file = options.file;
     this.#maxDuration = options.maxVideoDuration;
+    const { resumable, resumableExpiry: expiry } = options;
+    if (resumable != null && typeof resumable !== 'boolean') invalid('resumable', 'expected true or false');
+    if (expiry != null && !(typeof expiry === 'number' && expiry > 0 && expiry < Infinity)) invalid('resumableExpiry', 'expected milliseconds');
+    if (resumable) {
+      const { uploadToken, videoId, apiHost, chunkSize } = options;
+      this.#resume = { uploadToken, videoId, apiHost, chunkSize, resumableExpiry: expiry };
+    }
+  }
+
+  /** The uploads earlier pages left unfinished with `resumable: true`, newest first; of
+   * `file` only, when given. Resolves with `[{fileName, size, videoId, uploadedChunks,
+   * chunkSize, createdAt}]`. */
+  static async findPreviousUploads(file) {
+    return (await import('./resume.js')).findPreviousUploads(file);
+  }
+
+  /** Forgets every unfinished upload, so that none is resumed. */
+  static async clearPreviousUploads() {
+    (await import('./resume.js')).clearPreviousUploads();
   }
 
   [HEARD](type, detail) {
@@ -247,6 +267,12 @@ export class VideoUploader extends Upload {
       this.#unwatch();
       settle[type === 'success' ? 0 : 1](detail);
     }
+  }
+
+  /** Cancels the upload (it rejects with `ABORTED`); with `resumable`, forgets it too. */
+  cancel() {
+    this.#resume?.record?.forget();
+    super.cancel();
   }
 
   /** Uploads the file; resolves with the Video. After a failure, continues the same video. */
@@ -259,12 +285,24 @@ export class VideoUploader extends Upload {
         throw error;
       }
     }
+    // With `resumable`, the first upload() continues what an earlier page left of this
+    // file, and records its progress (js/resume.js, loaded only now).
+    const resume = this.#resume;
+    if (resume && !resume.attached) {
+      resume.attached = import('./resume.js').then((module) => {
+        resume.record = module.attach(this, this.#file, resume);
+      });
+    }
+    await resume?.attached;
+    resume?.record.again();
     if (this.#settle) throw new UploadError({ code: 'UPLOAD_IN_PROGRESS', message: 'An upload is already in progress on this uploader.' });
     const video = await new Promise((resolve, reject) => {
       this.#settle = [resolve, reject];
       this.#unwatch = watchConnectivity(this);
       try {
-        if (coreOf(this).start()) this.dispatchEvent(new CustomEvent('resume'));
+        // A first start continues what an earlier page left, if anything.
+        const from = resume?.record.previous;
+        if (coreOf(this).start(from?.videoId ?? '', from?.chunks ?? 0)) this.dispatchEvent(new CustomEvent('resume'));
       } catch (error) {
         this.#settle = null;
         this.#unwatch();

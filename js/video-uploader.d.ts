@@ -14,6 +14,7 @@ export interface VideoUploaderElementEventMap {
   resume: CustomEvent<{ file: File }>;
   offline: CustomEvent<{ file: File }>;
   online: CustomEvent<{ file: File }>;
+  warning: CustomEvent<{ file: File; code: string; message: string }>;
   success: CustomEvent<WithFile<VideoUploadResponse>>;
   error: CustomEvent<UploadError & { file: File }>;
   reset: CustomEvent<Record<string, never>>;
@@ -35,6 +36,8 @@ export declare class VideoUploaderElement extends HTMLElement {
   manual: boolean;
   noDrop: boolean;
   pausable: boolean;
+  /** The `no-resume` attribute: uploads are not resumed after a reload. */
+  noResume: boolean;
   readonly files: File[];
   start(): void;
   pause(): void;

@@ -6,9 +6,9 @@
 // Attributes (each mirrored by a property): token (or upload-token), api-host, video-name,
 // chunk-size (bytes), accept (default video/*), multiple, max-file-size (bytes), manual
 // (wait for start() instead of starting when a file is picked or dropped), no-drop,
-// pausable. State attributes for styling, set by the element: uploading, paused, complete,
+// pausable, no-resume (uploads are resumable after a reload unless it is set). State attributes for styling, set by the element: uploading, paused, complete,
 // error. Events (bubbling and composed CustomEvents): file-ready, upload-start, progress,
-// chunk, retry, pause, resume, offline, online, success (the Video), error (the error),
+// chunk, retry, pause, resume, offline, online, warning, success (the Video), error (the error),
 // reset. Every event's detail carries `file` (the File it is about) besides its own fields.
 // Look: CSS custom properties (--vu-accent, --vu-progress-color, --vu-progress-background,
 // --vu-progress-height, --vu-radius, --vu-font) and ::part() on every piece; slots
@@ -64,10 +64,10 @@ const ROW = `
 </div>
 `;
 
-const EVENTS = ['progress', 'chunk', 'retry', 'pause', 'resume', 'offline', 'online'];
+const EVENTS = ['progress', 'chunk', 'retry', 'pause', 'resume', 'offline', 'online', 'warning'];
 const NUMBER_ATTRIBUTES = { 'chunk-size': 'chunkSize', 'max-file-size': 'maxFileSize' };
 const STRING_ATTRIBUTES = { 'api-host': 'apiHost', 'video-name': 'videoName', accept: 'accept' };
-const FLAG_ATTRIBUTES = { multiple: 'multiple', manual: 'manual', 'no-drop': 'noDrop', pausable: 'pausable' };
+const FLAG_ATTRIBUTES = { multiple: 'multiple', manual: 'manual', 'no-drop': 'noDrop', pausable: 'pausable', 'no-resume': 'noResume' };
 
 export function size(bytes) {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -283,6 +283,9 @@ export class VideoUploaderElement extends HTMLElement {
         ...(this.apiHost ? { apiHost: this.apiHost } : {}),
         ...(this.videoName ? { videoName: this.videoName } : {}),
         ...(this.chunkSize ? { chunkSize: this.chunkSize } : {}),
+        // A reload, a crash or a closed tab does not lose what was sent: the same file
+        // picked again continues its video (no-resume turns it off).
+        resumable: !this.noResume,
       });
     } catch (error) {
       this.#fail(file, error);

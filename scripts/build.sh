@@ -25,7 +25,9 @@ node scripts/minify-names.mjs "$bindgen/optimized.wasm" pkg/wasm_video_uploader_
 # The entry and the glue in one module: one request instead of two, and minified names.
 step "esbuild (bundle and minify the entry with the glue)"
 esbuild "$bindgen/index.js" --bundle --minify --format=esm --target=es2022 --log-level=warning \
-  --outfile=pkg/index.js
+  --external:./resume.js --outfile=pkg/index.js
+# Resumable uploads, a module of its own: only a page that asks for them loads it.
+esbuild js/resume.js --bundle --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/resume.js
 # The element, a module of its own over the entry (one wasm instance for both).
 esbuild js/video-uploader.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --external:./index.js --outfile=pkg/video-uploader.js

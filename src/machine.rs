@@ -197,6 +197,24 @@ impl Machine {
         }
     }
 
+    /// Continues, before [`Machine::start`], a file upload an earlier page began: into
+    /// `video_id`, from piece `acknowledged` on (the server has those before it). The first
+    /// piece sent may also have landed (its answer was lost with that page), so it counts as
+    /// sent before: "part already sent", or "already uploaded" for the completing piece, means
+    /// it landed. Returns false, changing nothing, when there is no such piece or the upload
+    /// has started.
+    pub fn continue_from(&mut self, video_id: &str, acknowledged: u32) -> bool {
+        match (&mut self.source, &self.state) {
+            (Source::File { plan, next }, State::Idle) if acknowledged < plan.count() && !video_id.is_empty() => {
+                *next = acknowledged;
+                self.video_id = Some(video_id.to_owned());
+                self.sent_before = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Replaces the default retry policy with `strategy`.
     pub fn set_retry_strategy(&mut self, strategy: RetryStrategy) {
         self.attempts.set_strategy(strategy);

@@ -680,3 +680,39 @@ fn every_input_at_every_step_leaves_an_answer_and_a_way_to_the_end() {
         }
     }
 }
+
+#[test]
+fn a_continued_upload_starts_at_the_first_piece_not_acknowledged_into_the_same_video() {
+    let mut machine = Machine::file(&options(), 20 * MIB, "movie.mp4", 7).unwrap();
+    assert!(!machine.continue_from("viOld", 3), "there is no fourth piece of three");
+    assert!(!machine.continue_from("", 1), "a video id is required");
+    assert!(machine.continue_from("viOld", 1));
+    assert_eq!(machine.start(), Ok(false));
+    assert!(!machine.continue_from("viOther", 0), "only before start");
+
+    // Piece 2 of 3 goes first, into the old video; the earlier page may have sent it.
+    let (piece, video_id, _) = piece_of(&send(&mut machine));
+    assert_eq!((piece.index, video_id.as_deref()), (1, Some("viOld")));
+    machine.handle(machine.awaiting().unwrap(), failure(400, PART_ALREADY_SENT));
+    assert!(matches!(events(&mut machine)[..], [Event::Acknowledged { answered: false, .. }]), "already sent: it landed");
+
+    // Piece 3 completes; its success is a plain success.
+    let (piece, video_id, _) = piece_of(&send(&mut machine));
+    assert_eq!((piece.index, video_id.as_deref()), (2, Some("viOld")));
+    machine.handle(machine.awaiting().unwrap(), answer(201, Some("viOld")));
+    assert_eq!(machine.poll(), Step::Complete { video_id: Some("viOld".into()), answered: true });
+}
+
+#[test]
+fn in_a_continued_upload_only_the_first_piece_counts_as_sent_before() {
+    let mut machine = Machine::file(&options(), 20 * MIB, "movie.mp4", 7).unwrap();
+    assert!(machine.continue_from("viOld", 0));
+    machine.start().unwrap();
+    send(&mut machine);
+    machine.handle(machine.awaiting().unwrap(), ok("viOld"));
+    events(&mut machine);
+    send(&mut machine);
+    // A piece this page sends for the first time cannot have been sent: the refusal is final.
+    machine.handle(machine.awaiting().unwrap(), failure(400, PART_ALREADY_SENT));
+    assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 400, .. })));
+}

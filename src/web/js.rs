@@ -125,8 +125,10 @@ impl Core {
     }
 
     /// Starts (or continues) a file upload; throws `{code, message}` when one is running.
-    /// Returns whether it ended a pause.
-    pub fn start(&self) -> Result<bool, JsValue> {
+    /// Returns whether it ended a pause. A first start may continue the upload of the same
+    /// file an earlier page began: into `video_id` (empty: none), from piece `acknowledged` on.
+    pub fn start(&self, video_id: &str, acknowledged: u32) -> Result<bool, JsValue> {
+        self.driver.machine().continue_from(video_id, acknowledged);
         self.driver.start().map_err(|error| error_object(&error))
     }
 

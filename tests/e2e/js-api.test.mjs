@@ -291,6 +291,120 @@ for (const engine of ENGINES) {
       }
     });
 
+    test('resumable: after a reload in the middle of an upload, the same video continues and only the missing chunks are sent', async () => {
+      const source = randomFile(22 * MIB, 'resumed.mp4');
+      // The proxy holds chunk 3's body after 1 MiB: the page is reloaded while it is on the wire.
+      const proxy = await startProxy(server.url);
+      proxy.rule(3, { holdBodyAfter: MIB });
+      const page = await packagePage();
+      try {
+        await page.evaluate(() => window.pkg.VideoUploader.clearPreviousUploads());
+        const token = await server.createToken(0);
+        const options = { uploadToken: token, apiHost: proxy.url, chunkSize: 5 * MIB, resumable: true };
+        const logStart = server.logs.length;
+        await page.setInputFiles('#file', source.file);
+        await page.evaluate((options) => {
+          const file = document.getElementById('file').files[0];
+          new window.pkg.VideoUploader({ file, ...options }).upload();
+        }, options);
+        await proxy.reached(3, 'held');
+        const before = await page.evaluate(async () => {
+          const file = document.getElementById('file').files[0];
+          return window.pkg.VideoUploader.findPreviousUploads(file);
+        });
+        assert.equal(before.length, 1);
+        assert.deepEqual([before[0].fileName, before[0].size, before[0].uploadedChunks], ['resumed.mp4', 22 * MIB, 2]);
+
+        // The reload: a new page of the same origin, the same file picked again.
+        await page.goto(`${server.url}/`);
+        proxy.release(3);
+        await page.addScriptTag({ path: PROBES });
+        await page.evaluate(async () => {
+          window.pkg = await import('/pkg/index.js');
+        });
+        await page.setInputFiles('#file', source.file);
+        const video = await page.evaluate(async (options) => {
+          const file = document.getElementById('file').files[0];
+          return new window.pkg.VideoUploader({ file, ...options }).upload();
+        }, options);
+        assert.equal(video.videoId, before[0].videoId, 'the same video');
+        assert.deepEqual(await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads()), [], 'the record goes on success');
+
+        // What reached the server: chunks 1 and 2 once, 3 cut by the reload, then 3, 4, 5.
+        const lines = server.logs
+          .slice(logStart)
+          .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(\d+) received=(\d+)/))
+          .filter(Boolean)
+          .map(([, range, status, received]) => ({ range, status: Number(status), received: Number(received) }));
+        assert.deepEqual(lines.filter((l) => l.status < 400).map((l) => l.range), ['part 1/5', 'part 2/5', 'part 3/5', 'part 4/5', 'part 5/5']);
+        const cut = lines.filter((l) => l.status >= 400);
+        assert.ok(cut.length <= 1 && cut.every((l) => l.range === 'part 3/5'), JSON.stringify(lines));
+        const received = lines.reduce((sum, l) => sum + l.received, 0);
+        assert.equal(received, 22 * MIB + cut.reduce((sum, l) => sum + l.received, 0), 'no chunk the server had was sent again');
+        assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+      } finally {
+        await page.close();
+        proxy.close();
+        rmSync(source.dir, { recursive: true, force: true });
+      }
+    });
+
+    test('resumable: expired, corrupted and foreign records are swept, storage that fails only warns, cancel forgets', async () => {
+      const page = await packagePage();
+      const token = await server.createToken(0);
+      const result = await page.evaluate(async ({ token, apiHost }) => {
+        const { VideoUploader } = window.pkg;
+        await VideoUploader.clearPreviousUploads();
+        const file = new File([new Uint8Array(6 * 1024 * 1024)], 'kept.mp4', { lastModified: 1 });
+        const old = { v: 1, videoId: 'viOld', chunks: 1, chunkSize: null, createdAt: Date.now() - 2 * 86400000, name: 'old.mp4', size: 1, lastModified: 1 };
+        localStorage.setItem('wasm-video-uploader:expired', JSON.stringify(old));
+        localStorage.setItem('wasm-video-uploader:corrupted', '{not json');
+        localStorage.setItem('wasm-video-uploader:foreign', JSON.stringify({ ...old, createdAt: Date.now(), videoId: '../../x' }));
+        localStorage.setItem('someone-else', 'untouched');
+        const swept = await VideoUploader.findPreviousUploads();
+        const left = Object.keys(localStorage).sort();
+
+        // Bad options are typed errors.
+        const bad = [{ resumable: 'yes' }, { resumable: true, resumableExpiry: -1 }].map((extra) => {
+          try {
+            new VideoUploader({ file, uploadToken: token, apiHost, ...extra });
+            return null;
+          } catch (error) {
+            return error.code;
+          }
+        });
+
+        // Storage that throws: the upload goes on, with one warning.
+        const setItem = Storage.prototype.setItem;
+        Storage.prototype.setItem = () => {
+          throw new DOMException('full', 'QuotaExceededError');
+        };
+        const warnings = [];
+        let video;
+        try {
+          const uploader = new VideoUploader({ file, uploadToken: token, apiHost, chunkSize: 5 * 1024 * 1024, resumable: true });
+          uploader.addEventListener('warning', (e) => warnings.push(e.detail.code));
+          video = await uploader.upload();
+        } finally {
+          Storage.prototype.setItem = setItem;
+        }
+
+        // A cancelled upload is forgotten.
+        const cancelled = new VideoUploader({ file, uploadToken: token, apiHost, chunkSize: 5 * 1024 * 1024, resumable: true });
+        cancelled.addEventListener('chunk', () => cancelled.cancel());
+        const outcome = await cancelled.upload().catch((error) => error.code);
+        return { swept, left, bad, warnings, uploaded: !!video?.videoId, outcome, afterCancel: await VideoUploader.findPreviousUploads(file) };
+      }, { token, apiHost: server.url });
+      assert.deepEqual(result.swept, []);
+      assert.deepEqual(result.left, ['someone-else'], 'only our records are swept');
+      assert.deepEqual(result.bad, ['OPTION_INVALID', 'OPTION_INVALID']);
+      assert.deepEqual(result.warnings, ['RESUME_UNAVAILABLE']);
+      assert.equal(result.uploaded, true);
+      assert.equal(result.outcome, 'ABORTED');
+      assert.deepEqual(result.afterCancel, []);
+      await page.close();
+    });
+
     test('onPlayable fires once the manifest is ready, as the official uploader polls it', async () => {
       const page = await packagePage();
       const token = await server.createToken(0);

@@ -37,6 +37,10 @@ async function main(): Promise<string> {
   const uploader = new VideoUploader(options);
   new VideoUploader({ file, accessToken: 'jwt', refreshToken: 'refresh', videoId: 'vi1' });
   new VideoUploader({ file, apiKey: 'key', videoId: 'vi1' });
+  new VideoUploader({ file, uploadToken: 'to1', resumable: true, resumableExpiry: 3_600_000 });
+  const previous = await VideoUploader.findPreviousUploads(file);
+  for (const upload of previous) console.log(upload.fileName, upload.size, upload.videoId, upload.uploadedChunks, upload.chunkSize, upload.createdAt);
+  await VideoUploader.clearPreviousUploads();
 
   uploader.onProgress((event: UploadProgressEvent) => {
     const share: number = event.uploadedBytes / event.totalBytes;

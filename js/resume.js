@@ -1,0 +1,164 @@
+// Resume after a reload, a crash or a closed tab (`resumable: true`). Loaded by the entry
+// only when an upload asks for it, so pages that do not pay nothing for it.
+//
+// Per upload, one small record in localStorage under `wasm-video-uploader:<fingerprint>`:
+// the file's name, size, type and lastModified, where it goes (the API host, and a hash of
+// the upload token or the given videoId: never the secret itself), the chunk size, the
+// video's id, how many chunks the server has acknowledged, and when the upload began. The
+// file's bytes are never read. A record goes on success and on cancel() (not when the page
+// goes away mid-upload); records past their expiry are swept whenever records are read.
+
+const PREFIX = 'wasm-video-uploader:';
+const VERSION = 1;
+/** Records older than this are swept (the `resumableExpiry` option's default). */
+export const DEFAULT_EXPIRY_MS = 24 * 60 * 60 * 1000;
+
+/** A short, stable hash of a string (FNV-1a, 32 bits): enough to tell tokens apart, and
+ * nothing a reader of the storage could use as the token. */
+function hash(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(36);
+}
+
+/** What identifies an upload of `file` with `options`, as a storage key. */
+function keyOf(file, options) {
+  const credential = options.uploadToken != null ? `t${hash(String(options.uploadToken))}` : `v${options.videoId ?? ''}`;
+  const parts = [file.name ?? '', file.size, file.type ?? '', file.lastModified ?? 0, options.apiHost ?? '', credential, options.chunkSize ?? ''];
+  // Two hashes of the parts in opposite orders: 64 bits, so that two files do not meet.
+  return PREFIX + hash(JSON.stringify(parts)) + hash(JSON.stringify([...parts].reverse()));
+}
+
+/** localStorage, or null where it cannot be used (private mode, a sandboxed frame). */
+function storage() {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** A stored record, or null when it is not one of ours in a shape we wrote. */
+function parse(text) {
+  try {
+    const record = JSON.parse(text);
+    const valid =
+      record?.v === VERSION &&
+      typeof record.videoId === 'string' &&
+      /^[A-Za-z0-9]{1,64}$/.test(record.videoId) &&
+      Number.isInteger(record.chunks) &&
+      record.chunks >= 0 &&
+      Number.isFinite(record.createdAt) &&
+      typeof record.name === 'string' &&
+      Number.isInteger(record.size);
+    return valid ? record : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Every live record, after removing the expired and the unreadable ones. */
+function sweep(store, expiryMs, now = Date.now()) {
+  const live = [];
+  for (let i = store.length - 1; i >= 0; i--) {
+    const key = store.key(i);
+    if (!key?.startsWith(PREFIX)) continue;
+    const record = parse(store.getItem(key));
+    if (!record || now - record.createdAt > expiryMs || record.createdAt > now + 60_000) store.removeItem(key);
+    else live.push({ key, record });
+  }
+  return live;
+}
+
+/** The uploads a previous page left unfinished, newest first (of `file` only, when given). */
+export function findPreviousUploads(file, expiryMs = DEFAULT_EXPIRY_MS) {
+  const store = storage();
+  if (!store) return [];
+  try {
+    return sweep(store, expiryMs)
+      .map(({ record }) => record)
+      .filter((r) => !file || (r.name === file.name && r.size === file.size && r.lastModified === file.lastModified))
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((r) => ({ fileName: r.name, size: r.size, videoId: r.videoId, uploadedChunks: r.chunks, chunkSize: r.chunkSize, createdAt: r.createdAt }));
+  } catch {
+    return [];
+  }
+}
+
+/** Removes every record. */
+export function clearPreviousUploads() {
+  const store = storage();
+  if (!store) return;
+  try {
+    for (let i = store.length - 1; i >= 0; i--) {
+      const key = store.key(i);
+      if (key?.startsWith(PREFIX)) store.removeItem(key);
+    }
+  } catch {
+    // Nothing stored can be removed either.
+  }
+}
+
+/**
+ * Makes `uploader`'s upload of `file` resumable: finds what an earlier page left of it
+ * (`previous`: `{videoId, chunks}` to start from, or null), and keeps the record up to date
+ * from the uploader's events. Storage that cannot be used degrades to no resume, with one
+ * `warning` event (`RESUME_UNAVAILABLE`), never a failure. Also returns `forget()` (for cancel())
+ * and `again()` (for the upload() after it).
+ */
+export function attach(uploader, file, options) {
+  const expiryMs = options.resumableExpiry ?? DEFAULT_EXPIRY_MS;
+  const store = storage();
+  const key = keyOf(file, options);
+  let warned = false;
+  const unavailable = (error) => {
+    if (warned) return;
+    warned = true;
+    const message = `Resumable uploads are off: the browser's storage cannot be used (${error?.name ?? 'no localStorage'}).`;
+    uploader.dispatchEvent(new CustomEvent('warning', { detail: { code: 'RESUME_UNAVAILABLE', message } }));
+  };
+  const write = (action) => {
+    if (!store) return unavailable();
+    try {
+      action(store);
+    } catch (error) {
+      unavailable(error);
+    }
+  };
+
+  let previous = null;
+  write((store) => {
+    previous = sweep(store, expiryMs).find((entry) => entry.key === key)?.record ?? null;
+  });
+  const createdAt = previous?.createdAt ?? Date.now();
+  // Set by cancel(); a chunk event being dispatched when it came must not write the record back.
+  let forgotten = false;
+  uploader.addEventListener('chunk', ({ detail }) => {
+    if (!detail.videoId || forgotten) return;
+    const record = {
+      v: VERSION,
+      videoId: detail.videoId,
+      chunks: detail.chunk,
+      chunkSize: options.chunkSize ?? null,
+      createdAt,
+      name: file.name ?? '',
+      size: file.size,
+      lastModified: file.lastModified ?? 0,
+    };
+    write((store) => store.setItem(key, JSON.stringify(record)));
+  });
+  uploader.addEventListener('success', () => write((store) => store.removeItem(key)));
+  // cancel() forgets the upload; an ABORTED error alone is no sign, since a page being
+  // unloaded aborts its requests too (Firefox reports it), and that upload must stay
+  // resumable. upload() after a cancel() records again.
+  return {
+    previous,
+    forget() {
+      forgotten = true;
+      write((store) => store.removeItem(key));
+    },
+    again() {
+      forgotten = false;
+    },
+  };
+}
