@@ -187,9 +187,23 @@ class Upload extends EventTarget {
     };
   }
 
+  #offline = false;
+
   constructor(options, stream) {
     super();
     this.#core = core(options, stream, (type, detail) => this.#notify(type, detail));
+    // While an upload runs, the browser's offline and online events are forwarded here
+    // (watchConnectivity). Offline pauses it, so that no retry is spent on a network that
+    // is gone; online resumes it at once, with no backoff left to wait out.
+    this.addEventListener('offline', () => {
+      if (this.#core.pause()) this.#offline = true;
+    });
+    this.addEventListener('online', () => {
+      if (this.#offline) {
+        this.#offline = false;
+        this.#core.resume();
+      }
+    });
   }
 
   #notify(type, detail) {
@@ -216,10 +230,13 @@ class Upload extends EventTarget {
   }
 
   pause() {
+    // The user's pause outlasts the network's return.
+    this.#offline = false;
     if (this.#core.pause()) this.dispatchEvent(new CustomEvent('pause'));
   }
 
   resume() {
+    this.#offline = false;
     if (this.#core.resume()) this.dispatchEvent(new CustomEvent('resume'));
   }
 

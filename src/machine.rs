@@ -298,9 +298,16 @@ impl Machine {
         true
     }
 
-    /// Resumes after [`Machine::pause`]. Returns false if not paused.
+    /// Resumes after [`Machine::pause`], with a fresh retry budget for the piece: a pause
+    /// (the user's, or the shell's when the browser went offline) ends whatever was failing,
+    /// and retries spent while the network was gone say nothing of the server. Returns false
+    /// if not paused.
     pub fn resume(&mut self) -> bool {
-        core::mem::replace(&mut self.paused, false)
+        let resumed = core::mem::replace(&mut self.paused, false);
+        if resumed {
+            self.attempts.reset();
+        }
+        resumed
     }
 
     /// Cancels: the upload fails with [`UploadError::Aborted`] at once, and the shell aborts

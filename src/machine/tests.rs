@@ -332,7 +332,7 @@ fn pause_during_a_backoff_resumes_at_once() {
     machine.wake(id);
     assert_eq!(machine.poll(), Step::Wait);
     machine.resume();
-    assert_eq!(piece_of(&send(&mut machine)).2, 1);
+    assert_eq!(piece_of(&send(&mut machine)).2, 0, "at once, with a fresh retry budget");
 }
 
 #[test]
@@ -715,4 +715,21 @@ fn in_a_continued_upload_only_the_first_piece_counts_as_sent_before() {
     // A piece this page sends for the first time cannot have been sent: the refusal is final.
     machine.handle(machine.awaiting().unwrap(), failure(400, PART_ALREADY_SENT));
     assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 400, .. })));
+}
+
+#[test]
+fn a_resume_gives_the_piece_a_fresh_retry_budget() {
+    let mut options = options();
+    options.retries = 1;
+    let mut machine = file(&options, 3 * MIB);
+    send(&mut machine);
+    machine.handle(machine.awaiting().unwrap(), Outcome::Network);
+    assert!(matches!(events(&mut machine)[..], [Event::Retry { attempt: 1, .. }]));
+    // Offline: the shell pauses during the backoff, then resumes once the network is back.
+    assert!(machine.pause());
+    assert!(machine.resume());
+    let request = send(&mut machine);
+    assert_eq!(piece_of(&request).2, 0, "the budget starts again");
+    machine.handle(machine.awaiting().unwrap(), Outcome::Network);
+    assert!(matches!(events(&mut machine)[..], [Event::Retry { attempt: 1, .. }]), "one more retry is allowed, not a failure");
 }

@@ -15,8 +15,8 @@ import { once } from 'node:events';
  * - `{ holdBodyAfter: bytes }`: after that many body bytes the proxy stops reading (the
  *   browser's upload stalls) until `proxy.release(n)`; `Infinity` holds the whole body,
  *   received, before the server sees any of it.
- * `proxy.reached(n, what)` resolves when piece n has been `'held'` or `'answered'` (with the
- * server's status). `proxy.requests` lists every request as it arrived: method, path and
+ * `proxy.reached(n, what)` resolves when piece n has been `'held'`, `'answered'` (with the
+ * server's status) or `'closed'` by the browser before its body was all sent. `proxy.requests` lists every request as it arrived: method, path and
  * headers, so a test reads what the browser sent, in any engine.
  */
 export async function startProxy(targetUrl) {
@@ -41,6 +41,8 @@ export async function startProxy(targetUrl) {
     const isPiece = req.method === 'POST' && (req.url.startsWith('/upload') || /^\/videos\/[^/]+\/source/.test(req.url));
     const n = isPiece ? ++pieces : 0;
     requests.push({ method: req.method, path: req.url, headers: req.headers });
+    // The browser gave the piece up before sending all of it (a pause, a cancel, offline).
+    if (isPiece) req.on('close', () => req.complete || fact(n, 'closed', true));
     const rule = (isPiece && rules.get(n)) || {};
     const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers });
     upstream.on('error', () => res.destroy());
