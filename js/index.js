@@ -95,7 +95,11 @@ function core(options, stream, notify) {
   // The official uploader's order: uploadToken, then accessToken, then apiKey.
   const kind = 'uploadToken' in options ? 0 : 'accessToken' in options ? 1 : 'apiKey' in options ? 2 : -1;
   if (kind < 0) fail('CREDENTIALS_MISSING', 'You must provide either an accessToken, an uploadToken or an API key');
-  const secret = text(['uploadToken', 'accessToken', 'apiKey'][kind]) ?? '';
+  const credential = ['uploadToken', 'accessToken', 'apiKey'][kind];
+  const secret = text(credential) ?? '';
+  // It goes into a URL or a header as it is: a space or a control character is a mistake
+  // (a token pasted with its line break), caught before anything is sent.
+  if (/[^\x21-\x7e]/.test(secret)) invalid(credential, 'expected visible ASCII characters, no spaces');
   if (given('retries') && whole('retries') < 0) invalid('retries', 'expected a whole number');
   // A chunk size that is not a whole number of bytes gets the official chunk-size message.
   const chunkSize = given('chunkSize') ? Math.max(whole('chunkSize'), 0) : -1;
@@ -128,7 +132,7 @@ function core(options, stream, notify) {
       origin('sdk', 'version'),
       typeof file?.name === 'string' ? file.name : '',
     ];
-    const names = [['uploadToken', 'accessToken', 'apiKey'][kind], 'refreshToken', 'videoId', 'videoName', 'apiHost', 'origin', 'origin', 'origin', 'origin', 'file'];
+    const names = [credential, 'refreshToken', 'videoId', 'videoName', 'apiHost', 'origin', 'origin', 'origin', 'origin', 'file'];
     let present = 0;
     texts.forEach((value, i) => {
       if (value !== undefined) present |= 1 << i;

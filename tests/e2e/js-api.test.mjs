@@ -95,6 +95,15 @@ for (const engine of ENGINES) {
           ),
           badRetries: [1e20, 101, -1, 1.5].map((retries) => attempt({ file, uploadToken: 'to1', retries })?.code),
           badDurations: [-1, 0, NaN, Infinity, '60'].map((maxVideoDuration) => attempt({ file, uploadToken: 'to1', maxVideoDuration })?.code),
+          badSecrets: [{ uploadToken: 'to abc' }, { uploadToken: 'to1\n' }, { apiKey: 'key\t', videoId: 'vi1' }, { accessToken: 'jwt é', videoId: 'vi1' }].map((credentials) => {
+            try {
+              new window.pkg.VideoUploader({ file, ...credentials });
+              return null;
+            } catch (error) {
+              return error.code;
+            }
+          }),
+          badChunkSizes: [-5, NaN, '5242880', 5 * 1024 * 1024 + 0.5, Infinity].map((chunkSize) => attempt({ file, uploadToken: 'to1', chunkSize })?.code),
           nulInText: [{ videoName: 'a\u0000b' }, { uploadToken: 'to\u00001' }, { origin: { sdk: { name: 'x\u0000', version: '1' } } }].map(
             (extra) => attempt({ file, uploadToken: 'to1', ...extra })?.code,
           ),
@@ -119,6 +128,8 @@ for (const engine of ENGINES) {
       assert.deepEqual(results.badApiHosts, Array(10).fill('OPTION_INVALID'));
       assert.deepEqual(results.badRetries, Array(4).fill('OPTION_INVALID'));
       assert.deepEqual(results.badDurations, Array(5).fill('OPTION_INVALID'));
+      assert.deepEqual(results.badSecrets, Array(4).fill('OPTION_INVALID'), 'a token with a space or a control character');
+      assert.deepEqual(results.badChunkSizes, Array(5).fill('CHUNK_SIZE_INVALID'));
       assert.deepEqual(results.nulInText, Array(3).fill('OPTION_INVALID'), 'texts cross into wasm NUL-separated');
       assert.deepEqual(results.goodApiHosts, [null, null, null]);
       assert.deepEqual(await page.evaluate(() => window.started), [], 'no request was started');
