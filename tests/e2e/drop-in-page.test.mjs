@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, projectDir } from '../support/server.mjs';
 import { launchBrowser } from '../support/browser.mjs';
-import { ENGINES, launchEngine } from '../support/engines.mjs';
+import { eachEngine } from '../support/engines.mjs';
 import { startProxy } from '../support/proxy.mjs';
 import { randomFile, sha256File } from '../support/files.mjs';
 
@@ -70,188 +70,179 @@ async function seriousViolations(page) {
   return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-for (const engine of ENGINES) {
-  describe(engine, () => {
-    let browser;
-    before(async () => {
-      browser = await launchEngine(engine);
-    });
-    after(async () => {
-      await browser?.close();
-    });
+eachEngine((browser) => {
 
-    test('a 48 MiB file uploads in 8 MiB chunks, byte-identical, as one video', async () => {
-      const source = randomFile(48 * MIB, 'holiday.mp4');
-      try {
-        const token = await server.createToken(3600);
-        const videosBefore = readdirSync(path.join(server.dataDir, 'videos')).length;
-        const { page, outcome, progress, contentRanges } = await uploadThroughPage(browser, `${server.url}/?token=${token}`, source.file, 8);
+  test('a 48 MiB file uploads in 8 MiB chunks, byte-identical, as one video', async () => {
+    const source = randomFile(48 * MIB, 'holiday.mp4');
+    try {
+      const token = await server.createToken(3600);
+      const videosBefore = readdirSync(path.join(server.dataDir, 'videos')).length;
+      const { page, outcome, progress, contentRanges } = await uploadThroughPage(browser, `${server.url}/?token=${token}`, source.file, 8);
 
-        assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
-        const videoId = outcome.video.videoId;
-        assert.match(videoId, /^vi[0-9A-Za-z]{22}$/);
-        assert.equal(outcome.video.title, 'holiday.mp4');
+      assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
+      const videoId = outcome.video.videoId;
+      assert.match(videoId, /^vi[0-9A-Za-z]{22}$/);
+      assert.equal(outcome.video.title, 'holiday.mp4');
 
-        // Six requests, part 1/6 … part 6/6, as the server received them: chunk 1 without
-        // videoId, every later one with the first's.
-        assert.deepEqual(contentRanges, [1, 2, 3, 4, 5, 6].map((n) => `part ${n}/6`));
-        const lines = uploadLogLines().filter((l) => l.videoId === videoId);
-        assert.equal(lines.length, 6);
-        assert.equal(lines[0].sent, '-');
-        for (const line of lines.slice(1)) assert.equal(line.sent, videoId);
-        for (const line of lines) assert.equal(line.videoId, videoId);
-        assert.deepEqual(lines.map((l) => l.status), [200, 200, 200, 200, 200, 201]);
+      // Six requests, part 1/6 … part 6/6, as the server received them: chunk 1 without
+      // videoId, every later one with the first's.
+      assert.deepEqual(contentRanges, [1, 2, 3, 4, 5, 6].map((n) => `part ${n}/6`));
+      const lines = uploadLogLines().filter((l) => l.videoId === videoId);
+      assert.equal(lines.length, 6);
+      assert.equal(lines[0].sent, '-');
+      for (const line of lines.slice(1)) assert.equal(line.sent, videoId);
+      for (const line of lines) assert.equal(line.videoId, videoId);
+      assert.deepEqual(lines.map((l) => l.status), [200, 200, 200, 200, 200, 201]);
 
-        // Progress: monotonic, never past the total, ending exactly at it.
-        assert.ok(progress.length >= 6, `only ${progress.length} progress events`);
-        for (let i = 1; i < progress.length; i++) {
-          assert.ok(progress[i].uploadedBytes >= progress[i - 1].uploadedBytes, `progress went back at event ${i}`);
-        }
-        for (const p of progress) {
-          assert.equal(p.totalBytes, 48 * MIB);
-          assert.equal(p.chunksCount, 6);
-          assert.equal(p.chunksBytes, 8 * MIB);
-          assert.ok(p.uploadedBytes <= p.totalBytes);
-        }
-        assert.equal(progress.at(-1).uploadedBytes, 48 * MIB);
-        assert.equal(progress.at(-1).currentChunk, 6);
-
-        // Exactly one new video on the server, holding exactly the source's bytes.
-        const videos = readdirSync(path.join(server.dataDir, 'videos'));
-        assert.equal(videos.length, videosBefore + 1);
-        assert.ok(videos.includes(videoId));
-        assert.equal(await sha256File(path.join(server.dataDir, 'videos', videoId, 'source')), source.sha256);
-
-        // The page shows it: its id, a preview of the stored mp4, a link to copy.
-        assert.equal(await page.textContent(`#result-list [data-video-id="${videoId}"] code`), videoId);
-        assert.equal(await page.getAttribute(`#result-list [data-video-id="${videoId}"] video`, 'src'), outcome.video.assets.mp4);
-        assert.equal(await page.getAttribute('#uploader', 'complete'), '');
-        await page.close();
-      } finally {
-        rmSync(source.dir, { recursive: true, force: true });
+      // Progress: monotonic, never past the total, ending exactly at it.
+      assert.ok(progress.length >= 6, `only ${progress.length} progress events`);
+      for (let i = 1; i < progress.length; i++) {
+        assert.ok(progress[i].uploadedBytes >= progress[i - 1].uploadedBytes, `progress went back at event ${i}`);
       }
-    });
-
-    test('a 256 MiB file uploads with the default 50 MiB chunks, byte-identical', async () => {
-      const source = randomFile(256 * MIB, 'long-take.mov');
-      try {
-        const token = await server.createToken(3600);
-        const { page, outcome, progress, contentRanges } = await uploadThroughPage(browser, `${server.url}/?token=${token}`, source.file, 50);
-        assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
-        assert.deepEqual(contentRanges, [1, 2, 3, 4, 5, 6].map((n) => `part ${n}/6`));
-        assert.equal(progress.at(-1).uploadedBytes, 256 * MIB);
-        const stored = path.join(server.dataDir, 'videos', outcome.video.videoId, 'source');
-        assert.equal(await sha256File(stored), source.sha256);
-        await page.close();
-      } finally {
-        rmSync(source.dir, { recursive: true, force: true });
+      for (const p of progress) {
+        assert.equal(p.totalBytes, 48 * MIB);
+        assert.equal(p.chunksCount, 6);
+        assert.equal(p.chunksBytes, 8 * MIB);
+        assert.ok(p.uploadedBytes <= p.totalBytes);
       }
-    });
+      assert.equal(progress.at(-1).uploadedBytes, 48 * MIB);
+      assert.equal(progress.at(-1).currentChunk, 6);
 
-    test('an invalid token fails loudly with the typed 401 and stores nothing', async () => {
-      const source = randomFile(MIB, 'clip.mp4');
-      try {
-        const videosBefore = readdirSync(path.join(server.dataDir, 'videos')).length;
-        const { page, outcome } = await uploadThroughPage(browser, `${server.url}/?token=toInvalid0000000000000000`, source.file, 5);
-        assert.equal(outcome.ok, false);
-        assert.equal(outcome.error.status, 401);
-        assert.equal(outcome.error.code, 'UNAUTHORIZED');
-        assert.equal(outcome.error.type, 'https://docs.api.video/reference/authentication-invalid-upload-token');
-        assert.equal(outcome.error.title, 'The upload token is invalid or expired.');
-        // In plain words, with what to do, and a way to try again.
-        assert.equal(await page.textContent('video-uploader [part~="status"]'), 'This upload link has expired or was withdrawn; ask for a new one.');
-        assert.equal(await page.isVisible('video-uploader [part~="retry"]'), true);
-        assert.equal(readdirSync(path.join(server.dataDir, 'videos')).length, videosBefore);
-        await page.close();
-      } finally {
-        rmSync(source.dir, { recursive: true, force: true });
-      }
-    });
+      // Exactly one new video on the server, holding exactly the source's bytes.
+      const videos = readdirSync(path.join(server.dataDir, 'videos'));
+      assert.equal(videos.length, videosBefore + 1);
+      assert.ok(videos.includes(videoId));
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', videoId, 'source')), source.sha256);
 
-    test('the page pauses, resumes and cancels with its buttons', async () => {
-      const source = randomFile(64 * MIB, 'buttons.mp4');
-      // The proxy holds chunk 2 after 4 MiB: the button is pressed while it is on the wire.
-      const proxy = await startProxy(server.url);
-      proxy.rule(2, { holdBodyAfter: 4 * MIB });
-      try {
-        const token = await server.createToken(3600);
-        const { page } = await openPage(browser, `${server.url}/?token=${token}&apiHost=${encodeURIComponent(proxy.url)}`);
-        await page.click('summary');
-        await page.fill('#chunk-size', '8');
-        await page.setInputFiles('video-uploader input[type=file]', source.file);
-        await proxy.reached(2, 'held');
-        await page.click('video-uploader [part~="pause"]');
-        await page.waitForSelector('video-uploader [part~="resume"]:not([hidden])');
-        proxy.release(2);
-        assert.equal(await page.textContent('video-uploader [part~="status"]'), 'Paused.');
-        assert.equal(await page.getAttribute('#uploader', 'paused'), '');
-        await page.click('video-uploader [part~="resume"]');
-        await page.waitForFunction(() => window.outcomes.length === 1);
-        const [outcome] = await page.evaluate(() => window.outcomes);
-        assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
-        assert.equal(await sha256File(path.join(server.dataDir, 'videos', outcome.video.videoId, 'source')), source.sha256);
-        assert.equal(await page.isHidden('video-uploader [part~="pause"]'), true, 'the buttons go once the upload ends');
-
-        // Cancel: the upload stops and says so; retry continues the same video.
-        await page.evaluate(() => document.addEventListener('progress', () => document.querySelector('video-uploader').cancel(), { once: true }));
-        await page.setInputFiles('video-uploader input[type=file]', source.file);
-        await page.waitForFunction(() => window.outcomes.length === 2);
-        const cancelled = (await page.evaluate(() => window.outcomes))[1];
-        assert.equal(cancelled.error.code, 'ABORTED');
-        assert.equal(await page.textContent('video-uploader li:last-child [part~="status"]'), 'Cancelled.');
-        await page.click('video-uploader li:last-child [part~="retry"]');
-        await page.waitForFunction(() => window.outcomes.length === 3);
-        const retried = (await page.evaluate(() => window.outcomes))[2];
-        assert.equal(retried.ok, true);
-        assert.equal(await sha256File(path.join(server.dataDir, 'videos', retried.video.videoId, 'source')), source.sha256);
-        await page.close();
-      } finally {
-        proxy.close();
-        rmSync(source.dir, { recursive: true, force: true });
-      }
-    });
-
-    test('with the API key in the fragment, the page manages tokens and edits a video after its upload', async () => {
-      const source = randomFile(MIB, 'meta.mp4');
-      try {
-        const { page } = await openPage(browser, `${server.url}/#key=${server.apiKey}`);
-        assert.equal(await page.isVisible('#admin'), true);
-        assert.equal(await page.isVisible('#no-token'), true, 'no token yet');
-        await page.fill('#ttl', '600');
-        await page.click('#token-form button');
-        await page.waitForFunction(() => document.getElementById('token').value.startsWith('to'));
-        const token = await page.inputValue('#token');
-        await page.waitForSelector(`#tokens tr[data-token="${token}"]`);
-        assert.match(await page.textContent(`#tokens tr[data-token="${token}"]`), /600 s/);
-        assert.equal(await page.isHidden('#no-token'), true, 'the new token is in use');
-
-        // Upload now, metadata later.
-        await page.setInputFiles('video-uploader input[type=file]', source.file);
-        await page.waitForFunction(() => window.outcomes.length === 1);
-        const [{ video }] = await page.evaluate(() => window.outcomes);
-        const form = `#videos [data-video-id="${video.videoId}"] form`;
-        await page.waitForSelector(form);
-        await page.fill(`${form} [name=title]`, 'Sunset, edited');
-        await page.fill(`${form} [name=tags]`, 'beach, summer');
-        await page.click(`${form} button`);
-        await page.waitForFunction(() => document.getElementById('announcer').textContent === 'The video is saved.');
-        const auth = { Authorization: 'Basic ' + Buffer.from(`${server.apiKey}:`).toString('base64') };
-        const stored = await (await fetch(`${server.url}/videos/${video.videoId}`, { headers: auth })).json();
-        assert.equal(stored.title, 'Sunset, edited');
-        assert.deepEqual(stored.tags, ['beach', 'summer']);
-
-        await page.click(`#tokens tr[data-token="${token}"] button`);
-        await page.waitForSelector(`#tokens tr[data-token="${token}"]`, { state: 'detached' });
-        const gone = await fetch(`${server.url}/upload-tokens/${token}`, { headers: auth });
-        assert.equal(gone.status, 404);
-        assert.deepEqual(await seriousViolations(page), [], 'the panel');
-        await page.close();
-      } finally {
-        rmSync(source.dir, { recursive: true, force: true });
-      }
-    });
+      // The page shows it: its id, a preview of the stored mp4, a link to copy.
+      assert.equal(await page.textContent(`#result-list [data-video-id="${videoId}"] code`), videoId);
+      assert.equal(await page.getAttribute(`#result-list [data-video-id="${videoId}"] video`, 'src'), outcome.video.assets.mp4);
+      assert.equal(await page.getAttribute('#uploader', 'complete'), '');
+      await page.close();
+    } finally {
+      rmSync(source.dir, { recursive: true, force: true });
+    }
   });
-}
+
+  test('a 256 MiB file uploads with the default 50 MiB chunks, byte-identical', async () => {
+    const source = randomFile(256 * MIB, 'long-take.mov');
+    try {
+      const token = await server.createToken(3600);
+      const { page, outcome, progress, contentRanges } = await uploadThroughPage(browser, `${server.url}/?token=${token}`, source.file, 50);
+      assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
+      assert.deepEqual(contentRanges, [1, 2, 3, 4, 5, 6].map((n) => `part ${n}/6`));
+      assert.equal(progress.at(-1).uploadedBytes, 256 * MIB);
+      const stored = path.join(server.dataDir, 'videos', outcome.video.videoId, 'source');
+      assert.equal(await sha256File(stored), source.sha256);
+      await page.close();
+    } finally {
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an invalid token fails loudly with the typed 401 and stores nothing', async () => {
+    const source = randomFile(MIB, 'clip.mp4');
+    try {
+      const videosBefore = readdirSync(path.join(server.dataDir, 'videos')).length;
+      const { page, outcome } = await uploadThroughPage(browser, `${server.url}/?token=toInvalid0000000000000000`, source.file, 5);
+      assert.equal(outcome.ok, false);
+      assert.equal(outcome.error.status, 401);
+      assert.equal(outcome.error.code, 'UNAUTHORIZED');
+      assert.equal(outcome.error.type, 'https://docs.api.video/reference/authentication-invalid-upload-token');
+      assert.equal(outcome.error.title, 'The upload token is invalid or expired.');
+      // In plain words, with what to do, and a way to try again.
+      assert.equal(await page.textContent('video-uploader [part~="status"]'), 'This upload link has expired or was withdrawn; ask for a new one.');
+      assert.equal(await page.isVisible('video-uploader [part~="retry"]'), true);
+      assert.equal(readdirSync(path.join(server.dataDir, 'videos')).length, videosBefore);
+      await page.close();
+    } finally {
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the page pauses, resumes and cancels with its buttons', async () => {
+    const source = randomFile(64 * MIB, 'buttons.mp4');
+    // The proxy holds chunk 2 after 4 MiB: the button is pressed while it is on the wire.
+    const proxy = await startProxy(server.url);
+    proxy.rule(2, { holdBodyAfter: 4 * MIB });
+    try {
+      const token = await server.createToken(3600);
+      const { page } = await openPage(browser, `${server.url}/?token=${token}&apiHost=${encodeURIComponent(proxy.url)}`);
+      await page.click('summary');
+      await page.fill('#chunk-size', '8');
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await proxy.reached(2, 'held');
+      await page.click('video-uploader [part~="pause"]');
+      await page.waitForSelector('video-uploader [part~="resume"]:not([hidden])');
+      proxy.release(2);
+      assert.equal(await page.textContent('video-uploader [part~="status"]'), 'Paused.');
+      assert.equal(await page.getAttribute('#uploader', 'paused'), '');
+      await page.click('video-uploader [part~="resume"]');
+      await page.waitForFunction(() => window.outcomes.length === 1);
+      const [outcome] = await page.evaluate(() => window.outcomes);
+      assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', outcome.video.videoId, 'source')), source.sha256);
+      assert.equal(await page.isHidden('video-uploader [part~="pause"]'), true, 'the buttons go once the upload ends');
+
+      // Cancel: the upload stops and says so; retry continues the same video.
+      await page.evaluate(() => document.addEventListener('progress', () => document.querySelector('video-uploader').cancel(), { once: true }));
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.outcomes.length === 2);
+      const cancelled = (await page.evaluate(() => window.outcomes))[1];
+      assert.equal(cancelled.error.code, 'ABORTED');
+      assert.equal(await page.textContent('video-uploader li:last-child [part~="status"]'), 'Cancelled.');
+      await page.click('video-uploader li:last-child [part~="retry"]');
+      await page.waitForFunction(() => window.outcomes.length === 3);
+      const retried = (await page.evaluate(() => window.outcomes))[2];
+      assert.equal(retried.ok, true);
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', retried.video.videoId, 'source')), source.sha256);
+      await page.close();
+    } finally {
+      proxy.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('with the API key in the fragment, the page manages tokens and edits a video after its upload', async () => {
+    const source = randomFile(MIB, 'meta.mp4');
+    try {
+      const { page } = await openPage(browser, `${server.url}/#key=${server.apiKey}`);
+      assert.equal(await page.isVisible('#admin'), true);
+      assert.equal(await page.isVisible('#no-token'), true, 'no token yet');
+      await page.fill('#ttl', '600');
+      await page.click('#token-form button');
+      await page.waitForFunction(() => document.getElementById('token').value.startsWith('to'));
+      const token = await page.inputValue('#token');
+      await page.waitForSelector(`#tokens tr[data-token="${token}"]`);
+      assert.match(await page.textContent(`#tokens tr[data-token="${token}"]`), /600 s/);
+      assert.equal(await page.isHidden('#no-token'), true, 'the new token is in use');
+
+      // Upload now, metadata later.
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.outcomes.length === 1);
+      const [{ video }] = await page.evaluate(() => window.outcomes);
+      const form = `#videos [data-video-id="${video.videoId}"] form`;
+      await page.waitForSelector(form);
+      await page.fill(`${form} [name=title]`, 'Sunset, edited');
+      await page.fill(`${form} [name=tags]`, 'beach, summer');
+      await page.click(`${form} button`);
+      await page.waitForFunction(() => document.getElementById('announcer').textContent === 'The video is saved.');
+      const auth = { Authorization: 'Basic ' + Buffer.from(`${server.apiKey}:`).toString('base64') };
+      const stored = await (await fetch(`${server.url}/videos/${video.videoId}`, { headers: auth })).json();
+      assert.equal(stored.title, 'Sunset, edited');
+      assert.deepEqual(stored.tags, ['beach', 'summer']);
+
+      await page.click(`#tokens tr[data-token="${token}"] button`);
+      await page.waitForSelector(`#tokens tr[data-token="${token}"]`, { state: 'detached' });
+      const gone = await fetch(`${server.url}/upload-tokens/${token}`, { headers: auth });
+      assert.equal(gone.status, 404);
+      assert.deepEqual(await seriousViolations(page), [], 'the panel');
+      await page.close();
+    } finally {
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('chromium (Playwright): screenshots, axe at two widths, the keyboard alone', () => {
   let browser;

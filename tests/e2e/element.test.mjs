@@ -1,13 +1,13 @@
 // <video-uploader> in a page with no build step: one script tag, one element; picked and
 // dropped files upload, and every event and state says so. In Chromium, Firefox and WebKit:
 // one body per test, the engine a parameter.
-import { test, describe, before, after } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer } from '../support/server.mjs';
-import { ENGINES, launchEngine } from '../support/engines.mjs';
+import { eachEngine } from '../support/engines.mjs';
 import { randomFile, sha256File } from '../support/files.mjs';
 
 const MIB = 1024 * 1024;
@@ -28,124 +28,115 @@ after(async () => {
 /** Upload requests the server has logged so far. */
 const uploadsLogged = () => server.logs.filter((line) => / upload token=/.test(line)).length;
 
-for (const engine of ENGINES) {
-  describe(engine, () => {
-    let browser;
-    before(async () => {
-      browser = await launchEngine(engine);
-    });
-    after(async () => {
-      await browser?.close();
-    });
+eachEngine((browser) => {
 
-    /** A page of the server's origin whose whole source is `html`, with events recorded. */
-    async function plainPage(html) {
-      const name = `page-${++pages}.html`;
-      writeFileSync(path.join(www, name), `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>element</title></head><body>${html}</body></html>`);
-      const page = await browser.newPage();
-      await page.goto(`${server.url}/${name}`);
-      await page.evaluate(() => {
-        window.events = [];
-        for (const type of ['file-ready', 'upload-start', 'progress', 'chunk', 'retry', 'pause', 'resume', 'success', 'error', 'reset']) {
-          // Bubbling and composed: heard on the document.
-          document.addEventListener(type, (event) => window.events.push({ type, detail: { ...event.detail, file: undefined, fileName: event.detail?.file?.name } }));
-        }
+  /** A page of the server's origin whose whole source is `html`, with events recorded. */
+  async function plainPage(html) {
+    const name = `page-${++pages}.html`;
+    writeFileSync(path.join(www, name), `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>element</title></head><body>${html}</body></html>`);
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/${name}`);
+    await page.evaluate(() => {
+      window.events = [];
+      for (const type of ['file-ready', 'upload-start', 'progress', 'chunk', 'retry', 'pause', 'resume', 'success', 'error', 'reset']) {
+        // Bubbling and composed: heard on the document.
+        document.addEventListener(type, (event) => window.events.push({ type, detail: { ...event.detail, file: undefined, fileName: event.detail?.file?.name } }));
+      }
+    });
+    await page.waitForFunction(() => customElements.get('video-uploader') !== undefined);
+    return page;
+  }
+
+  const events = (page) => page.evaluate(() => window.events.filter((e) => e.type !== 'progress'));
+
+  test('a picked file uploads: events, state attributes and the stored bytes', async () => {
+    const token = await server.createToken(0);
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${token}" api-host="${server.url}" chunk-size="${5 * MIB}" pausable></video-uploader>`);
+    const source = randomFile(11 * MIB, 'picked.mp4');
+    try {
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'success' || e.type === 'error'));
+      const seen = await events(page);
+      assert.deepEqual(seen.map((e) => e.type), ['file-ready', 'upload-start', 'chunk', 'chunk', 'chunk', 'success']);
+      assert.ok(seen.every((e) => e.detail.fileName === 'picked.mp4'), 'each event names its file');
+      const video = seen.at(-1).detail;
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+      const state = await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        const bar = element.shadowRoot.querySelector('[role=progressbar]');
+        return { complete: element.hasAttribute('complete'), uploading: element.hasAttribute('uploading'), now: bar.getAttribute('aria-valuenow') };
       });
-      await page.waitForFunction(() => customElements.get('video-uploader') !== undefined);
-      return page;
+      assert.deepEqual(state, { complete: true, uploading: false, now: '100' });
+    } finally {
+      await page.close();
+      rmSync(source.dir, { recursive: true, force: true });
     }
-
-    const events = (page) => page.evaluate(() => window.events.filter((e) => e.type !== 'progress'));
-
-    test('a picked file uploads: events, state attributes and the stored bytes', async () => {
-      const token = await server.createToken(0);
-      const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
-        <video-uploader token="${token}" api-host="${server.url}" chunk-size="${5 * MIB}" pausable></video-uploader>`);
-      const source = randomFile(11 * MIB, 'picked.mp4');
-      try {
-        await page.setInputFiles('video-uploader input[type=file]', source.file);
-        await page.waitForFunction(() => window.events.some((e) => e.type === 'success' || e.type === 'error'));
-        const seen = await events(page);
-        assert.deepEqual(seen.map((e) => e.type), ['file-ready', 'upload-start', 'chunk', 'chunk', 'chunk', 'success']);
-        assert.ok(seen.every((e) => e.detail.fileName === 'picked.mp4'), 'each event names its file');
-        const video = seen.at(-1).detail;
-        assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
-        const state = await page.evaluate(() => {
-          const element = document.querySelector('video-uploader');
-          const bar = element.shadowRoot.querySelector('[role=progressbar]');
-          return { complete: element.hasAttribute('complete'), uploading: element.hasAttribute('uploading'), now: bar.getAttribute('aria-valuenow') };
-        });
-        assert.deepEqual(state, { complete: true, uploading: false, now: '100' });
-      } finally {
-        await page.close();
-        rmSync(source.dir, { recursive: true, force: true });
-      }
-    });
-
-    test('files dropped on it upload, several at once with multiple', async () => {
-      const token = await server.createToken(0);
-      const page = await plainPage(`<input id="source" type="file" multiple>
-        <script type="module" src="/pkg/video-uploader.js"></script>
-        <video-uploader token="${token}" api-host="${server.url}" multiple></video-uploader>`);
-      const first = randomFile(3 * MIB, 'first.mp4');
-      const second = randomFile(2 * MIB + 1, 'second.mp4');
-      try {
-        await page.setInputFiles('#source', [first.file, second.file]);
-        await page.evaluate(() => {
-          const transfer = new DataTransfer();
-          for (const file of document.getElementById('source').files) transfer.items.add(file);
-          const zone = document.querySelector('video-uploader').shadowRoot.querySelector('[part~="drop"]');
-          zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-          zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-        });
-        await page.waitForFunction(() => window.events.filter((e) => e.type === 'success').length === 2);
-        const successes = (await events(page)).filter((e) => e.type === 'success').map((e) => e.detail);
-        const byName = Object.fromEntries(successes.map((v) => [v.fileName, v.videoId]));
-        assert.equal(await sha256File(path.join(server.dataDir, 'videos', byName['first.mp4'], 'source')), first.sha256);
-        assert.equal(await sha256File(path.join(server.dataDir, 'videos', byName['second.mp4'], 'source')), second.sha256);
-        assert.equal(await page.evaluate(() => document.querySelector('video-uploader').shadowRoot.querySelectorAll('li').length), 2);
-      } finally {
-        await page.close();
-        rmSync(first.dir, { recursive: true, force: true });
-        rmSync(second.dir, { recursive: true, force: true });
-      }
-    });
-
-    test('manual waits for start(); a file over max-file-size and an expired link fail in plain words, before any upload', async () => {
-      const expired = await server.createToken(1);
-      const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
-        <video-uploader id="manual" token="${await server.createToken(0)}" api-host="${server.url}" manual></video-uploader>
-        <video-uploader id="limited" token="${expired}" api-host="${server.url}" max-file-size="1000"></video-uploader>
-        <video-uploader id="expired" token="toNotARealToken0000000000" api-host="${server.url}"></video-uploader>`);
-      const uploadsBefore = uploadsLogged();
-      const small = randomFile(2000, 'small.mp4');
-      try {
-        await page.setInputFiles('#limited input[type=file]', small.file);
-        await page.waitForFunction(() => window.events.some((e) => e.type === 'error'));
-        const [tooLarge] = (await events(page)).filter((e) => e.type === 'error');
-        assert.equal(tooLarge.detail.code, 'FILE_TOO_LARGE');
-        assert.match(await page.textContent('#limited [part~="status"]'), /small\.mp4 is 2\.0 KB; files up to 1\.0 KB are accepted\./);
-        assert.equal(uploadsLogged(), uploadsBefore, 'refused before any request');
-
-        await page.setInputFiles('#manual input[type=file]', small.file);
-        await page.waitForFunction(() => window.events.filter((e) => e.type === 'file-ready').length === 2);
-        assert.equal(uploadsLogged(), uploadsBefore, 'manual: nothing starts by itself');
-        await page.evaluate(() => document.getElementById('manual').start());
-        await page.waitForFunction(() => window.events.some((e) => e.type === 'success'));
-
-        await page.setInputFiles('#expired input[type=file]', small.file);
-        await page.waitForFunction(() => window.events.filter((e) => e.type === 'error').length === 2);
-        assert.equal(await page.evaluate(() => document.getElementById('expired').hasAttribute('error')), true);
-        assert.equal(await page.textContent('#expired [part~="status"]'), 'This upload link has expired or was withdrawn; ask for a new one.');
-        assert.equal(await page.isVisible('#expired [part~="retry"]'), true);
-
-        await page.evaluate(() => document.getElementById('expired').reset());
-        assert.equal(await page.evaluate(() => document.getElementById('expired').shadowRoot.querySelectorAll('li').length), 0);
-        assert.equal((await events(page)).at(-1).type, 'reset');
-      } finally {
-        await page.close();
-        rmSync(small.dir, { recursive: true, force: true });
-      }
-    });
   });
-}
+
+  test('files dropped on it upload, several at once with multiple', async () => {
+    const token = await server.createToken(0);
+    const page = await plainPage(`<input id="source" type="file" multiple>
+      <script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${token}" api-host="${server.url}" multiple></video-uploader>`);
+    const first = randomFile(3 * MIB, 'first.mp4');
+    const second = randomFile(2 * MIB + 1, 'second.mp4');
+    try {
+      await page.setInputFiles('#source', [first.file, second.file]);
+      await page.evaluate(() => {
+        const transfer = new DataTransfer();
+        for (const file of document.getElementById('source').files) transfer.items.add(file);
+        const zone = document.querySelector('video-uploader').shadowRoot.querySelector('[part~="drop"]');
+        zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      });
+      await page.waitForFunction(() => window.events.filter((e) => e.type === 'success').length === 2);
+      const successes = (await events(page)).filter((e) => e.type === 'success').map((e) => e.detail);
+      const byName = Object.fromEntries(successes.map((v) => [v.fileName, v.videoId]));
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', byName['first.mp4'], 'source')), first.sha256);
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', byName['second.mp4'], 'source')), second.sha256);
+      assert.equal(await page.evaluate(() => document.querySelector('video-uploader').shadowRoot.querySelectorAll('li').length), 2);
+    } finally {
+      await page.close();
+      rmSync(first.dir, { recursive: true, force: true });
+      rmSync(second.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('manual waits for start(); a file over max-file-size and an expired link fail in plain words, before any upload', async () => {
+    const expired = await server.createToken(1);
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader id="manual" token="${await server.createToken(0)}" api-host="${server.url}" manual></video-uploader>
+      <video-uploader id="limited" token="${expired}" api-host="${server.url}" max-file-size="1000"></video-uploader>
+      <video-uploader id="expired" token="toNotARealToken0000000000" api-host="${server.url}"></video-uploader>`);
+    const uploadsBefore = uploadsLogged();
+    const small = randomFile(2000, 'small.mp4');
+    try {
+      await page.setInputFiles('#limited input[type=file]', small.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'error'));
+      const [tooLarge] = (await events(page)).filter((e) => e.type === 'error');
+      assert.equal(tooLarge.detail.code, 'FILE_TOO_LARGE');
+      assert.match(await page.textContent('#limited [part~="status"]'), /small\.mp4 is 2\.0 KB; files up to 1\.0 KB are accepted\./);
+      assert.equal(uploadsLogged(), uploadsBefore, 'refused before any request');
+
+      await page.setInputFiles('#manual input[type=file]', small.file);
+      await page.waitForFunction(() => window.events.filter((e) => e.type === 'file-ready').length === 2);
+      assert.equal(uploadsLogged(), uploadsBefore, 'manual: nothing starts by itself');
+      await page.evaluate(() => document.getElementById('manual').start());
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'success'));
+
+      await page.setInputFiles('#expired input[type=file]', small.file);
+      await page.waitForFunction(() => window.events.filter((e) => e.type === 'error').length === 2);
+      assert.equal(await page.evaluate(() => document.getElementById('expired').hasAttribute('error')), true);
+      assert.equal(await page.textContent('#expired [part~="status"]'), 'This upload link has expired or was withdrawn; ask for a new one.');
+      assert.equal(await page.isVisible('#expired [part~="retry"]'), true);
+
+      await page.evaluate(() => document.getElementById('expired').reset());
+      assert.equal(await page.evaluate(() => document.getElementById('expired').shadowRoot.querySelectorAll('li').length), 0);
+      assert.equal((await events(page)).at(-1).type, 'reset');
+    } finally {
+      await page.close();
+      rmSync(small.dir, { recursive: true, force: true });
+    }
+  });
+});

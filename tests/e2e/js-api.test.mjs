@@ -2,13 +2,13 @@
 // official uploader's names and messages, the EventTarget events, the headers and form it
 // sends, and pause/resume in the middle of a 200 MiB upload (held there by a proxy),
 // counting the bytes on the wire. One body per test; the engine is a parameter.
-import { test, describe, before, after } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { startServer } from '../support/server.mjs';
 import { BLANK_WWW } from '../support/browser.mjs';
-import { ENGINES, launchEngine } from '../support/engines.mjs';
+import { eachEngine } from '../support/engines.mjs';
 import { startProxy } from '../support/proxy.mjs';
 import { randomFile, sha256File } from '../support/files.mjs';
 
@@ -33,522 +33,513 @@ function rangesSince(from) {
     .map(([, range]) => range);
 }
 
-for (const engine of ENGINES) {
-  describe(engine, () => {
-    let browser;
-    before(async () => {
-      browser = await launchEngine(engine);
+eachEngine((browser) => {
+
+  /** A page of the server's origin with the package loaded as `window.pkg`, and every
+   * request the page starts after that (XHR or fetch) listed in `window.started`. */
+  async function packagePage() {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/`);
+    // Before the package: it records the wasm instance's memory.
+    await page.addScriptTag({ path: PROBES });
+    await page.evaluate(async () => {
+      window.pkg = await import('/pkg/index.js');
+      await window.pkg.default();
+      window.started = [];
+      const open = XMLHttpRequest.prototype.open;
+      XMLHttpRequest.prototype.open = function (method, url) {
+        window.started.push(`${method} ${url}`);
+        return open.apply(this, arguments);
+      };
+      const fetch = window.fetch;
+      window.fetch = function (input) {
+        window.started.push(`fetch ${input}`);
+        return fetch.apply(this, arguments);
+      };
     });
-    after(async () => {
-      await browser?.close();
-    });
+    return page;
+  }
 
-    /** A page of the server's origin with the package loaded as `window.pkg`, and every
-     * request the page starts after that (XHR or fetch) listed in `window.started`. */
-    async function packagePage() {
-      const page = await browser.newPage();
-      await page.goto(`${server.url}/`);
-      // Before the package: it records the wasm instance's memory.
-      await page.addScriptTag({ path: PROBES });
-      await page.evaluate(async () => {
-        window.pkg = await import('/pkg/index.js');
-        await window.pkg.default();
-        window.started = [];
-        const open = XMLHttpRequest.prototype.open;
-        XMLHttpRequest.prototype.open = function (method, url) {
-          window.started.push(`${method} ${url}`);
-          return open.apply(this, arguments);
-        };
-        const fetch = window.fetch;
-        window.fetch = function (input) {
-          window.started.push(`fetch ${input}`);
-          return fetch.apply(this, arguments);
-        };
-      });
-      return page;
-    }
-
-    test('bad options throw the official messages with stable codes', async () => {
-      const page = await packagePage();
-      const results = await page.evaluate(() => {
-        const file = new File([new Uint8Array(10)], 'a.mp4');
-        const attempt = (options) => {
-          try {
-            new window.pkg.VideoUploader(options);
-            return null;
-          } catch (error) {
-            return { message: error.message, code: error.code, isError: error instanceof Error };
-          }
-        };
-        return {
-          noFile: attempt({ uploadToken: 'to1' }),
-          noCredentials: attempt({ file }),
-          smallChunks: attempt({ file, uploadToken: 'to1', chunkSize: 1024 }),
-          bigChunks: attempt({ file, uploadToken: 'to1', chunkSize: 129 * 1024 * 1024 }),
-          apiKeyWithoutVideo: attempt({ file, apiKey: 'key' }),
-          accessTokenWithoutVideo: attempt({ file, accessToken: 'jwt' }),
-          badOriginName: attempt({ file, uploadToken: 'to1', origin: { application: { name: 'bad name', version: '1' } } }),
-          badOriginVersion: attempt({ file, uploadToken: 'to1', origin: { sdk: { name: 'sdk', version: '1.2.3.4' } } }),
-          emptyFile: attempt({ file: new File([], 'empty.mp4'), uploadToken: 'to1' }),
-          badApiHosts: ['', 'not a url', 'file:///etc/passwd', 'javascript:alert(1)', 'data:text/plain,x', 'http://user:pw@127.0.0.1:8787', 'https://ws.api.video/path', 'https://ws.api.video?token=x', 'https://ws.api.video#x', 'ftp://ws.api.video'].map(
-            (apiHost) => attempt({ file, uploadToken: 'to1', apiHost })?.code,
-          ),
-          badRetries: [1e20, 101, -1, 1.5].map((retries) => attempt({ file, uploadToken: 'to1', retries })?.code),
-          badDurations: [-1, 0, NaN, Infinity, '60'].map((maxVideoDuration) => attempt({ file, uploadToken: 'to1', maxVideoDuration })?.code),
-          badSecrets: [{ uploadToken: 'to abc' }, { uploadToken: 'to1\n' }, { apiKey: 'key\t', videoId: 'vi1' }, { accessToken: 'jwt é', videoId: 'vi1' }].map((credentials) => {
-            try {
-              new window.pkg.VideoUploader({ file, ...credentials });
-              return null;
-            } catch (error) {
-              return error.code;
-            }
-          }),
-          badChunkSizes: [-5, NaN, '5242880', 5 * 1024 * 1024 + 0.5, Infinity].map((chunkSize) => attempt({ file, uploadToken: 'to1', chunkSize })?.code),
-          nulInText: [{ videoName: 'a\u0000b' }, { uploadToken: 'to\u00001' }, { origin: { sdk: { name: 'x\u0000', version: '1' } } }].map(
-            (extra) => attempt({ file, uploadToken: 'to1', ...extra })?.code,
-          ),
-          goodApiHosts: ['sandbox.api.video', 'http://127.0.0.1:8787', 'https://ws.api.video/'].map((apiHost) => attempt({ file, uploadToken: 'to1', apiHost })),
-          valid: attempt({ file, uploadToken: 'to1', chunkSize: 5 * 1024 * 1024 }),
-        };
-      });
-      assert.deepEqual(results.noFile, { message: "'file' is missing", code: 'FILE_MISSING', isError: true });
-      assert.deepEqual(results.noCredentials, {
-        message: 'You must provide either an accessToken, an uploadToken or an API key',
-        code: 'CREDENTIALS_MISSING',
-        isError: true,
-      });
-      const chunkMessage = 'Invalid chunk size. Minimal allowed value: 5MB, maximum allowed value: 128MB.';
-      assert.deepEqual(results.smallChunks, { message: chunkMessage, code: 'CHUNK_SIZE_INVALID', isError: true });
-      assert.deepEqual(results.bigChunks, { message: chunkMessage, code: 'CHUNK_SIZE_INVALID', isError: true });
-      assert.deepEqual(results.apiKeyWithoutVideo, { message: "'videoId' is missing", code: 'VIDEO_ID_MISSING', isError: true });
-      assert.deepEqual(results.accessTokenWithoutVideo, { message: "'videoId' is missing", code: 'VIDEO_ID_MISSING', isError: true });
-      assert.equal(results.badOriginName.message, "Invalid application name value. Allowed characters: A-Z, a-z, 0-9, '-', '_'. Max length: 50.");
-      assert.equal(results.badOriginVersion.message, 'Invalid sdk version value. The version should match the xxx[.yyy][.zzz] pattern.');
-      assert.equal(results.emptyFile.code, 'FILE_EMPTY');
-      assert.deepEqual(results.badApiHosts, Array(10).fill('OPTION_INVALID'));
-      assert.deepEqual(results.badRetries, Array(4).fill('OPTION_INVALID'));
-      assert.deepEqual(results.badDurations, Array(5).fill('OPTION_INVALID'));
-      assert.deepEqual(results.badSecrets, Array(4).fill('OPTION_INVALID'), 'a token with a space or a control character');
-      assert.deepEqual(results.badChunkSizes, Array(5).fill('CHUNK_SIZE_INVALID'));
-      assert.deepEqual(results.nulInText, Array(3).fill('OPTION_INVALID'), 'texts cross into wasm NUL-separated');
-      assert.deepEqual(results.goodApiHosts, [null, null, null]);
-      assert.deepEqual(await page.evaluate(() => window.started), [], 'no request was started');
-      assert.equal(results.valid, null);
-      await page.close();
-    });
-
-    test('events, headers and form fields of an upload', async () => {
-      const page = await packagePage();
-      const proxy = await startProxy(server.url);
-      const token = await server.createToken(0);
-      const outcome = await page.evaluate(async ({ token, apiHost }) => {
-        const file = new File([new Uint8Array(12 * 1024 * 1024).map((_, i) => i % 251)], 'events.mp4');
-        const uploader = new window.pkg.VideoUploader({
-          file,
-          uploadToken: token,
-          apiHost,
-          chunkSize: 5 * 1024 * 1024,
-          origin: { application: { name: 'e2e-app', version: '2.1' } },
-        });
-        const events = [];
-        for (const type of ['progress', 'chunk', 'retry', 'pause', 'resume', 'success', 'error']) {
-          uploader.addEventListener(type, (event) => events.push({ type, detail: event.detail, isCustom: event instanceof CustomEvent }));
-        }
-        const progressCallbacks = [];
-        uploader.onProgress((progress) => progressCallbacks.push(progress));
-        const video = await uploader.upload();
-        return { isEventTarget: uploader instanceof EventTarget, video, events, progressCallbacks };
-      }, { token, apiHost: proxy.url });
-      proxy.close();
-
-      assert.equal(outcome.isEventTarget, true);
-      const types = outcome.events.map((e) => e.type).filter((t) => t !== 'progress');
-      assert.deepEqual(types, ['chunk', 'chunk', 'chunk', 'success']);
-      assert.ok(outcome.events.every((e) => e.isCustom));
-      const chunks = outcome.events.filter((e) => e.type === 'chunk').map((e) => e.detail);
-      assert.deepEqual(chunks.map((c) => [c.chunk, c.chunksCount, c.videoId]), [1, 2, 3].map((n) => [n, 3, outcome.video.videoId]));
-      assert.equal(outcome.events.at(-1).detail.videoId, outcome.video.videoId, 'success carries the video');
-
-      const progress = outcome.events.filter((e) => e.type === 'progress').map((e) => e.detail);
-      for (const p of progress) {
-        for (const key of ['uploadedBytes', 'totalBytes', 'chunksCount', 'chunksBytes', 'currentChunk', 'currentChunkUploadedBytes', 'bytesPerSecond']) {
-          assert.equal(typeof p[key], 'number', key);
-        }
-        assert.ok(p.etaSeconds === null || typeof p.etaSeconds === 'number');
-        assert.ok(p.uploadedBytes <= p.totalBytes);
-      }
-      assert.equal(progress.at(-1).uploadedBytes, 12 * MIB);
-      assert.equal(progress.at(-1).etaSeconds, 0);
-      assert.deepEqual(outcome.progressCallbacks, progress, 'onProgress sees the same reports');
-
-      // As the wire carried them.
-      const requests = proxy.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/upload?'));
-      assert.deepEqual(requests.map((r) => r.headers['content-range']), ['part 1/3', 'part 2/3', 'part 3/3']);
-      for (const request of requests) {
-        assert.match(request.headers['av-origin-client'], /^wasm-video-uploader:\d+\.\d+\.\d+$/);
-        assert.equal(request.headers['av-origin-app'], 'e2e-app:2.1');
-      }
-      await page.close();
-    });
-
-    test('an invalid token is UNAUTHORIZED at its first answer, though the server answers before reading the 20 MiB body', async () => {
-      // upload-server rejects the token from the headers alone; the engine must still see the
-      // 401 (not a reset it would retry, or re-send by itself, as a network failure).
-      const page = await packagePage();
-      const logStart = server.logs.length;
-      const result = await page.evaluate(async ({ apiHost }) => {
-        const file = new File([new Uint8Array(20 * 1024 * 1024)], 'refused.mp4');
-        const uploader = new window.pkg.VideoUploader({ file, uploadToken: 'toInvalid0000000000000000', apiHost, chunkSize: 20 * 1024 * 1024 });
-        let retries = 0;
-        uploader.addEventListener('retry', () => retries++);
+  test('bad options throw the official messages with stable codes', async () => {
+    const page = await packagePage();
+    const results = await page.evaluate(() => {
+      const file = new File([new Uint8Array(10)], 'a.mp4');
+      const attempt = (options) => {
         try {
-          await uploader.upload();
-          return { resolved: true };
+          new window.pkg.VideoUploader(options);
+          return null;
         } catch (error) {
-          return { code: error.code, status: error.status, retries };
+          return { message: error.message, code: error.code, isError: error instanceof Error };
         }
-      }, { apiHost: server.url });
-      assert.deepEqual(result, { code: 'UNAUTHORIZED', status: 401, retries: 0 });
-      assert.deepEqual(rangesSince(logStart), ['part 1/1'], 'one request reached the server');
-      await page.close();
-    });
-
-    test('a small file is part 1/1, and videoId is sent before the file', async () => {
-      const page = await packagePage();
-      const logStart = server.logs.length;
-      const token = await server.createToken(0);
-      const auth = 'Basic ' + Buffer.from(`${server.apiKey}:`).toString('base64');
-      const container = await (await fetch(`${server.url}/videos`, {
-        method: 'POST',
-        headers: { Authorization: auth, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ title: 'form order' }),
-      })).json();
-      const { video, appended } = await page.evaluate(async ({ token, apiHost, videoId }) => {
-        // Watch the form being built: the uploader appends through the real FormData.
-        const appended = [];
-        const append = FormData.prototype.append;
-        FormData.prototype.append = function (name, value, filename) {
-          appended.push(filename === undefined ? [name, value] : [name, filename, value.size]);
-          return append.apply(this, arguments);
-        };
-        try {
-          const file = new File(['tiny video'], 'tiny.mp4');
-          const video = await new window.pkg.VideoUploader({ file, uploadToken: token, apiHost, videoId }).upload();
-          return { video, appended };
-        } finally {
-          FormData.prototype.append = append;
-        }
-      }, { token, apiHost: server.url, videoId: container.videoId });
-      assert.equal(video.videoId, container.videoId);
-      assert.deepEqual(rangesSince(logStart), ['part 1/1']);
-      assert.deepEqual(appended, [['videoId', container.videoId], ['file', 'tiny.mp4', 10]]);
-      await page.close();
-    });
-
-    test('pause in the middle of a 200 MiB upload, resume, complete: only the interrupted chunk is sent twice', async () => {
-      const source = randomFile(200 * MIB, 'big.mp4');
-      const page = await packagePage();
-      // The proxy stops reading chunk 2 after 20 MiB: the pause comes while it is on the wire.
-      const proxy = await startProxy(server.url);
-      proxy.rule(2, { holdBodyAfter: 20 * MIB });
-      try {
-        const token = await server.createToken(0);
-        await page.setInputFiles('#file', source.file);
-        const logStart = server.logs.length;
-        const wasmAtStart = await page.evaluate(() => window.probes.wasmMemoryBytes());
-        assert.ok(wasmAtStart > 0, 'the probe sees the wasm memory');
-        await page.evaluate(async ({ token, apiHost }) => {
-          const file = document.getElementById('file').files[0];
-          const uploader = new window.pkg.VideoUploader({ file, uploadToken: token, apiHost });
-          window.uploader = uploader;
-          window.events = [];
-          uploader.addEventListener('pause', () => window.events.push('pause'));
-          uploader.addEventListener('resume', () => window.events.push('resume'));
-          uploader.addEventListener('chunk', (e) => window.events.push(`chunk ${e.detail.chunk}`));
-          window.outcome = uploader.upload().then((video) => ({ video, events: window.events }));
-        }, { token, apiHost: proxy.url });
-        await proxy.reached(2, 'held');
-        assert.equal(await page.evaluate(() => (window.uploader.pause(), window.uploader.paused)), true);
-        proxy.release(2);
-        await page.evaluate(() => window.uploader.resume());
-        const outcome = await page.evaluate(() => window.outcome);
-
-        const videoId = outcome.video.videoId;
-        assert.deepEqual(outcome.events, ['chunk 1', 'pause', 'resume', 'chunk 2', 'chunk 3', 'chunk 4']);
-        // The file's bytes never entered wasm memory (which only grows, so this is its peak).
-        const wasmGrowth = (await page.evaluate(() => window.probes.wasmMemoryBytes())) - wasmAtStart;
-        assert.ok(wasmGrowth <= 2 * MIB, `wasm memory grew by ${wasmGrowth} bytes during a 200 MiB upload`);
-
-        // Bytes on the wire, as the server counted them per request.
-        const lines = server.logs
-          .slice(logStart)
-          .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" sent_video_id=\S+ video_id=(\S+) status=(\d+) received=(\d+)/))
-          .filter(Boolean)
-          .map(([, range, landed, status, received]) => ({ range, landed, status: Number(status), received: Number(received) }));
-        const interrupted = lines.filter((l) => l.status >= 400);
-        assert.equal(interrupted.length, 1, JSON.stringify(lines));
-        assert.equal(interrupted[0].range, 'part 2/4');
-        assert.ok(interrupted[0].received > 0 && interrupted[0].received < 50 * MIB);
-        const total = lines.reduce((sum, l) => sum + l.received, 0);
-        assert.equal(total, 200 * MIB + interrupted[0].received, 'every byte once, plus the interrupted part of chunk 2');
-        assert.deepEqual(lines.filter((l) => l.status < 400).map((l) => l.range), ['part 1/4', 'part 2/4', 'part 3/4', 'part 4/4']);
-
-        const stored = path.join(server.dataDir, 'videos', videoId, 'source');
-        assert.equal(await sha256File(stored), source.sha256);
-      } finally {
-        await page.close();
-        proxy.close();
-        rmSync(source.dir, { recursive: true, force: true });
-      }
-    });
-
-    test('resumable: after a reload in the middle of an upload, the same video continues and only the missing chunks are sent', async () => {
-      const source = randomFile(22 * MIB, 'resumed.mp4');
-      // The proxy holds chunk 3's body after 1 MiB: the page is reloaded while it is on the wire.
-      const proxy = await startProxy(server.url);
-      proxy.rule(3, { holdBodyAfter: MIB });
-      const page = await packagePage();
-      try {
-        await page.evaluate(() => window.pkg.VideoUploader.clearPreviousUploads());
-        const token = await server.createToken(0);
-        const options = { uploadToken: token, apiHost: proxy.url, chunkSize: 5 * MIB, resumable: true };
-        const logStart = server.logs.length;
-        await page.setInputFiles('#file', source.file);
-        await page.evaluate((options) => {
-          const file = document.getElementById('file').files[0];
-          new window.pkg.VideoUploader({ file, ...options }).upload();
-        }, options);
-        await proxy.reached(3, 'held');
-        const before = await page.evaluate(async () => {
-          const file = document.getElementById('file').files[0];
-          return window.pkg.VideoUploader.findPreviousUploads(file);
-        });
-        assert.equal(before.length, 1);
-        assert.deepEqual([before[0].fileName, before[0].size, before[0].uploadedChunks], ['resumed.mp4', 22 * MIB, 2]);
-
-        // The reload: a new page of the same origin, the same file picked again.
-        await page.goto(`${server.url}/`);
-        proxy.release(3);
-        await page.addScriptTag({ path: PROBES });
-        await page.evaluate(async () => {
-          window.pkg = await import('/pkg/index.js');
-        });
-        await page.setInputFiles('#file', source.file);
-        const video = await page.evaluate(async (options) => {
-          const file = document.getElementById('file').files[0];
-          return new window.pkg.VideoUploader({ file, ...options }).upload();
-        }, options);
-        assert.equal(video.videoId, before[0].videoId, 'the same video');
-        assert.deepEqual(await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads()), [], 'the record goes on success');
-
-        // What reached the server: chunks 1 and 2 once, 3 cut by the reload, then 3, 4, 5.
-        const lines = server.logs
-          .slice(logStart)
-          .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(\d+) received=(\d+)/))
-          .filter(Boolean)
-          .map(([, range, status, received]) => ({ range, status: Number(status), received: Number(received) }));
-        assert.deepEqual(lines.filter((l) => l.status < 400).map((l) => l.range), ['part 1/5', 'part 2/5', 'part 3/5', 'part 4/5', 'part 5/5']);
-        const cut = lines.filter((l) => l.status >= 400);
-        assert.ok(cut.length <= 1 && cut.every((l) => l.range === 'part 3/5'), JSON.stringify(lines));
-        const received = lines.reduce((sum, l) => sum + l.received, 0);
-        assert.equal(received, 22 * MIB + cut.reduce((sum, l) => sum + l.received, 0), 'no chunk the server had was sent again');
-        assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
-      } finally {
-        await page.close();
-        proxy.close();
-        rmSync(source.dir, { recursive: true, force: true });
-      }
-    });
-
-    test('resumable: expired, corrupted and foreign records are swept, storage that fails only warns, cancel forgets', async () => {
-      const page = await packagePage();
-      const token = await server.createToken(0);
-      const result = await page.evaluate(async ({ token, apiHost }) => {
-        const { VideoUploader } = window.pkg;
-        await VideoUploader.clearPreviousUploads();
-        const file = new File([new Uint8Array(6 * 1024 * 1024)], 'kept.mp4', { lastModified: 1 });
-        const old = { v: 1, videoId: 'viOld', chunks: 1, chunkSize: null, createdAt: Date.now() - 2 * 86400000, name: 'old.mp4', size: 1, lastModified: 1 };
-        localStorage.setItem('wasm-video-uploader:expired', JSON.stringify(old));
-        localStorage.setItem('wasm-video-uploader:corrupted', '{not json');
-        localStorage.setItem('wasm-video-uploader:foreign', JSON.stringify({ ...old, createdAt: Date.now(), videoId: '../../x' }));
-        localStorage.setItem('someone-else', 'untouched');
-        const swept = await VideoUploader.findPreviousUploads();
-        const left = Object.keys(localStorage).sort();
-
-        // Bad options are typed errors.
-        const bad = [{ resumable: 'yes' }, { resumable: true, resumableExpiry: -1 }].map((extra) => {
+      };
+      return {
+        noFile: attempt({ uploadToken: 'to1' }),
+        noCredentials: attempt({ file }),
+        smallChunks: attempt({ file, uploadToken: 'to1', chunkSize: 1024 }),
+        bigChunks: attempt({ file, uploadToken: 'to1', chunkSize: 129 * 1024 * 1024 }),
+        apiKeyWithoutVideo: attempt({ file, apiKey: 'key' }),
+        accessTokenWithoutVideo: attempt({ file, accessToken: 'jwt' }),
+        badOriginName: attempt({ file, uploadToken: 'to1', origin: { application: { name: 'bad name', version: '1' } } }),
+        badOriginVersion: attempt({ file, uploadToken: 'to1', origin: { sdk: { name: 'sdk', version: '1.2.3.4' } } }),
+        emptyFile: attempt({ file: new File([], 'empty.mp4'), uploadToken: 'to1' }),
+        badApiHosts: ['', 'not a url', 'file:///etc/passwd', 'javascript:alert(1)', 'data:text/plain,x', 'http://user:pw@127.0.0.1:8787', 'https://ws.api.video/path', 'https://ws.api.video?token=x', 'https://ws.api.video#x', 'ftp://ws.api.video'].map(
+          (apiHost) => attempt({ file, uploadToken: 'to1', apiHost })?.code,
+        ),
+        badRetries: [1e20, 101, -1, 1.5].map((retries) => attempt({ file, uploadToken: 'to1', retries })?.code),
+        badDurations: [-1, 0, NaN, Infinity, '60'].map((maxVideoDuration) => attempt({ file, uploadToken: 'to1', maxVideoDuration })?.code),
+        badSecrets: [{ uploadToken: 'to abc' }, { uploadToken: 'to1\n' }, { apiKey: 'key\t', videoId: 'vi1' }, { accessToken: 'jwt é', videoId: 'vi1' }].map((credentials) => {
           try {
-            new VideoUploader({ file, uploadToken: token, apiHost, ...extra });
+            new window.pkg.VideoUploader({ file, ...credentials });
             return null;
           } catch (error) {
             return error.code;
           }
-        });
-
-        // Storage that throws: the upload goes on, with one warning.
-        const setItem = Storage.prototype.setItem;
-        Storage.prototype.setItem = () => {
-          throw new DOMException('full', 'QuotaExceededError');
-        };
-        const warnings = [];
-        let video;
-        try {
-          const uploader = new VideoUploader({ file, uploadToken: token, apiHost, chunkSize: 5 * 1024 * 1024, resumable: true });
-          uploader.addEventListener('warning', (e) => warnings.push(e.detail.code));
-          video = await uploader.upload();
-        } finally {
-          Storage.prototype.setItem = setItem;
-        }
-
-        // A cancelled upload is forgotten.
-        const cancelled = new VideoUploader({ file, uploadToken: token, apiHost, chunkSize: 5 * 1024 * 1024, resumable: true });
-        cancelled.addEventListener('chunk', () => cancelled.cancel());
-        const outcome = await cancelled.upload().catch((error) => error.code);
-        return { swept, left, bad, warnings, uploaded: !!video?.videoId, outcome, afterCancel: await VideoUploader.findPreviousUploads(file) };
-      }, { token, apiHost: server.url });
-      assert.deepEqual(result.swept, []);
-      assert.deepEqual(result.left, ['someone-else'], 'only our records are swept');
-      assert.deepEqual(result.bad, ['OPTION_INVALID', 'OPTION_INVALID']);
-      assert.deepEqual(result.warnings, ['RESUME_UNAVAILABLE']);
-      assert.equal(result.uploaded, true);
-      assert.equal(result.outcome, 'ABORTED');
-      assert.deepEqual(result.afterCancel, []);
-      await page.close();
+        }),
+        badChunkSizes: [-5, NaN, '5242880', 5 * 1024 * 1024 + 0.5, Infinity].map((chunkSize) => attempt({ file, uploadToken: 'to1', chunkSize })?.code),
+        nulInText: [{ videoName: 'a\u0000b' }, { uploadToken: 'to\u00001' }, { origin: { sdk: { name: 'x\u0000', version: '1' } } }].map(
+          (extra) => attempt({ file, uploadToken: 'to1', ...extra })?.code,
+        ),
+        goodApiHosts: ['sandbox.api.video', 'http://127.0.0.1:8787', 'https://ws.api.video/'].map((apiHost) => attempt({ file, uploadToken: 'to1', apiHost })),
+        valid: attempt({ file, uploadToken: 'to1', chunkSize: 5 * 1024 * 1024 }),
+      };
     });
-
-    test('onPlayable fires once the manifest is ready, as the official uploader polls it', async () => {
-      const page = await packagePage();
-      const token = await server.createToken(0);
-      const result = await page.evaluate(async ({ token, apiHost }) => {
-        const uploader = new window.pkg.VideoUploader({ file: new File(['playable'], 'p.mp4'), uploadToken: token, apiHost });
-        const playable = new Promise((resolve) => uploader.onPlayable(resolve));
-        const video = await uploader.upload();
-        const played = await playable;
-        const manifest = await fetch(video.assets.hls);
-        return { uploaded: video.videoId, played: played.videoId, status: manifest.status, body: await manifest.text() };
-      }, { token, apiHost: server.url });
-      assert.equal(result.played, result.uploaded);
-      assert.equal(result.status, 200);
-      assert.match(result.body, /^#EXTM3U/);
-      await page.close();
+    assert.deepEqual(results.noFile, { message: "'file' is missing", code: 'FILE_MISSING', isError: true });
+    assert.deepEqual(results.noCredentials, {
+      message: 'You must provide either an accessToken, an uploadToken or an API key',
+      code: 'CREDENTIALS_MISSING',
+      isError: true,
     });
-
-    test('ProgressiveUploader fed 1 MiB blobs sends parts of at least 5 MiB, part N/* then N/N, identical bytes', async () => {
-      const page = await packagePage();
-      const logStart = server.logs.length;
-      const token = await server.createToken(0);
-      const blobs = 13;
-      const lastSize = MIB / 2;
-      const total = (blobs - 1) * MIB + lastSize;
-      const result = await page.evaluate(async ({ token, apiHost, blobs, lastSize, MIB }) => {
-        // A generated stream: byte i of the whole is (i * 31 + (i >> 13)) & 255.
-        let offset = 0;
-        const nextBlob = (size) => {
-          const bytes = new Uint8Array(size);
-          for (let i = 0; i < size; i++) bytes[i] = ((offset + i) * 31 + ((offset + i) >> 13)) & 255;
-          offset += size;
-          return new Blob([bytes]);
-        };
-        const uploader = new window.pkg.ProgressiveUploader({ uploadToken: token, apiHost, videoName: 'stream.webm' });
-        const progress = [];
-        uploader.onProgress((p) => progress.push(p));
-        const answers = [];
-        for (let i = 0; i < blobs - 1; i++) answers.push(await uploader.uploadPart(nextBlob(MIB)));
-        const video = await uploader.uploadLastPart(nextBlob(lastSize));
-        let smallThrows = null;
-        try {
-          new window.pkg.ProgressiveUploader({ uploadToken: token, apiHost, mergeSmallPartsBeforeUpload: false }).uploadPart(new Blob([new Uint8Array(1024)]));
-        } catch (error) {
-          smallThrows = error.message;
-        }
-        return { video, answers: answers.map((a) => a?.videoId ?? null), progress, smallThrows };
-      }, { token, apiHost: server.url, blobs, lastSize, MIB });
-
-      assert.deepEqual(rangesSince(logStart), ['part 1/*', 'part 2/*', 'part 3/3']);
-      // uploadPart resolves with the answer when its blob completed a part, else with nothing.
-      assert.deepEqual(result.answers.map((a) => a !== null), [false, false, false, false, true, false, false, false, false, true, false, false]);
-      assert.equal(result.video.title, 'stream.webm');
-      const parts = new Map();
-      for (const p of result.progress) parts.set(p.part, p.totalBytes);
-      assert.deepEqual([...parts.entries()], [[1, 5 * MIB], [2, 5 * MIB], [3, 2 * MIB + lastSize]]);
-      assert.ok(result.progress.every((p) => p.uploadedBytes <= p.totalBytes));
-      assert.equal(result.smallThrows, 'Each part must have a minimal size of 5MB. The current part has a size of 0.0009765625MB.');
-
-      const expected = Buffer.alloc(total);
-      for (let i = 0; i < total; i++) expected[i] = (i * 31 + (i >> 13)) & 255;
-      const stored = path.join(server.dataDir, 'videos', result.video.videoId, 'source');
-      const { createHash } = await import('node:crypto');
-      assert.equal(await sha256File(stored), createHash('sha256').update(expected).digest('hex'));
-      await page.close();
-    });
-
-    test('maxVideoDuration reads the duration from the media metadata', async () => {
-      const page = await packagePage();
-      const token = await server.createToken(0);
-      const result = await page.evaluate(async ({ token, apiHost }) => {
-        // A 3-second 8 kHz mono 8-bit WAV: a media file the <video> element reads a duration from.
-        const seconds = 3;
-        const rate = 8000;
-        const samples = rate * seconds;
-        const wav = new DataView(new ArrayBuffer(44 + samples));
-        const text = (offset, value) => [...value].forEach((c, i) => wav.setUint8(offset + i, c.charCodeAt(0)));
-        text(0, 'RIFF'); wav.setUint32(4, 36 + samples, true); text(8, 'WAVE');
-        text(12, 'fmt '); wav.setUint32(16, 16, true); wav.setUint16(20, 1, true); wav.setUint16(22, 1, true);
-        wav.setUint32(24, rate, true); wav.setUint32(28, rate, true); wav.setUint16(32, 1, true); wav.setUint16(34, 8, true);
-        text(36, 'data'); wav.setUint32(40, samples, true);
-        for (let i = 0; i < samples; i++) wav.setUint8(44 + i, 128 + Math.round(100 * Math.sin(i / 10)));
-        const file = new File([wav.buffer], 'three-seconds.wav', { type: 'audio/wav' });
-        const attempt = async (maxVideoDuration) => {
-          try {
-            const video = await new window.pkg.VideoUploader({ file, uploadToken: token, apiHost, maxVideoDuration }).upload();
-            return { ok: video.videoId };
-          } catch (error) {
-            return { message: error.message, code: error.code };
-          }
-        };
-        const notMedia = new File(['not a video'], 'x.mp4');
-        const unknown = await new window.pkg.VideoUploader({ file: notMedia, uploadToken: token, apiHost, maxVideoDuration: 1 }).upload();
-        return { tooLong: await attempt(2), fits: await attempt(4), unknown: unknown.videoId };
-      }, { token, apiHost: server.url });
-      assert.deepEqual(result.tooLong, { message: 'The submitted video is too long.', code: 'VIDEO_TOO_LONG' });
-      assert.match(result.fits.ok, /^vi/);
-      assert.match(result.unknown, /^vi/, 'no readable duration: the upload goes ahead');
-      await page.close();
-    });
-
-    test('UploaderStaticWrapper: the official static API, JSON results, Error(title) failures', async () => {
-      const page = await packagePage();
-      const token = await server.createToken(0);
-      const result = await page.evaluate(async ({ token, apiHost }) => {
-        const W = window.pkg.UploaderStaticWrapper;
-        W.setApiHost(apiHost);
-        W.setApplicationName('static-app', '1.0');
-        W.setChunkSize(5);
-        const progress = [];
-        const json = await W.uploadWithUploadToken(new File([new Uint8Array(6 * 1024 * 1024)], 'static.mp4'), token, 'Static title', (p) => progress.push(p));
-        W.createProgressiveUploadWithUploadTokenSession('s1', token, '');
-        const partProgress = [];
-        const first = await W.uploadPart('s1', new Blob([new Uint8Array(5 * 1024 * 1024)]), (p) => partProgress.push(p));
-        const last = await W.uploadLastPart('s1', new Blob([new Uint8Array(1000)]), (p) => partProgress.push(p));
-        W.disposeProgressiveUploadSession('s1');
-        let failure = null;
-        try {
-          await W.uploadWithUploadToken(new File(['x'], 'x.mp4'), 'toInvalid0000000000000000', 'x', null);
-        } catch (error) {
-          failure = { isError: error instanceof Error, message: error.message };
-        }
-        return { json, progress, first, last, partProgress, failure };
-      }, { token, apiHost: server.url });
-      assert.equal(typeof result.json, 'string');
-      const video = JSON.parse(result.json);
-      assert.equal(video.title, 'Static title');
-      assert.ok(result.progress.length > 0 && result.progress.every((p) => p >= 0 && p <= 1));
-      assert.equal(result.progress.at(-1), 1);
-      assert.match(JSON.parse(result.first).videoId, /^vi/);
-      assert.equal(JSON.parse(result.last).videoId, JSON.parse(result.first).videoId);
-      assert.ok(result.partProgress.every((p) => p >= 0 && p <= 1));
-      assert.deepEqual(result.failure, { isError: true, message: 'The upload token is invalid or expired.' });
-      await page.close();
-    });
+    const chunkMessage = 'Invalid chunk size. Minimal allowed value: 5MB, maximum allowed value: 128MB.';
+    assert.deepEqual(results.smallChunks, { message: chunkMessage, code: 'CHUNK_SIZE_INVALID', isError: true });
+    assert.deepEqual(results.bigChunks, { message: chunkMessage, code: 'CHUNK_SIZE_INVALID', isError: true });
+    assert.deepEqual(results.apiKeyWithoutVideo, { message: "'videoId' is missing", code: 'VIDEO_ID_MISSING', isError: true });
+    assert.deepEqual(results.accessTokenWithoutVideo, { message: "'videoId' is missing", code: 'VIDEO_ID_MISSING', isError: true });
+    assert.equal(results.badOriginName.message, "Invalid application name value. Allowed characters: A-Z, a-z, 0-9, '-', '_'. Max length: 50.");
+    assert.equal(results.badOriginVersion.message, 'Invalid sdk version value. The version should match the xxx[.yyy][.zzz] pattern.');
+    assert.equal(results.emptyFile.code, 'FILE_EMPTY');
+    assert.deepEqual(results.badApiHosts, Array(10).fill('OPTION_INVALID'));
+    assert.deepEqual(results.badRetries, Array(4).fill('OPTION_INVALID'));
+    assert.deepEqual(results.badDurations, Array(5).fill('OPTION_INVALID'));
+    assert.deepEqual(results.badSecrets, Array(4).fill('OPTION_INVALID'), 'a token with a space or a control character');
+    assert.deepEqual(results.badChunkSizes, Array(5).fill('CHUNK_SIZE_INVALID'));
+    assert.deepEqual(results.nulInText, Array(3).fill('OPTION_INVALID'), 'texts cross into wasm NUL-separated');
+    assert.deepEqual(results.goodApiHosts, [null, null, null]);
+    assert.deepEqual(await page.evaluate(() => window.started), [], 'no request was started');
+    assert.equal(results.valid, null);
+    await page.close();
   });
-}
+
+  test('events, headers and form fields of an upload', async () => {
+    const page = await packagePage();
+    const proxy = await startProxy(server.url);
+    const token = await server.createToken(0);
+    const outcome = await page.evaluate(async ({ token, apiHost }) => {
+      const file = new File([new Uint8Array(12 * 1024 * 1024).map((_, i) => i % 251)], 'events.mp4');
+      const uploader = new window.pkg.VideoUploader({
+        file,
+        uploadToken: token,
+        apiHost,
+        chunkSize: 5 * 1024 * 1024,
+        origin: { application: { name: 'e2e-app', version: '2.1' } },
+      });
+      const events = [];
+      for (const type of ['progress', 'chunk', 'retry', 'pause', 'resume', 'success', 'error']) {
+        uploader.addEventListener(type, (event) => events.push({ type, detail: event.detail, isCustom: event instanceof CustomEvent }));
+      }
+      const progressCallbacks = [];
+      uploader.onProgress((progress) => progressCallbacks.push(progress));
+      const video = await uploader.upload();
+      return { isEventTarget: uploader instanceof EventTarget, video, events, progressCallbacks };
+    }, { token, apiHost: proxy.url });
+    proxy.close();
+
+    assert.equal(outcome.isEventTarget, true);
+    const types = outcome.events.map((e) => e.type).filter((t) => t !== 'progress');
+    assert.deepEqual(types, ['chunk', 'chunk', 'chunk', 'success']);
+    assert.ok(outcome.events.every((e) => e.isCustom));
+    const chunks = outcome.events.filter((e) => e.type === 'chunk').map((e) => e.detail);
+    assert.deepEqual(chunks.map((c) => [c.chunk, c.chunksCount, c.videoId]), [1, 2, 3].map((n) => [n, 3, outcome.video.videoId]));
+    assert.equal(outcome.events.at(-1).detail.videoId, outcome.video.videoId, 'success carries the video');
+
+    const progress = outcome.events.filter((e) => e.type === 'progress').map((e) => e.detail);
+    for (const p of progress) {
+      for (const key of ['uploadedBytes', 'totalBytes', 'chunksCount', 'chunksBytes', 'currentChunk', 'currentChunkUploadedBytes', 'bytesPerSecond']) {
+        assert.equal(typeof p[key], 'number', key);
+      }
+      assert.ok(p.etaSeconds === null || typeof p.etaSeconds === 'number');
+      assert.ok(p.uploadedBytes <= p.totalBytes);
+    }
+    assert.equal(progress.at(-1).uploadedBytes, 12 * MIB);
+    assert.equal(progress.at(-1).etaSeconds, 0);
+    assert.deepEqual(outcome.progressCallbacks, progress, 'onProgress sees the same reports');
+
+    // As the wire carried them.
+    const requests = proxy.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/upload?'));
+    assert.deepEqual(requests.map((r) => r.headers['content-range']), ['part 1/3', 'part 2/3', 'part 3/3']);
+    for (const request of requests) {
+      assert.match(request.headers['av-origin-client'], /^wasm-video-uploader:\d+\.\d+\.\d+$/);
+      assert.equal(request.headers['av-origin-app'], 'e2e-app:2.1');
+    }
+    await page.close();
+  });
+
+  test('an invalid token is UNAUTHORIZED at its first answer, though the server answers before reading the 20 MiB body', async () => {
+    // upload-server rejects the token from the headers alone; the engine must still see the
+    // 401 (not a reset it would retry, or re-send by itself, as a network failure).
+    const page = await packagePage();
+    const logStart = server.logs.length;
+    const result = await page.evaluate(async ({ apiHost }) => {
+      const file = new File([new Uint8Array(20 * 1024 * 1024)], 'refused.mp4');
+      const uploader = new window.pkg.VideoUploader({ file, uploadToken: 'toInvalid0000000000000000', apiHost, chunkSize: 20 * 1024 * 1024 });
+      let retries = 0;
+      uploader.addEventListener('retry', () => retries++);
+      try {
+        await uploader.upload();
+        return { resolved: true };
+      } catch (error) {
+        return { code: error.code, status: error.status, retries };
+      }
+    }, { apiHost: server.url });
+    assert.deepEqual(result, { code: 'UNAUTHORIZED', status: 401, retries: 0 });
+    assert.deepEqual(rangesSince(logStart), ['part 1/1'], 'one request reached the server');
+    await page.close();
+  });
+
+  test('a small file is part 1/1, and videoId is sent before the file', async () => {
+    const page = await packagePage();
+    const logStart = server.logs.length;
+    const token = await server.createToken(0);
+    const auth = 'Basic ' + Buffer.from(`${server.apiKey}:`).toString('base64');
+    const container = await (await fetch(`${server.url}/videos`, {
+      method: 'POST',
+      headers: { Authorization: auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title: 'form order' }),
+    })).json();
+    const { video, appended } = await page.evaluate(async ({ token, apiHost, videoId }) => {
+      // Watch the form being built: the uploader appends through the real FormData.
+      const appended = [];
+      const append = FormData.prototype.append;
+      FormData.prototype.append = function (name, value, filename) {
+        appended.push(filename === undefined ? [name, value] : [name, filename, value.size]);
+        return append.apply(this, arguments);
+      };
+      try {
+        const file = new File(['tiny video'], 'tiny.mp4');
+        const video = await new window.pkg.VideoUploader({ file, uploadToken: token, apiHost, videoId }).upload();
+        return { video, appended };
+      } finally {
+        FormData.prototype.append = append;
+      }
+    }, { token, apiHost: server.url, videoId: container.videoId });
+    assert.equal(video.videoId, container.videoId);
+    assert.deepEqual(rangesSince(logStart), ['part 1/1']);
+    assert.deepEqual(appended, [['videoId', container.videoId], ['file', 'tiny.mp4', 10]]);
+    await page.close();
+  });
+
+  test('pause in the middle of a 200 MiB upload, resume, complete: only the interrupted chunk is sent twice', async () => {
+    const source = randomFile(200 * MIB, 'big.mp4');
+    const page = await packagePage();
+    // The proxy stops reading chunk 2 after 20 MiB: the pause comes while it is on the wire.
+    const proxy = await startProxy(server.url);
+    proxy.rule(2, { holdBodyAfter: 20 * MIB });
+    try {
+      const token = await server.createToken(0);
+      await page.setInputFiles('#file', source.file);
+      const logStart = server.logs.length;
+      const wasmAtStart = await page.evaluate(() => window.probes.wasmMemoryBytes());
+      assert.ok(wasmAtStart > 0, 'the probe sees the wasm memory');
+      await page.evaluate(async ({ token, apiHost }) => {
+        const file = document.getElementById('file').files[0];
+        const uploader = new window.pkg.VideoUploader({ file, uploadToken: token, apiHost });
+        window.uploader = uploader;
+        window.events = [];
+        uploader.addEventListener('pause', () => window.events.push('pause'));
+        uploader.addEventListener('resume', () => window.events.push('resume'));
+        uploader.addEventListener('chunk', (e) => window.events.push(`chunk ${e.detail.chunk}`));
+        window.outcome = uploader.upload().then((video) => ({ video, events: window.events }));
+      }, { token, apiHost: proxy.url });
+      await proxy.reached(2, 'held');
+      assert.equal(await page.evaluate(() => (window.uploader.pause(), window.uploader.paused)), true);
+      proxy.release(2);
+      await page.evaluate(() => window.uploader.resume());
+      const outcome = await page.evaluate(() => window.outcome);
+
+      const videoId = outcome.video.videoId;
+      assert.deepEqual(outcome.events, ['chunk 1', 'pause', 'resume', 'chunk 2', 'chunk 3', 'chunk 4']);
+      // The file's bytes never entered wasm memory (which only grows, so this is its peak).
+      const wasmGrowth = (await page.evaluate(() => window.probes.wasmMemoryBytes())) - wasmAtStart;
+      assert.ok(wasmGrowth <= 2 * MIB, `wasm memory grew by ${wasmGrowth} bytes during a 200 MiB upload`);
+
+      // Bytes on the wire, as the server counted them per request.
+      const lines = server.logs
+        .slice(logStart)
+        .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" sent_video_id=\S+ video_id=(\S+) status=(\d+) received=(\d+)/))
+        .filter(Boolean)
+        .map(([, range, landed, status, received]) => ({ range, landed, status: Number(status), received: Number(received) }));
+      const interrupted = lines.filter((l) => l.status >= 400);
+      assert.equal(interrupted.length, 1, JSON.stringify(lines));
+      assert.equal(interrupted[0].range, 'part 2/4');
+      assert.ok(interrupted[0].received > 0 && interrupted[0].received < 50 * MIB);
+      const total = lines.reduce((sum, l) => sum + l.received, 0);
+      assert.equal(total, 200 * MIB + interrupted[0].received, 'every byte once, plus the interrupted part of chunk 2');
+      assert.deepEqual(lines.filter((l) => l.status < 400).map((l) => l.range), ['part 1/4', 'part 2/4', 'part 3/4', 'part 4/4']);
+
+      const stored = path.join(server.dataDir, 'videos', videoId, 'source');
+      assert.equal(await sha256File(stored), source.sha256);
+    } finally {
+      await page.close();
+      proxy.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('resumable: after a reload in the middle of an upload, the same video continues and only the missing chunks are sent', async () => {
+    const source = randomFile(22 * MIB, 'resumed.mp4');
+    // The proxy holds chunk 3's body after 1 MiB: the page is reloaded while it is on the wire.
+    const proxy = await startProxy(server.url);
+    proxy.rule(3, { holdBodyAfter: MIB });
+    const page = await packagePage();
+    try {
+      await page.evaluate(() => window.pkg.VideoUploader.clearPreviousUploads());
+      const token = await server.createToken(0);
+      const options = { uploadToken: token, apiHost: proxy.url, chunkSize: 5 * MIB, resumable: true };
+      const logStart = server.logs.length;
+      await page.setInputFiles('#file', source.file);
+      await page.evaluate((options) => {
+        const file = document.getElementById('file').files[0];
+        new window.pkg.VideoUploader({ file, ...options }).upload();
+      }, options);
+      await proxy.reached(3, 'held');
+      const before = await page.evaluate(async () => {
+        const file = document.getElementById('file').files[0];
+        return window.pkg.VideoUploader.findPreviousUploads(file);
+      });
+      assert.equal(before.length, 1);
+      assert.deepEqual([before[0].fileName, before[0].size, before[0].uploadedChunks], ['resumed.mp4', 22 * MIB, 2]);
+
+      // The reload: a new page of the same origin, the same file picked again.
+      await page.goto(`${server.url}/`);
+      proxy.release(3);
+      await page.addScriptTag({ path: PROBES });
+      await page.evaluate(async () => {
+        window.pkg = await import('/pkg/index.js');
+      });
+      await page.setInputFiles('#file', source.file);
+      const video = await page.evaluate(async (options) => {
+        const file = document.getElementById('file').files[0];
+        return new window.pkg.VideoUploader({ file, ...options }).upload();
+      }, options);
+      assert.equal(video.videoId, before[0].videoId, 'the same video');
+      assert.deepEqual(await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads()), [], 'the record goes on success');
+
+      // What reached the server: chunks 1 and 2 once, 3 cut by the reload, then 3, 4, 5.
+      const lines = server.logs
+        .slice(logStart)
+        .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(\d+) received=(\d+)/))
+        .filter(Boolean)
+        .map(([, range, status, received]) => ({ range, status: Number(status), received: Number(received) }));
+      assert.deepEqual(lines.filter((l) => l.status < 400).map((l) => l.range), ['part 1/5', 'part 2/5', 'part 3/5', 'part 4/5', 'part 5/5']);
+      const cut = lines.filter((l) => l.status >= 400);
+      assert.ok(cut.length <= 1 && cut.every((l) => l.range === 'part 3/5'), JSON.stringify(lines));
+      const received = lines.reduce((sum, l) => sum + l.received, 0);
+      assert.equal(received, 22 * MIB + cut.reduce((sum, l) => sum + l.received, 0), 'no chunk the server had was sent again');
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+    } finally {
+      await page.close();
+      proxy.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('resumable: expired, corrupted and foreign records are swept, storage that fails only warns, cancel forgets', async () => {
+    const page = await packagePage();
+    const token = await server.createToken(0);
+    const result = await page.evaluate(async ({ token, apiHost }) => {
+      const { VideoUploader } = window.pkg;
+      await VideoUploader.clearPreviousUploads();
+      const file = new File([new Uint8Array(6 * 1024 * 1024)], 'kept.mp4', { lastModified: 1 });
+      const old = { v: 1, videoId: 'viOld', chunks: 1, chunkSize: null, createdAt: Date.now() - 2 * 86400000, name: 'old.mp4', size: 1, lastModified: 1 };
+      localStorage.setItem('wasm-video-uploader:expired', JSON.stringify(old));
+      localStorage.setItem('wasm-video-uploader:corrupted', '{not json');
+      localStorage.setItem('wasm-video-uploader:foreign', JSON.stringify({ ...old, createdAt: Date.now(), videoId: '../../x' }));
+      localStorage.setItem('someone-else', 'untouched');
+      const swept = await VideoUploader.findPreviousUploads();
+      const left = Object.keys(localStorage).sort();
+
+      // Bad options are typed errors.
+      const bad = [{ resumable: 'yes' }, { resumable: true, resumableExpiry: -1 }].map((extra) => {
+        try {
+          new VideoUploader({ file, uploadToken: token, apiHost, ...extra });
+          return null;
+        } catch (error) {
+          return error.code;
+        }
+      });
+
+      // Storage that throws: the upload goes on, with one warning.
+      const setItem = Storage.prototype.setItem;
+      Storage.prototype.setItem = () => {
+        throw new DOMException('full', 'QuotaExceededError');
+      };
+      const warnings = [];
+      let video;
+      try {
+        const uploader = new VideoUploader({ file, uploadToken: token, apiHost, chunkSize: 5 * 1024 * 1024, resumable: true });
+        uploader.addEventListener('warning', (e) => warnings.push(e.detail.code));
+        video = await uploader.upload();
+      } finally {
+        Storage.prototype.setItem = setItem;
+      }
+
+      // A cancelled upload is forgotten.
+      const cancelled = new VideoUploader({ file, uploadToken: token, apiHost, chunkSize: 5 * 1024 * 1024, resumable: true });
+      cancelled.addEventListener('chunk', () => cancelled.cancel());
+      const outcome = await cancelled.upload().catch((error) => error.code);
+      return { swept, left, bad, warnings, uploaded: !!video?.videoId, outcome, afterCancel: await VideoUploader.findPreviousUploads(file) };
+    }, { token, apiHost: server.url });
+    assert.deepEqual(result.swept, []);
+    assert.deepEqual(result.left, ['someone-else'], 'only our records are swept');
+    assert.deepEqual(result.bad, ['OPTION_INVALID', 'OPTION_INVALID']);
+    assert.deepEqual(result.warnings, ['RESUME_UNAVAILABLE']);
+    assert.equal(result.uploaded, true);
+    assert.equal(result.outcome, 'ABORTED');
+    assert.deepEqual(result.afterCancel, []);
+    await page.close();
+  });
+
+  test('onPlayable fires once the manifest is ready, as the official uploader polls it', async () => {
+    const page = await packagePage();
+    const token = await server.createToken(0);
+    const result = await page.evaluate(async ({ token, apiHost }) => {
+      const uploader = new window.pkg.VideoUploader({ file: new File(['playable'], 'p.mp4'), uploadToken: token, apiHost });
+      const playable = new Promise((resolve) => uploader.onPlayable(resolve));
+      const video = await uploader.upload();
+      const played = await playable;
+      const manifest = await fetch(video.assets.hls);
+      return { uploaded: video.videoId, played: played.videoId, status: manifest.status, body: await manifest.text() };
+    }, { token, apiHost: server.url });
+    assert.equal(result.played, result.uploaded);
+    assert.equal(result.status, 200);
+    assert.match(result.body, /^#EXTM3U/);
+    await page.close();
+  });
+
+  test('ProgressiveUploader fed 1 MiB blobs sends parts of at least 5 MiB, part N/* then N/N, identical bytes', async () => {
+    const page = await packagePage();
+    const logStart = server.logs.length;
+    const token = await server.createToken(0);
+    const blobs = 13;
+    const lastSize = MIB / 2;
+    const total = (blobs - 1) * MIB + lastSize;
+    const result = await page.evaluate(async ({ token, apiHost, blobs, lastSize, MIB }) => {
+      // A generated stream: byte i of the whole is (i * 31 + (i >> 13)) & 255.
+      let offset = 0;
+      const nextBlob = (size) => {
+        const bytes = new Uint8Array(size);
+        for (let i = 0; i < size; i++) bytes[i] = ((offset + i) * 31 + ((offset + i) >> 13)) & 255;
+        offset += size;
+        return new Blob([bytes]);
+      };
+      const uploader = new window.pkg.ProgressiveUploader({ uploadToken: token, apiHost, videoName: 'stream.webm' });
+      const progress = [];
+      uploader.onProgress((p) => progress.push(p));
+      const answers = [];
+      for (let i = 0; i < blobs - 1; i++) answers.push(await uploader.uploadPart(nextBlob(MIB)));
+      const video = await uploader.uploadLastPart(nextBlob(lastSize));
+      let smallThrows = null;
+      try {
+        new window.pkg.ProgressiveUploader({ uploadToken: token, apiHost, mergeSmallPartsBeforeUpload: false }).uploadPart(new Blob([new Uint8Array(1024)]));
+      } catch (error) {
+        smallThrows = error.message;
+      }
+      return { video, answers: answers.map((a) => a?.videoId ?? null), progress, smallThrows };
+    }, { token, apiHost: server.url, blobs, lastSize, MIB });
+
+    assert.deepEqual(rangesSince(logStart), ['part 1/*', 'part 2/*', 'part 3/3']);
+    // uploadPart resolves with the answer when its blob completed a part, else with nothing.
+    assert.deepEqual(result.answers.map((a) => a !== null), [false, false, false, false, true, false, false, false, false, true, false, false]);
+    assert.equal(result.video.title, 'stream.webm');
+    const parts = new Map();
+    for (const p of result.progress) parts.set(p.part, p.totalBytes);
+    assert.deepEqual([...parts.entries()], [[1, 5 * MIB], [2, 5 * MIB], [3, 2 * MIB + lastSize]]);
+    assert.ok(result.progress.every((p) => p.uploadedBytes <= p.totalBytes));
+    assert.equal(result.smallThrows, 'Each part must have a minimal size of 5MB. The current part has a size of 0.0009765625MB.');
+
+    const expected = Buffer.alloc(total);
+    for (let i = 0; i < total; i++) expected[i] = (i * 31 + (i >> 13)) & 255;
+    const stored = path.join(server.dataDir, 'videos', result.video.videoId, 'source');
+    const { createHash } = await import('node:crypto');
+    assert.equal(await sha256File(stored), createHash('sha256').update(expected).digest('hex'));
+    await page.close();
+  });
+
+  test('maxVideoDuration reads the duration from the media metadata', async () => {
+    const page = await packagePage();
+    const token = await server.createToken(0);
+    const result = await page.evaluate(async ({ token, apiHost }) => {
+      // A 3-second 8 kHz mono 8-bit WAV: a media file the <video> element reads a duration from.
+      const seconds = 3;
+      const rate = 8000;
+      const samples = rate * seconds;
+      const wav = new DataView(new ArrayBuffer(44 + samples));
+      const text = (offset, value) => [...value].forEach((c, i) => wav.setUint8(offset + i, c.charCodeAt(0)));
+      text(0, 'RIFF'); wav.setUint32(4, 36 + samples, true); text(8, 'WAVE');
+      text(12, 'fmt '); wav.setUint32(16, 16, true); wav.setUint16(20, 1, true); wav.setUint16(22, 1, true);
+      wav.setUint32(24, rate, true); wav.setUint32(28, rate, true); wav.setUint16(32, 1, true); wav.setUint16(34, 8, true);
+      text(36, 'data'); wav.setUint32(40, samples, true);
+      for (let i = 0; i < samples; i++) wav.setUint8(44 + i, 128 + Math.round(100 * Math.sin(i / 10)));
+      const file = new File([wav.buffer], 'three-seconds.wav', { type: 'audio/wav' });
+      const attempt = async (maxVideoDuration) => {
+        try {
+          const video = await new window.pkg.VideoUploader({ file, uploadToken: token, apiHost, maxVideoDuration }).upload();
+          return { ok: video.videoId };
+        } catch (error) {
+          return { message: error.message, code: error.code };
+        }
+      };
+      const notMedia = new File(['not a video'], 'x.mp4');
+      const unknown = await new window.pkg.VideoUploader({ file: notMedia, uploadToken: token, apiHost, maxVideoDuration: 1 }).upload();
+      return { tooLong: await attempt(2), fits: await attempt(4), unknown: unknown.videoId };
+    }, { token, apiHost: server.url });
+    assert.deepEqual(result.tooLong, { message: 'The submitted video is too long.', code: 'VIDEO_TOO_LONG' });
+    assert.match(result.fits.ok, /^vi/);
+    assert.match(result.unknown, /^vi/, 'no readable duration: the upload goes ahead');
+    await page.close();
+  });
+
+  test('UploaderStaticWrapper: the official static API, JSON results, Error(title) failures', async () => {
+    const page = await packagePage();
+    const token = await server.createToken(0);
+    const result = await page.evaluate(async ({ token, apiHost }) => {
+      const W = window.pkg.UploaderStaticWrapper;
+      W.setApiHost(apiHost);
+      W.setApplicationName('static-app', '1.0');
+      W.setChunkSize(5);
+      const progress = [];
+      const json = await W.uploadWithUploadToken(new File([new Uint8Array(6 * 1024 * 1024)], 'static.mp4'), token, 'Static title', (p) => progress.push(p));
+      W.createProgressiveUploadWithUploadTokenSession('s1', token, '');
+      const partProgress = [];
+      const first = await W.uploadPart('s1', new Blob([new Uint8Array(5 * 1024 * 1024)]), (p) => partProgress.push(p));
+      const last = await W.uploadLastPart('s1', new Blob([new Uint8Array(1000)]), (p) => partProgress.push(p));
+      W.disposeProgressiveUploadSession('s1');
+      let failure = null;
+      try {
+        await W.uploadWithUploadToken(new File(['x'], 'x.mp4'), 'toInvalid0000000000000000', 'x', null);
+      } catch (error) {
+        failure = { isError: error instanceof Error, message: error.message };
+      }
+      return { json, progress, first, last, partProgress, failure };
+    }, { token, apiHost: server.url });
+    assert.equal(typeof result.json, 'string');
+    const video = JSON.parse(result.json);
+    assert.equal(video.title, 'Static title');
+    assert.ok(result.progress.length > 0 && result.progress.every((p) => p >= 0 && p <= 1));
+    assert.equal(result.progress.at(-1), 1);
+    assert.match(JSON.parse(result.first).videoId, /^vi/);
+    assert.equal(JSON.parse(result.last).videoId, JSON.parse(result.first).videoId);
+    assert.ok(result.partProgress.every((p) => p >= 0 && p <= 1));
+    assert.deepEqual(result.failure, { isError: true, message: 'The upload token is invalid or expired.' });
+    await page.close();
+  });
+});

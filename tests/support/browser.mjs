@@ -4,7 +4,7 @@ import { chromium } from 'playwright-core';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 // Quiet on a closed network, and runnable as root.
-const ARGS = [
+export const CHROMIUM_QUIET_ARGS = [
   '--no-sandbox',
   '--disable-dev-shm-usage',
   '--disable-gpu',
@@ -17,7 +17,7 @@ const ARGS = [
 
 /** Launches Chromium; `args` are added to the quiet defaults. */
 export function launchBrowser({ args = [] } = {}) {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, ...args] });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_QUIET_ARGS, ...args] });
 }
 
 /**

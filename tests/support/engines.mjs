@@ -4,30 +4,23 @@
 // WebKitGTK's MiniBrowser with WebKitWebDriver under a private Xvfb display.
 //
 // A test body takes the engine as a parameter:
-//   for (const engine of ENGINES) test(`${engine}: …`, () => withEngine(engine, async (browser) => …));
+//   eachEngine((browser) => { test('…', async () => { const page = await browser.newPage(); … }); });
 // `ENGINES=firefox npm test` (or `node --test …`) runs one engine alone.
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { createServer } from 'node:net';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { describe, before, after } from 'node:test';
 import { Builder } from 'selenium-webdriver';
+import { CHROMIUM_QUIET_ARGS } from './browser.mjs';
 
 export const ENGINES = (process.env.ENGINES ?? 'chromium,firefox,webkit').split(',').filter(Boolean);
 
 const GECKODRIVER = process.env.GECKODRIVER ?? path.join(homedir(), '.cargo', 'bin', 'geckodriver');
 
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-dev-shm-usage',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+// Debian's Chromium, quiet on a closed network and runnable as root, as Playwright starts it.
+const CHROMIUM_ARGS = ['--headless=new', ...CHROMIUM_QUIET_ARGS];
 
 /** How each engine's driver is started, and what its session asks for. */
 const SETUP = {
@@ -93,15 +86,22 @@ async function startDriver(engine) {
 }
 
 /**
- * Starts `engine` and hands `body` a browser with `newPage()`; everything is stopped after,
- * whatever happens.
+ * Declares the tests `declare(browser, engine)` declares once per engine, each engine a
+ * `describe` of its own whose browser starts before its tests and stops after them.
+ * `browser.newPage()` opens a page in the engine of the test that calls it.
  */
-export async function withEngine(engine, body) {
-  const browser = await launchEngine(engine);
-  try {
-    return await body(browser);
-  } finally {
-    await browser.close();
+export function eachEngine(declare) {
+  for (const engine of ENGINES) {
+    describe(engine, () => {
+      let launched;
+      before(async () => {
+        launched = await launchEngine(engine);
+      });
+      after(async () => {
+        await launched?.close();
+      });
+      declare({ newPage: () => launched.newPage(), browserRss: () => launched.browserRss() }, engine);
+    });
   }
 }
 
