@@ -1,7 +1,8 @@
 // Shortens the wasm's import, export and module names (wasm-opt's
 // --minify-imports-and-exports-and-modules) and rewrites the wasm-bindgen glue to match.
 // Every name is a string in both files that gzip cannot shrink well (each import carries a
-// hash); shortening them saves about a kilobyte and a half of what a page loads.
+// hash); shortening them saves about a kilobyte and a half of what a page loads. The glue's
+// long warnings are shortened too.
 //
 // Usage: node scripts/minify-names.mjs <in.wasm> <out.wasm> <glue.js>  (the glue is rewritten in place)
 import { execFileSync } from 'node:child_process';
@@ -37,5 +38,19 @@ for (const [oldName, newName] of mapping.exports) {
 // Nothing may still use an old name.
 for (const [, name] of glue.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)) {
   if (!exports.has(name)) throw new Error(`the glue still uses the export ${name}`);
+}
+// wasm-bindgen's warnings, in fewer words: they are bytes every page loads for a message
+// almost none will print. Each must be found, so a new wasm-bindgen cannot slip past.
+const shorter = [
+  [/console\.warn\("`WebAssembly\.instantiateStreaming` failed because[^"]*", e\)/, 'console.warn("wasm: not served as application/wasm; instantiating it the slow way:", e)'],
+  [/console\.warn\('using deprecated parameters for `initSync\(\)`; pass a single object instead'\)/, "console.warn('initSync: pass { module }')"],
+  [/console\.warn\('using deprecated parameters for the initialization function; pass a single object instead'\)/, "console.warn('init: pass { module_or_path }')"],
+];
+// A TextEncoder without encodeInto predates wasm reference types, which this wasm needs:
+// the polyfill for it can never run.
+shorter.push([/if \(!\('encodeInto' in cachedTextEncoder\)\) \{[\s\S]*?\n\}\n/, '']);
+for (const [pattern, replacement] of shorter) {
+  if (!pattern.test(glue)) throw new Error(`the glue has no ${pattern}`);
+  glue = glue.replace(pattern, replacement);
 }
 writeFileSync(gluePath, glue);
