@@ -28,10 +28,13 @@ esbuild "$bindgen/index.js" --bundle --minify --format=esm --target=es2022 --log
   --external:./resume.js --outfile=pkg/index.js
 # Resumable uploads, a module of its own: only a page that asks for them loads it.
 esbuild js/resume.js --bundle --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/resume.js
+# Many files at a time, a module of its own over the entry.
+esbuild js/queue.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
+  --external:./index.js --outfile=pkg/queue.js
 # The element, a module of its own over the entry (one wasm instance for both).
 esbuild js/video-uploader.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --external:./index.js --outfile=pkg/video-uploader.js
-cp js/index.d.ts js/video-uploader.d.ts pkg/
+cp js/index.d.ts js/video-uploader.d.ts js/queue.d.ts pkg/
 node scripts/package-json.mjs
 cp README.md pkg/
 

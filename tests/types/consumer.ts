@@ -16,6 +16,7 @@ import init, {
   type ErrorCode,
   UploadError,
 } from '../../pkg/index.js';
+import { UploadQueue, type QueuedFile } from '../../pkg/queue.js';
 
 declare const file: File;
 
@@ -41,6 +42,15 @@ async function main(): Promise<string> {
   const previous = await VideoUploader.findPreviousUploads(file);
   for (const upload of previous) console.log(upload.fileName, upload.size, upload.videoId, upload.uploadedChunks, upload.chunkSize, upload.createdAt);
   await VideoUploader.clearPreviousUploads();
+  const queue = new UploadQueue({ uploadToken: 'to1', concurrency: 3, resumable: true });
+  const queued: QueuedFile = queue.add(file, { videoName: 'one' });
+  queued.pause();
+  queued.resume();
+  queue.addEventListener('progress', (event) => console.log(event.detail.uploadedBytes / event.detail.totalBytes, event.detail.done));
+  queue.addEventListener('file-success', (event) => console.log(event.detail.videoId, event.detail.file));
+  queue.addEventListener('file-error', (event) => console.log(event.detail.code, queued.state));
+  const { videos, errors } = await queue.done();
+  console.log(videos.length, errors.length, queue.files.length);
 
   uploader.onProgress((event: UploadProgressEvent) => {
     const share: number = event.uploadedBytes / event.totalBytes;

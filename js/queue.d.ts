@@ -1,0 +1,74 @@
+// Types of `wasm-video-uploader/queue.js`: many files, a few at a time.
+import type { VideoUploader, VideoUploaderOptions, VideoUploadResponse, VideoUploadError, UploadProgressEvent } from './index.js';
+
+type WithoutFile<T> = T extends unknown ? Omit<T, 'file'> : never;
+
+/** Every `VideoUploader` option but `file`, plus how many files upload at once. */
+export type UploadQueueOptions = WithoutFile<VideoUploaderOptions> & {
+  /** 1 to 8. Default 2. */
+  concurrency?: number;
+};
+
+/** At most this many uploads at once. */
+export declare const MAX_CONCURRENCY: 8;
+
+/** One file of a queue. */
+export declare class QueuedFile {
+  readonly file: File | Blob;
+  readonly uploader: VideoUploader;
+  readonly state: 'queued' | 'uploading' | 'paused' | 'done' | 'failed';
+  readonly started: boolean;
+  readonly video: VideoUploadResponse | null;
+  readonly error: VideoUploadError | null;
+  readonly uploadedBytes: number;
+  pause(): void;
+  resume(): void;
+  /** It fails with `ABORTED`; one not begun sends nothing. */
+  cancel(): void;
+  /** Queues a failed or cancelled file again; it continues the same video. */
+  retry(): void;
+}
+
+export interface QueueProgressEvent {
+  uploadedBytes: number;
+  totalBytes: number;
+  files: number;
+  done: number;
+  failed: number;
+}
+
+export interface QueueResult {
+  videos: (VideoUploadResponse & { file: File | Blob })[];
+  errors: (VideoUploadError & { file: File | Blob })[];
+}
+
+export interface UploadQueueEventMap {
+  progress: CustomEvent<QueueProgressEvent>;
+  'file-start': CustomEvent<{ file: File | Blob }>;
+  'file-progress': CustomEvent<UploadProgressEvent & { file: File | Blob }>;
+  'file-chunk': CustomEvent<{ file: File | Blob; chunk: number; chunksCount: number; videoId?: string; uploadedBytes: number }>;
+  'file-retry': CustomEvent<{ file: File | Blob; attempt: number; delay: number; reason: string; error: VideoUploadError }>;
+  'file-warning': CustomEvent<{ file: File | Blob; code: string; message: string }>;
+  'file-success': CustomEvent<VideoUploadResponse & { file: File | Blob }>;
+  'file-error': CustomEvent<VideoUploadError & { file: File | Blob }>;
+  done: CustomEvent<QueueResult>;
+}
+
+export declare class UploadQueue extends EventTarget {
+  /** @throws `OPTION_INVALID` for a bad `concurrency`. */
+  constructor(options?: UploadQueueOptions);
+  readonly files: QueuedFile[];
+  /** Adds a file, with options of its own over the queue's. Bad options throw here. */
+  add(file: File | Blob, options?: Partial<WithoutFile<VideoUploaderOptions>>): QueuedFile;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+  /** Resolves once no file is queued, uploading or paused. */
+  done(): Promise<QueueResult>;
+  addEventListener<K extends keyof UploadQueueEventMap>(
+    type: K,
+    listener: (this: UploadQueue, event: UploadQueueEventMap[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+}
