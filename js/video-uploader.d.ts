@@ -36,6 +36,8 @@ export declare class VideoUploaderElement extends HTMLElement {
   manual: boolean;
   noDrop: boolean;
   pausable: boolean;
+  /** How many files upload at once, 1 to 8; 0 for the default (3). */
+  concurrency: number;
   /** The `no-resume` attribute: uploads are not resumed after a reload. */
   noResume: boolean;
   readonly files: File[];

@@ -4,7 +4,8 @@
 //   <video-uploader token="to1…"></video-uploader>
 //
 // Attributes (each mirrored by a property): token (or upload-token), api-host, video-name,
-// chunk-size (bytes), accept (default video/*), multiple, max-file-size (bytes), manual
+// chunk-size (bytes), accept (default video/*), multiple, concurrency (how many files upload
+// at once, default 3, at most 8), max-file-size (bytes), manual
 // (wait for start() instead of starting when a file is picked or dropped), no-drop,
 // pausable, no-resume (uploads are resumable after a reload unless it is set). State attributes for styling, set by the element: uploading, paused, complete,
 // error. Events (bubbling and composed CustomEvents): file-ready, upload-start, progress,
@@ -13,7 +14,7 @@
 // Look: CSS custom properties (--vu-accent, --vu-progress-color, --vu-progress-background,
 // --vu-progress-height, --vu-radius, --vu-font) and ::part() on every piece; slots
 // `heading`, `pick`, `pause`, `resume`, `cancel`, `retry` for the texts.
-import { VideoUploader } from './index.js';
+import { UploadQueue } from './queue.js';
 
 const TEMPLATE = `
 <style>
@@ -65,7 +66,7 @@ const ROW = `
 `;
 
 const EVENTS = ['progress', 'chunk', 'retry', 'pause', 'resume', 'offline', 'online', 'warning'];
-const NUMBER_ATTRIBUTES = { 'chunk-size': 'chunkSize', 'max-file-size': 'maxFileSize' };
+const NUMBER_ATTRIBUTES = { 'chunk-size': 'chunkSize', 'max-file-size': 'maxFileSize', concurrency: 'concurrency' };
 const STRING_ATTRIBUTES = { 'api-host': 'apiHost', 'video-name': 'videoName', accept: 'accept' };
 const FLAG_ATTRIBUTES = { multiple: 'multiple', manual: 'manual', 'no-drop': 'noDrop', pausable: 'pausable', 'no-resume': 'noResume' };
 
@@ -116,6 +117,8 @@ export class VideoUploaderElement extends HTMLElement {
 
   #rows = new Map();
   #pending = [];
+  /** The files' uploads, a few at a time (`concurrency`, default 3); made at the first file. */
+  #queue = null;
 
   constructor() {
     super();
@@ -177,15 +180,15 @@ export class VideoUploaderElement extends HTMLElement {
   }
 
   pause() {
-    for (const { uploader } of this.#rows.values()) uploader?.pause();
+    this.#queue?.pause();
   }
 
   resume() {
-    for (const { uploader } of this.#rows.values()) uploader?.resume();
+    this.#queue?.resume();
   }
 
   cancel() {
-    for (const { uploader } of this.#rows.values()) uploader?.cancel();
+    this.#queue?.cancel();
   }
 
   /** Forgets every file (cancelling what runs) and empties the list. */
@@ -193,6 +196,7 @@ export class VideoUploaderElement extends HTMLElement {
     this.cancel();
     this.#rows.clear();
     this.#pending = [];
+    this.#queue = null;
     this.shadowRoot.querySelector('[part~="files"]').replaceChildren();
     for (const state of ['uploading', 'paused', 'complete', 'error']) this.removeAttribute(state);
     this.#emit('reset', {});
@@ -231,10 +235,10 @@ export class VideoUploaderElement extends HTMLElement {
     li.querySelector('.name').textContent = file.name;
     li.querySelector('.meta').textContent = size(file.size);
     li.querySelector('[role=progressbar]').setAttribute('aria-label', `Upload of ${file.name}`);
-    const row = { li, uploader: null, video: null, acknowledged: 0 };
-    li.querySelector('[part~="pause"]').addEventListener('click', () => row.uploader?.pause());
-    li.querySelector('[part~="resume"]').addEventListener('click', () => row.uploader?.resume());
-    li.querySelector('[part~="cancel"]').addEventListener('click', () => row.uploader?.cancel());
+    const row = { li, queued: null, video: null, acknowledged: 0 };
+    li.querySelector('[part~="pause"]').addEventListener('click', () => row.queued?.pause());
+    li.querySelector('[part~="resume"]').addEventListener('click', () => row.queued?.resume());
+    li.querySelector('[part~="cancel"]').addEventListener('click', () => row.queued?.cancel());
     li.querySelector('[part~="retry"]').addEventListener('click', () => this.#upload(file));
     this.shadowRoot.querySelector('[part~="files"]').append(li);
     return row;
@@ -245,7 +249,7 @@ export class VideoUploaderElement extends HTMLElement {
     if (!row) return;
     row.li.dataset.state = state;
     if (status !== undefined) row.li.querySelector('[part~="status"]').textContent = status;
-    const running = state === 'uploading' || state === 'paused';
+    const running = state === 'uploading' || state === 'paused' || state === 'queued';
     const [pause, resume] = [row.li.querySelector('[part~="pause"]'), row.li.querySelector('[part~="resume"]')];
     const focused = this.shadowRoot.activeElement;
     pause.hidden = !(this.pausable && state === 'uploading');
@@ -256,7 +260,7 @@ export class VideoUploaderElement extends HTMLElement {
     row.li.querySelector('[part~="cancel"]').hidden = !running;
     row.li.querySelector('[part~="retry"]').hidden = state !== 'error';
     const states = [...this.#rows.values()].map((r) => r.li.dataset.state);
-    this.toggleAttribute('uploading', states.includes('uploading') || states.includes('paused'));
+    this.toggleAttribute('uploading', states.some((s) => s === 'uploading' || s === 'paused' || s === 'queued'));
     this.toggleAttribute('paused', states.includes('paused'));
     this.toggleAttribute('complete', states.length > 0 && states.every((s) => s === 'complete'));
     this.toggleAttribute('error', states.includes('error'));
@@ -271,14 +275,37 @@ export class VideoUploaderElement extends HTMLElement {
     this.#emit('error', Object.assign(error, { file }));
   }
 
-  async #upload(file) {
+  /** The queue every file of this element goes through, made on first use. */
+  #queueOf() {
+    if (this.#queue) return this.#queue;
+    const queue = new UploadQueue({ concurrency: Math.min(Math.round(this.concurrency) || 3, 8) });
+    const row = (event) => this.#rows.get(event.detail.file) && this.#queue === queue;
+    queue.addEventListener('file-start', (event) => {
+      if (!row(event)) return;
+      this.#show(event.detail.file, 'uploading', 'Starting…');
+      this.#emit('upload-start', { file: event.detail.file });
+    });
+    queue.addEventListener('file-success', (event) => {
+      if (!row(event)) return;
+      const { file, ...video } = event.detail;
+      this.#rows.get(file).video = video;
+      this.#set(file, 100);
+      this.#show(file, 'complete', 'Uploaded.');
+      this.#announce(`${file.name} is uploaded.`);
+      this.#emit('success', { ...video, file });
+    });
+    queue.addEventListener('file-error', (event) => row(event) && this.#fail(event.detail.file, event.detail));
+    this.#queue = queue;
+    return queue;
+  }
+
+  #upload(file) {
     const row = this.#rows.get(file);
     if (!row) return;
-    let uploader = row.uploader;
+    // A retry continues the same video from the chunk that failed.
+    if (row.queued) return row.queued.retry();
     try {
-      // A retry continues the same video from the chunk that failed.
-      uploader ??= new VideoUploader({
-        file,
+      row.queued = this.#queueOf().add(file, {
         uploadToken: this.token,
         ...(this.apiHost ? { apiHost: this.apiHost } : {}),
         ...(this.videoName ? { videoName: this.videoName } : {}),
@@ -291,22 +318,8 @@ export class VideoUploaderElement extends HTMLElement {
       this.#fail(file, error);
       return;
     }
-    if (!row.uploader) {
-      row.uploader = uploader;
-      for (const type of EVENTS) uploader.addEventListener(type, (event) => this.#on(file, type, event.detail));
-    }
-    this.#show(file, 'uploading', 'Starting…');
-    this.#emit('upload-start', { file });
-    try {
-      const video = await uploader.upload();
-      row.video = video;
-      this.#set(file, 100);
-      this.#show(file, 'complete', 'Uploaded.');
-      this.#announce(`${file.name} is uploaded.`);
-      this.#emit('success', { ...video, file });
-    } catch (error) {
-      this.#fail(file, error);
-    }
+    for (const type of EVENTS) row.queued.uploader.addEventListener(type, (event) => this.#on(file, type, event.detail));
+    if (row.queued.state === 'queued') this.#show(file, 'queued', 'Waiting for the files before it…');
   }
 
   #set(file, percent) {

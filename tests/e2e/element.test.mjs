@@ -103,6 +103,42 @@ eachEngine((browser) => {
     }
   });
 
+  test('concurrency="1": dropped files upload one after another, the rest waiting', async () => {
+    const token = await server.createToken(0);
+    const page = await plainPage(`<input id="source" type="file" multiple>
+      <script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${token}" api-host="${server.url}" multiple concurrency="1"></video-uploader>`);
+    const files = [3, 2, 4].map((mib, i) => randomFile(mib * MIB + i, `serial-${i}.mp4`));
+    try {
+      await page.setInputFiles('#source', files.map((f) => f.file));
+      const atDrop = await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        const rows = () => [...element.shadowRoot.querySelectorAll('li')];
+        window.mostAtOnce = 0;
+        document.addEventListener('upload-start', () => {
+          window.mostAtOnce = Math.max(window.mostAtOnce, rows().filter((li) => li.dataset.state === 'uploading').length);
+        });
+        const transfer = new DataTransfer();
+        for (const file of document.getElementById('source').files) transfer.items.add(file);
+        const zone = element.shadowRoot.querySelector('[part~="drop"]');
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        return rows().map((li) => [li.dataset.state, li.querySelector('[part~="status"]').textContent]);
+      });
+      assert.deepEqual(atDrop.map(([state]) => state), ['uploading', 'queued', 'queued']);
+      assert.equal(atDrop[1][1], 'Waiting for the files before it…');
+      await page.waitForFunction(() => window.events.filter((e) => e.type === 'success').length === 3);
+      const seen = (await events(page)).filter((e) => e.type === 'upload-start' || e.type === 'success').map((e) => `${e.type} ${e.detail.fileName}`);
+      assert.deepEqual(seen, [0, 1, 2].flatMap((i) => [`upload-start serial-${i}.mp4`, `success serial-${i}.mp4`]), 'each starts once the one before is done');
+      assert.equal(await page.evaluate(() => window.mostAtOnce), 1);
+      for (const [i, success] of (await events(page)).filter((e) => e.type === 'success').entries()) {
+        assert.equal(await sha256File(path.join(server.dataDir, 'videos', success.detail.videoId, 'source')), files[i].sha256);
+      }
+    } finally {
+      await page.close();
+      for (const file of files) rmSync(file.dir, { recursive: true, force: true });
+    }
+  });
+
   test('manual waits for start(); a file over max-file-size and an expired link fail in plain words, before any upload', async () => {
     const expired = await server.createToken(1);
     const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
