@@ -13,6 +13,10 @@ const VERSION = 1;
 /** Records older than this are swept (the `resumableExpiry` option's default). */
 export const DEFAULT_EXPIRY_MS = 24 * 60 * 60 * 1000;
 
+/** The records uploads of this page are keeping now: the same file uploading twice at once
+ * must not be sent into one video by two uploaders. */
+const active = new Set();
+
 /** A short, stable hash of a string (FNV-1a, 32 bits): enough to tell tokens apart, and
  * nothing a reader of the storage could use as the token. */
 function hash(text) {
@@ -110,6 +114,11 @@ export function attach(uploader, file, options) {
   const expiryMs = options.resumableExpiry ?? DEFAULT_EXPIRY_MS;
   const store = storage();
   const key = keyOf(file, options);
+  if (active.has(key)) {
+    // Another uploader of this page has this file in hand: this one goes on its own.
+    return { previous: null, forget() {}, again() {} };
+  }
+  active.add(key);
   let warned = false;
   const unavailable = (error) => {
     if (warned) return;
@@ -147,7 +156,10 @@ export function attach(uploader, file, options) {
     };
     write((store) => store.setItem(key, JSON.stringify(record)));
   });
-  uploader.addEventListener('success', () => write((store) => store.removeItem(key)));
+  uploader.addEventListener('success', () => {
+    active.delete(key);
+    write((store) => store.removeItem(key));
+  });
   // cancel() forgets the upload; an ABORTED error alone is no sign, since a page being
   // unloaded aborts its requests too (Firefox reports it), and that upload must stay
   // resumable. upload() after a cancel() records again.
@@ -155,10 +167,12 @@ export function attach(uploader, file, options) {
     previous,
     forget() {
       forgotten = true;
+      active.delete(key);
       write((store) => store.removeItem(key));
     },
     again() {
       forgotten = false;
+      active.add(key);
     },
   };
 }

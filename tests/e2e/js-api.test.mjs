@@ -408,6 +408,33 @@ eachEngine((browser) => {
     await page.close();
   });
 
+  test('resumable: the same file uploading twice at once in one page goes into two videos, both whole', async () => {
+    const page = await packagePage();
+    const token = await server.createToken(0);
+    const videos = await page.evaluate(async ({ token, apiHost }) => {
+      await window.pkg.VideoUploader.clearPreviousUploads();
+      const bytes = new Uint8Array(12 * 1024 * 1024).map((_, i) => (i * 7) & 255);
+      const file = new File([bytes], 'twice.mp4', { lastModified: 2 });
+      const options = { file, uploadToken: token, apiHost, chunkSize: 5 * 1024 * 1024, resumable: true };
+      const first = new window.pkg.VideoUploader(options);
+      const second = new window.pkg.VideoUploader(options);
+      // The second starts once the first has a record.
+      const started = new Promise((resolve) => first.addEventListener('chunk', resolve, { once: true }));
+      const one = first.upload();
+      await started;
+      const two = second.upload();
+      return (await Promise.all([one, two])).map((video) => video.videoId);
+    }, { token, apiHost: server.url });
+    assert.notEqual(videos[0], videos[1]);
+    for (const videoId of videos) {
+      const stored = await sha256File(path.join(server.dataDir, 'videos', videoId, 'source'));
+      const { createHash } = await import('node:crypto');
+      const expected = createHash('sha256').update(Buffer.from(new Uint8Array(12 * MIB).map((_, i) => (i * 7) & 255))).digest('hex');
+      assert.equal(stored, expected);
+    }
+    await page.close();
+  });
+
   test('onPlayable fires once the manifest is ready, as the official uploader polls it', async () => {
     const page = await packagePage();
     const token = await server.createToken(0);
