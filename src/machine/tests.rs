@@ -708,10 +708,10 @@ fn in_a_continued_upload_only_the_first_piece_counts_as_sent_before() {
     let mut machine = Machine::file(&options(), 20 * MIB, "movie.mp4", 7).unwrap();
     assert!(machine.continue_from("viOld", 0));
     machine.start().unwrap();
-    send(&mut machine);
+    let _ = send(&mut machine);
     machine.handle(machine.awaiting().unwrap(), ok("viOld"));
     events(&mut machine);
-    send(&mut machine);
+    let _ = send(&mut machine);
     // A piece this page sends for the first time cannot have been sent: the refusal is final.
     machine.handle(machine.awaiting().unwrap(), failure(400, PART_ALREADY_SENT));
     assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 400, .. })));
@@ -722,7 +722,7 @@ fn a_resume_gives_the_piece_a_fresh_retry_budget() {
     let mut options = options();
     options.retries = 1;
     let mut machine = file(&options, 3 * MIB);
-    send(&mut machine);
+    let _ = send(&mut machine);
     machine.handle(machine.awaiting().unwrap(), Outcome::Network);
     assert!(matches!(events(&mut machine)[..], [Event::Retry { attempt: 1, .. }]));
     // Offline: the shell pauses during the backoff, then resumes once the network is back.

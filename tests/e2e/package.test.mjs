@@ -44,9 +44,22 @@ after(async () => {
 
 test('the packed tarball carries the wasm, the entry and the types, and nothing else', () => {
   const files = readdirSync(path.join(fixture, 'node_modules/wasm-video-uploader')).sort();
-  assert.deepEqual(files, ['README.md', 'index.d.ts', 'index.js', 'package.json', 'video-uploader.d.ts', 'video-uploader.js', 'wasm_video_uploader_bg.wasm']);
+  assert.deepEqual(files, [
+    'README.md',
+    'index.d.ts',
+    'index.js',
+    'package.json',
+    'queue.d.ts',
+    'queue.js',
+    'resume.js',
+    'video-uploader.d.ts',
+    'video-uploader.js',
+    'wasm_video_uploader_bg.wasm',
+  ]);
   const built = readdirSync(path.join(fixture, 'dist/assets'));
   assert.ok(built.some((f) => f.endsWith('.wasm')), `vite emitted the wasm as an asset: ${built}`);
+  // resumable's code is a chunk of its own, which the app fetches only when it is used.
+  assert.ok(built.some((f) => /^resume-.*\.js$/.test(f)), `vite split resume.js off: ${built}`);
 });
 
 test('a Vite app that imports VideoUploader, with no init() and no plugin, uploads a file', async () => {
