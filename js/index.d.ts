@@ -133,6 +133,12 @@ export type VideoUploaderOptions = CommonOptions &
     /** Bytes per chunk, 5 MiB to 128 MiB. Default 50 MiB. */
     chunkSize?: number;
     /**
+     * Chunks on the wire at once, 1 to 8 (default 1). The first goes alone (its answer names
+     * the video), the completing one last, once every other has landed; a failed chunk is
+     * retried alone. Worth it where one connection cannot fill the link.
+     */
+    parallelParts?: number;
+    /**
      * Seconds: `upload()` rejects with `Error("The submitted video is too long.")` (code
      * `VIDEO_TOO_LONG`) when the file's metadata says it is longer. When the browser cannot
      * read a duration, the upload goes ahead.
@@ -209,7 +215,10 @@ export interface ChunkEventDetail {
   /** 1-based chunk number. */
   chunk: number;
   chunksCount: number;
+  /** How many of the first chunks the server has, all of them (with `parallelParts`, chunks land out of order). */
+  leadingChunks: number;
   videoId: string;
+  /** Bytes of every chunk the server has. */
   uploadedBytes: number;
 }
 

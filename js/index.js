@@ -144,6 +144,8 @@ function core(options, stream, notify) {
       present,
       chunkSize,
       given('retries') ? whole('retries') : -1,
+      // Not a whole number: 0, which the core refuses with the range it takes.
+      given('parallelParts') ? Math.max(whole('parallelParts'), 0) : -1,
       file,
       (options.preventEmptyParts === true ? 1 : 0) | (options.mergeSmallPartsBeforeUpload !== false ? 2 : 0),
       typeof strategy === 'function' ? (count, error) => strategy(count, new UploadError(error)) : undefined,

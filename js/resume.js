@@ -147,7 +147,8 @@ export function attach(uploader, file, options) {
     const record = {
       v: VERSION,
       videoId: detail.videoId,
-      chunks: detail.chunk,
+      // The leading chunks the server has, all of them: in parallel, chunks land out of order.
+      chunks: detail.leadingChunks ?? detail.chunk,
       chunkSize: options.chunkSize ?? null,
       createdAt,
       name: file.name ?? '',

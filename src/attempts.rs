@@ -34,11 +34,18 @@ pub(crate) enum Verdict {
     Failed(UploadError),
 }
 
-/// Retry bookkeeping for the piece in flight; [`Attempts::reset`] after each success.
+/// One piece's tries so far: its retries, and whether a token refresh was tried for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Tries {
+    /// Retries made.
+    pub(crate) retries: u32,
+    refreshed: bool,
+}
+
+/// How pieces are judged and retried (the policy, the app's strategy, the jitter); each
+/// piece keeps its own [`Tries`].
 #[derive(Clone)]
 pub(crate) struct Attempts {
-    retries: u32,
-    refreshed: bool,
     policy: RetryPolicy,
     strategy: Option<RetryStrategy>,
     jitter: Jitter,
@@ -47,8 +54,6 @@ pub(crate) struct Attempts {
 impl Attempts {
     pub(crate) fn new(retries: u32, seed: u64) -> Attempts {
         Attempts {
-            retries: 0,
-            refreshed: false,
             policy: RetryPolicy { max_retries: retries, ..RetryPolicy::default() },
             strategy: None,
             jitter: Jitter::new(seed),
@@ -59,27 +64,16 @@ impl Attempts {
         self.strategy = Some(strategy);
     }
 
-    /// Retries made for the piece in flight.
-    pub(crate) fn retries(&self) -> u32 {
-        self.retries
-    }
-
-    /// A fresh budget, for the next piece or a revived upload.
-    pub(crate) fn reset(&mut self) {
-        self.retries = 0;
-        self.refreshed = false;
-    }
-
     /// Judges `outcome` for a piece. `resent` tells that an earlier attempt at it may have
     /// reached the server (its answer was lost, it was aborted, or it failed after the
     /// server read it); `is_last` that it completes the upload; `can_refresh` that a 401
     /// may be cured by renewing the access token.
-    pub(crate) fn judge(&mut self, outcome: Outcome, resent: bool, is_last: bool, can_refresh: bool) -> Verdict {
+    pub(crate) fn judge(&mut self, tries: &mut Tries, outcome: Outcome, resent: bool, is_last: bool, can_refresh: bool) -> Verdict {
         let (error, retry_after_ms) = match outcome {
             Outcome::Answered(answer) if answer.is_success() => return Verdict::Landed { answered: true },
             Outcome::Answered(answer) => {
-                if answer.status == 401 && can_refresh && !self.refreshed {
-                    self.refreshed = true;
+                if answer.status == 401 && can_refresh && !tries.refreshed {
+                    tries.refreshed = true;
                     return Verdict::Refresh;
                 }
                 // A re-sent piece that the server already holds: an earlier attempt landed
@@ -99,14 +93,14 @@ impl Attempts {
             Outcome::Refused(detail) => return Verdict::Failed(UploadError::Browser { detail }),
         };
         let delay = match &self.strategy {
-            Some(strategy) => strategy(self.retries, &error).filter(|d| d.is_finite() && *d >= 0.0),
-            None => self.policy.delay_ms(self.retries + 1, &error, self.jitter.sample(), retry_after_ms),
+            Some(strategy) => strategy(tries.retries, &error).filter(|d| d.is_finite() && *d >= 0.0),
+            None => self.policy.delay_ms(tries.retries + 1, &error, self.jitter.sample(), retry_after_ms),
         };
         match delay {
             Some(delay_ms) => {
-                self.retries += 1;
+                tries.retries += 1;
                 let reason = RetryReason::of(&error).unwrap_or(RetryReason::ServerError);
-                Verdict::Retry { delay_ms, attempt: self.retries, reason, error }
+                Verdict::Retry { delay_ms, attempt: tries.retries, reason, error }
             }
             None => Verdict::Failed(error),
         }

@@ -13,7 +13,7 @@ use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::attempts::{Attempts, Verdict};
+use crate::attempts::{Attempts, Tries, Verdict};
 use crate::error::UploadError;
 use crate::options::{Credentials, UploadOptions};
 use crate::plan::ChunkPlan;
@@ -103,9 +103,10 @@ impl Warning {
 /// Where the pieces come from.
 #[derive(Debug, Clone)]
 enum Source {
-    /// A file of known size, cut by its plan; `next` is the first piece not acknowledged.
-    File { plan: ChunkPlan, next: u32 },
-    /// A stream of blobs of unknown total size.
+    /// A file of known size, cut by its plan. `next`: the first piece not yet started;
+    /// `acked` and `acked_bytes`: the pieces the server has, and their bytes.
+    File { plan: ChunkPlan, next: u32, acked: u32, acked_bytes: u64 },
+    /// A stream of blobs of unknown total size, one part at a time.
     Stream(Stream),
 }
 
@@ -113,15 +114,9 @@ enum Source {
 enum State {
     /// A file upload not started yet.
     Idle,
-    /// Free to send the next piece (when there is one and the upload is not paused).
-    Ready,
-    /// A piece is on the wire. `resent`: an earlier attempt at it may have landed;
-    /// `body_sent`: every byte of its body has left, so only its answer is pending.
-    Sending { id: u32, piece: Piece, resent: bool, body_sent: bool },
-    /// A retry is due after `ms`.
-    BackoffDue { ms: f64 },
-    Sleeping { id: u32 },
-    /// The access token must be renewed before the piece is sent again.
+    /// Pieces go out as the plan, `parallelParts` and the pause allow.
+    Running,
+    /// The access token must be renewed before more pieces are sent.
     RefreshDue,
     Refreshing { id: u32 },
     /// The completing piece landed but its answer was lost: read the Video.
@@ -129,6 +124,31 @@ enum State {
     Fetching { id: u32, piece: Piece },
     Complete { answered: bool, reported: bool },
     Failed { error: UploadError, reported: bool },
+}
+
+/// A piece started and not yet acknowledged.
+#[derive(Debug, Clone, PartialEq)]
+struct Flight {
+    piece: Piece,
+    /// It has been sent before (or an earlier page may have sent it): its fate may be
+    /// unknown, so "part already sent" means it landed.
+    sent: bool,
+    tries: Tries,
+    phase: Phase,
+    /// Its file bytes sent in the current attempt, as upload progress tells.
+    loaded: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Phase {
+    /// To be sent: for the first time, or again after a pause, a backoff or a refresh.
+    Due,
+    /// On the wire. `resent`: an earlier attempt may have landed; `body_sent`: every byte of
+    /// its body has left, so only its answer is pending.
+    Sending { id: u32, resent: bool, body_sent: bool },
+    /// A retry is due after `ms`.
+    BackoffDue { ms: f64 },
+    Sleeping { id: u32 },
 }
 
 /// One upload, from its first piece to the completing one.
@@ -141,8 +161,9 @@ pub struct Machine {
     source: Source,
     state: State,
     paused: bool,
-    /// The head piece has been sent before (its fate may be unknown).
-    sent_before: bool,
+    flights: Vec<Flight>,
+    /// The piece an earlier page may have sent (see [`Machine::continue_from`]).
+    continued_at: Option<u32>,
     warned: bool,
     last_id: u32,
     attempts: Attempts,
@@ -155,6 +176,7 @@ impl core::fmt::Debug for Machine {
         f.debug_struct("Machine")
             .field("source", &self.source)
             .field("state", &self.state)
+            .field("flights", &self.flights)
             .field("video_id", &self.video_id)
             .field("paused", &self.paused)
             .finish_non_exhaustive()
@@ -168,16 +190,17 @@ impl Machine {
         options.validate()?;
         let plan = ChunkPlan::new(file_size, options.chunk_size)?;
         let name = options.video_name.as_deref().filter(|n| !n.is_empty()).unwrap_or(file_name);
-        Ok(Machine::new(options, Source::File { plan, next: 0 }, name, State::Idle, seed))
+        Ok(Machine::new(options, Source::File { plan, next: 0, acked: 0, acked_bytes: 0 }, name, State::Idle, seed))
     }
 
     /// A progressive upload of a stream, fed by [`Machine::push`] and closed by
     /// [`Machine::push_last`]. `videoName` defaults to `file`, as in the official uploader.
+    /// Its parts go one at a time, in order, whatever `parallel_parts` says.
     pub fn stream(options: &UploadOptions, prevent_empty_parts: bool, merge_small_parts: bool, seed: u64) -> Result<Machine, UploadError> {
         options.validate()?;
         let name = options.video_name.as_deref().unwrap_or_default();
         let source = Source::Stream(Stream::new(prevent_empty_parts, merge_small_parts));
-        Ok(Machine::new(options, source, name, State::Ready, seed))
+        Ok(Machine::new(options, source, name, State::Running, seed))
     }
 
     fn new(options: &UploadOptions, source: Source, name: &str, state: State, seed: u64) -> Machine {
@@ -189,7 +212,8 @@ impl Machine {
             source,
             state,
             paused: false,
-            sent_before: false,
+            flights: Vec::new(),
+            continued_at: None,
             warned: false,
             last_id: 0,
             attempts: Attempts::new(options.retries, seed),
@@ -205,10 +229,12 @@ impl Machine {
     /// has started.
     pub fn continue_from(&mut self, video_id: &str, acknowledged: u32) -> bool {
         match (&mut self.source, &self.state) {
-            (Source::File { plan, next }, State::Idle) if acknowledged < plan.count() && !video_id.is_empty() => {
+            (Source::File { plan, next, acked, acked_bytes }, State::Idle) if acknowledged < plan.count() && !video_id.is_empty() => {
                 *next = acknowledged;
+                *acked = acknowledged;
+                *acked_bytes = plan.chunk(acknowledged).map_or(0, |piece| piece.start);
                 self.video_id = Some(video_id.to_owned());
-                self.sent_before = true;
+                self.continued_at = Some(acknowledged);
                 true
             }
             _ => false,
@@ -251,36 +277,53 @@ impl Machine {
         }
     }
 
-    /// The id of the request whose outcome the machine awaits. The shell aborts any other.
-    pub fn awaiting(&self) -> Option<u32> {
+    /// Whether the machine awaits the outcome of request `id`. The shell aborts any other.
+    pub fn awaits(&self, id: u32) -> bool {
         match self.state {
-            State::Sending { id, .. } | State::Refreshing { id } | State::Fetching { id, .. } => Some(id),
-            _ => None,
+            State::Refreshing { id: current } | State::Fetching { id: current, .. } if current == id => true,
+            State::Complete { .. } | State::Failed { .. } => false,
+            _ => self.flights.iter().any(|flight| matches!(flight.phase, Phase::Sending { id: current, .. } if current == id)),
         }
     }
 
-    /// The piece on the wire.
-    pub fn in_flight(&self) -> Option<Piece> {
+    /// The id of a request whose outcome the machine awaits (the first, when pieces are
+    /// sent in parallel).
+    pub fn awaiting(&self) -> Option<u32> {
         match self.state {
-            State::Sending { piece, .. } => Some(piece),
-            _ => None,
+            State::Refreshing { id } | State::Fetching { id, .. } => Some(id),
+            State::Complete { .. } | State::Failed { .. } => None,
+            _ => self.flights.iter().find_map(|flight| match flight.phase {
+                Phase::Sending { id, .. } => Some(id),
+                _ => None,
+            }),
         }
+    }
+
+    /// A piece on the wire (the first, when pieces are sent in parallel).
+    pub fn in_flight(&self) -> Option<Piece> {
+        self.flights.iter().find(|flight| matches!(flight.phase, Phase::Sending { .. })).map(|flight| flight.piece)
     }
 
     /// (Re)starts a file upload: a new one, one that failed or was cancelled (it continues
-    /// the same video from the first piece not acknowledged, with a fresh retry budget), or
-    /// a complete one (reported complete again). An explicit start also ends a pause:
-    /// returns whether it did.
+    /// the same video with the pieces not acknowledged, with fresh retry budgets), or a
+    /// complete one (reported complete again). An explicit start also ends a pause: returns
+    /// whether it did.
     pub fn start(&mut self) -> Result<bool, UploadError> {
         match &mut self.state {
             State::Idle | State::Failed { .. } => {
-                self.state = State::Ready;
-                self.attempts.reset();
+                self.state = State::Running;
+                self.fresh_budgets();
             }
             State::Complete { reported, .. } => *reported = false,
             _ => return Err(UploadError::AlreadyUploading),
         }
         Ok(core::mem::replace(&mut self.paused, false))
+    }
+
+    fn fresh_budgets(&mut self) {
+        for flight in &mut self.flights {
+            flight.tries = Tries::default();
+        }
     }
 
     /// Pauses: no new piece starts. A piece still sending its body is given up (the shell
@@ -291,21 +334,23 @@ impl Machine {
             return false;
         }
         self.paused = true;
-        match self.state {
-            State::Sending { body_sent: false, .. } | State::BackoffDue { .. } | State::Sleeping { .. } => self.state = State::Ready,
-            _ => {}
+        for flight in &mut self.flights {
+            if !matches!(flight.phase, Phase::Sending { body_sent: true, .. }) {
+                flight.phase = Phase::Due;
+                flight.loaded = 0;
+            }
         }
         true
     }
 
-    /// Resumes after [`Machine::pause`], with a fresh retry budget for the piece: a pause
+    /// Resumes after [`Machine::pause`], with fresh retry budgets for the pieces: a pause
     /// (the user's, or the shell's when the browser went offline) ends whatever was failing,
     /// and retries spent while the network was gone say nothing of the server. Returns false
     /// if not paused.
     pub fn resume(&mut self) -> bool {
         let resumed = core::mem::replace(&mut self.paused, false);
         if resumed {
-            self.attempts.reset();
+            self.fresh_budgets();
         }
         resumed
     }
@@ -343,12 +388,43 @@ impl Machine {
         }
     }
 
-    /// Records upload progress of the piece in flight (`loaded` of `body_total` multipart
+    /// Records upload progress of piece request `id` (`loaded` of `body_total` multipart
     /// bytes) and returns where the file upload stands. `None` for a stale `id`.
     pub fn progress(&mut self, id: u32, loaded: u64, body_total: u64) -> Option<Progress> {
         let piece = self.record_progress(id, loaded, body_total)?;
-        let plan = self.plan()?;
-        Some(Progress::in_flight(plan, &piece, loaded, body_total))
+        self.progress_of(&piece)
+    }
+
+    /// How many of the first pieces of a file the server has, all of them: where an upload
+    /// continued from an earlier page begins (pieces land out of order in parallel, but
+    /// start in order, so every piece before the first on its way has landed).
+    pub fn leading_acknowledged(&self) -> u32 {
+        match &self.source {
+            Source::File { next, .. } => self.flights.iter().map(|flight| flight.piece.index).min().unwrap_or(*next),
+            Source::Stream(_) => 0,
+        }
+    }
+
+    /// The bytes of every piece of a file the server has.
+    pub fn acknowledged_bytes(&self) -> u64 {
+        match &self.source {
+            Source::File { acked_bytes, .. } => *acked_bytes,
+            Source::Stream(_) => 0,
+        }
+    }
+
+    /// Where the file upload stands once `piece` is acknowledged.
+    pub fn acknowledged_progress(&self, piece: &Piece) -> Option<Progress> {
+        self.progress_of(piece)
+    }
+
+    /// The acknowledged bytes and those of the pieces on the wire, with `piece` as the
+    /// current chunk.
+    fn progress_of(&self, piece: &Piece) -> Option<Progress> {
+        let Source::File { plan, acked_bytes, .. } = &self.source else { return None };
+        let on_wire: u64 = self.flights.iter().map(|flight| flight.loaded).sum();
+        let current = self.flights.iter().find(|flight| flight.piece.index == piece.index).map_or(piece.len(), |flight| flight.loaded);
+        Some(Progress::at_bytes(plan, piece, (acked_bytes + on_wire).min(plan.file_size()), current))
     }
 
     /// As [`Machine::progress`], for a stream's part.
@@ -359,13 +435,12 @@ impl Machine {
     }
 
     fn record_progress(&mut self, id: u32, loaded: u64, body_total: u64) -> Option<Piece> {
-        match &mut self.state {
-            State::Sending { id: current, piece, body_sent, .. } if *current == id => {
-                *body_sent |= body_total > 0 && loaded >= body_total;
-                Some(*piece)
-            }
-            _ => None,
+        let flight = self.flights.iter_mut().find(|flight| matches!(flight.phase, Phase::Sending { id: current, .. } if current == id))?;
+        if let Phase::Sending { body_sent, .. } = &mut flight.phase {
+            *body_sent |= body_total > 0 && loaded >= body_total;
         }
+        flight.loaded = scale(loaded, body_total, flight.piece.len());
+        Some(flight.piece)
     }
 
     /// The next event for listeners.
@@ -378,17 +453,31 @@ impl Machine {
         self.last_id
     }
 
-    fn head(&self) -> Option<Piece> {
-        match &self.source {
-            Source::File { plan, next } => plan.chunk(*next),
-            Source::Stream(stream) => stream.head().map(|part| part.piece()),
+    /// A piece to start now, if the plan, the others on the wire and `parallel_parts` allow:
+    /// the first piece goes alone (its answer names the video), then up to `parallel_parts`
+    /// at once, and the completing piece last, once every other is acknowledged (so that the
+    /// server does not complete the video early). A stream's parts go one at a time.
+    fn next_piece(&mut self) -> Option<Piece> {
+        let flying = self.flights.len() as u32;
+        match &mut self.source {
+            Source::File { plan, next, acked, .. } => {
+                let piece = plan.chunk(*next)?;
+                let room = if self.video_id.is_none() { 1 } else { self.options.parallel_parts.max(1) };
+                let last_waits = piece.is_last() && (*acked + 1 != plan.count() || flying > 0);
+                if flying >= room || last_waits {
+                    return None;
+                }
+                *next += 1;
+                Some(piece)
+            }
+            Source::Stream(stream) => stream.head().filter(|_| flying == 0).map(|part| part.piece()),
         }
     }
 
     /// What to do now. Always has an answer.
     pub fn poll(&mut self) -> Step {
         match &mut self.state {
-            State::Idle | State::Sending { .. } | State::Sleeping { .. } | State::Refreshing { .. } | State::Fetching { .. } => Step::Wait,
+            State::Idle | State::Refreshing { .. } | State::Fetching { .. } => Step::Wait,
             State::Complete { reported: true, .. } | State::Failed { reported: true, .. } => Step::Wait,
             State::Complete { answered, reported } => {
                 *reported = true;
@@ -397,12 +486,6 @@ impl Machine {
             State::Failed { error, reported } => {
                 *reported = true;
                 Step::Failed(error.clone())
-            }
-            State::BackoffDue { ms } => {
-                let ms = *ms;
-                let id = self.next_id();
-                self.state = State::Sleeping { id };
-                Step::Sleep { id, ms }
             }
             State::RefreshDue => {
                 let id = self.next_id();
@@ -416,26 +499,49 @@ impl Machine {
                 let url = self.options.video_url(self.video_id.as_deref().unwrap_or_default());
                 Step::Send(Request { id, method: "GET", url, headers: self.options.headers(), body: Body::Empty })
             }
-            State::Ready => {
-                let Some(piece) = self.head().filter(|_| !self.paused) else { return Step::Wait };
-                let id = self.next_id();
-                let resent = core::mem::replace(&mut self.sent_before, true);
-                self.state = State::Sending { id, piece, resent, body_sent: false };
-                Step::Send(Request {
-                    id,
-                    method: "POST",
-                    url: self.url.clone(),
-                    headers: self.options.headers(),
-                    body: Body::Piece {
-                        piece,
-                        content_range: piece.range.header(),
-                        video_id: self.video_id.clone(),
-                        file_name: self.file_name.clone(),
-                        attempt: self.attempts.retries(),
-                    },
-                })
-            }
+            State::Running => self.poll_pieces(),
         }
+    }
+
+    fn poll_pieces(&mut self) -> Step {
+        if let Some(index) = self.flights.iter().position(|flight| matches!(flight.phase, Phase::BackoffDue { .. })) {
+            let id = self.next_id();
+            let Phase::BackoffDue { ms } = core::mem::replace(&mut self.flights[index].phase, Phase::Sleeping { id }) else { return Step::Wait };
+            return Step::Sleep { id, ms };
+        }
+        if self.paused {
+            return Step::Wait;
+        }
+        let due = match self.flights.iter().position(|flight| flight.phase == Phase::Due) {
+            Some(index) => index,
+            None => match self.next_piece() {
+                Some(piece) => {
+                    let sent = self.continued_at == Some(piece.index);
+                    self.flights.push(Flight { piece, sent, tries: Tries::default(), phase: Phase::Due, loaded: 0 });
+                    self.flights.len() - 1
+                }
+                None => return Step::Wait,
+            },
+        };
+        let id = self.next_id();
+        let flight = &mut self.flights[due];
+        let resent = core::mem::replace(&mut flight.sent, true);
+        flight.phase = Phase::Sending { id, resent, body_sent: false };
+        flight.loaded = 0;
+        let (piece, attempt) = (flight.piece, flight.tries.retries);
+        Step::Send(Request {
+            id,
+            method: "POST",
+            url: self.url.clone(),
+            headers: self.options.headers(),
+            body: Body::Piece {
+                piece,
+                content_range: piece.range.header(),
+                video_id: self.video_id.clone(),
+                file_name: self.file_name.clone(),
+                attempt,
+            },
+        })
     }
 
     fn refresh_request(&self, id: u32) -> Request {
@@ -452,33 +558,50 @@ impl Machine {
 
     /// A timer from [`Step::Sleep`] fired.
     pub fn wake(&mut self, id: u32) {
-        if self.state == (State::Sleeping { id }) {
-            self.state = State::Ready;
+        for flight in &mut self.flights {
+            if flight.phase == (Phase::Sleeping { id }) {
+                flight.phase = Phase::Due;
+            }
         }
     }
 
     /// Hands back the outcome of request `id`. The outcome of a request the machine no
     /// longer awaits is ignored.
     pub fn handle(&mut self, id: u32, outcome: Outcome) {
-        match core::mem::replace(&mut self.state, State::Ready) {
-            State::Sending { id: current, piece, resent, .. } if current == id => self.handle_piece(piece, resent, outcome),
-            State::Refreshing { id: current } if current == id => self.handle_refresh(outcome),
+        if !self.awaits(id) {
+            return;
+        }
+        match self.state {
+            State::Refreshing { id: current } if current == id => {
+                self.state = State::Running;
+                self.handle_refresh(outcome);
+            }
             State::Fetching { id: current, piece } if current == id => {
                 let answered = matches!(&outcome, Outcome::Answered(answer) if answer.is_success());
                 self.complete(piece, answered);
             }
-            stale => self.state = stale,
+            _ => {
+                if let Some(index) = self.flights.iter().position(|flight| matches!(flight.phase, Phase::Sending { id: current, .. } if current == id)) {
+                    self.handle_piece(index, outcome);
+                }
+            }
         }
     }
 
-    fn handle_piece(&mut self, piece: Piece, resent: bool, outcome: Outcome) {
+    fn handle_piece(&mut self, index: usize, outcome: Outcome) {
         let returned = match &outcome {
             Outcome::Answered(answer) => answer.video_id.clone().filter(|id| !id.is_empty()),
             _ => None,
         };
         let can_refresh = matches!(&self.options.credentials, Credentials::AccessToken { refresh_token: Some(_), .. });
-        match self.attempts.judge(outcome, resent, piece.is_last(), can_refresh) {
+        let flight = &mut self.flights[index];
+        let (piece, resent) = match flight.phase {
+            Phase::Sending { resent, .. } => (flight.piece, resent),
+            _ => return,
+        };
+        match self.attempts.judge(&mut flight.tries, outcome, resent, piece.is_last(), can_refresh) {
             Verdict::Landed { answered } => {
+                self.flights.remove(index);
                 // A known id stays: a body naming another does not change it.
                 if answered && self.video_id.is_none() {
                     match returned {
@@ -490,10 +613,11 @@ impl Machine {
                         None => {}
                     }
                 }
-                self.attempts.reset();
-                self.sent_before = false;
                 match &mut self.source {
-                    Source::File { next, .. } => *next = piece.index + 1,
+                    Source::File { acked, acked_bytes, .. } => {
+                        *acked += 1;
+                        *acked_bytes += piece.len();
+                    }
                     Source::Stream(stream) => stream.pop(),
                 }
                 if !piece.is_last() {
@@ -506,11 +630,16 @@ impl Machine {
             }
             Verdict::Retry { delay_ms, attempt, reason, error } => {
                 self.events.push(Event::Retry { attempt, delay_ms, reason, error });
-                if !self.paused {
-                    self.state = State::BackoffDue { ms: delay_ms };
+                flight.loaded = 0;
+                flight.phase = if self.paused { Phase::Due } else { Phase::BackoffDue { ms: delay_ms } };
+            }
+            Verdict::Refresh => {
+                flight.loaded = 0;
+                flight.phase = Phase::Due;
+                if self.state == State::Running {
+                    self.state = State::RefreshDue;
                 }
             }
-            Verdict::Refresh => self.state = State::RefreshDue,
             Verdict::Failed(error) => self.fail(error),
         }
     }
@@ -535,13 +664,24 @@ impl Machine {
 
     fn complete(&mut self, piece: Piece, answered: bool) {
         self.events.push(Event::Acknowledged { piece, answered });
+        self.flights.clear();
         self.state = State::Complete { answered, reported: false };
     }
 
     fn fail(&mut self, error: UploadError) {
-        if let Source::Stream(stream) = &mut self.source {
+        match &mut self.source {
             // Later parts would leave a gap the video could never close.
-            stream.clear();
+            Source::Stream(stream) => {
+                stream.clear();
+                self.flights.clear();
+            }
+            // The pieces not acknowledged go again on the next start.
+            Source::File { .. } => {
+                for flight in &mut self.flights {
+                    flight.phase = Phase::Due;
+                    flight.loaded = 0;
+                }
+            }
         }
         self.state = State::Failed { error, reported: false };
     }

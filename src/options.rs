@@ -66,6 +66,9 @@ impl Origin {
 /// Most retries a piece may get: beyond this a "retry" is a hang.
 pub const MAX_RETRIES: u32 = 100;
 
+/// Most chunks on the wire at once.
+pub const MAX_PARALLEL_PARTS: u32 = 8;
+
 /// A bare host (`sandbox.api.video`, `127.0.0.1:8787`, `[::1]:8787`) or an `http(s)://`
 /// origin, and nothing else: no user info, path, query or fragment, which would send the
 /// credentials somewhere else than the API. A trailing `/` is allowed.
@@ -119,6 +122,9 @@ pub struct UploadOptions {
     pub video_name: Option<String>,
     /// Attempts after the first, per chunk (default 6).
     pub retries: u32,
+    /// Chunks of a file on the wire at once, 1 to [`MAX_PARALLEL_PARTS`] (default 1). The
+    /// first goes alone (it names the video), the completing one last.
+    pub parallel_parts: u32,
     /// `AV-Origin-App`: the application using the uploader.
     pub application: Option<Origin>,
     /// `AV-Origin-Sdk`: an SDK wrapping the uploader.
@@ -135,6 +141,7 @@ impl UploadOptions {
             video_id: None,
             video_name: None,
             retries: DEFAULT_RETRIES,
+            parallel_parts: 1,
             application: None,
             sdk: None,
         }
@@ -159,6 +166,9 @@ impl UploadOptions {
         }
         if self.retries > MAX_RETRIES {
             return Err(UploadError::InvalidOption { name: "retries", detail: "at most 100".into() });
+        }
+        if !(1..=MAX_PARALLEL_PARTS).contains(&self.parallel_parts) {
+            return Err(UploadError::InvalidOption { name: "parallelParts", detail: "from 1 to 8".into() });
         }
         if !is_api_host(&self.api_host) {
             return Err(UploadError::InvalidOption {

@@ -37,8 +37,14 @@ impl Progress {
     }
 
     fn at(plan: &ChunkPlan, chunk: &Piece, sent_in_chunk: u64) -> Progress {
+        Progress::at_bytes(plan, chunk, chunk.start + sent_in_chunk, sent_in_chunk)
+    }
+
+    /// `uploaded_bytes` of the file sent, `chunk` being the current chunk with
+    /// `sent_in_chunk` of its bytes sent (pieces in parallel: `uploaded_bytes` counts them all).
+    pub(crate) fn at_bytes(plan: &ChunkPlan, chunk: &Piece, uploaded_bytes: u64, sent_in_chunk: u64) -> Progress {
         Progress {
-            uploaded_bytes: chunk.start + sent_in_chunk,
+            uploaded_bytes,
             total_bytes: plan.file_size(),
             chunks_count: plan.count(),
             chunks_bytes: plan.chunk_size(),

@@ -566,7 +566,20 @@ fn any_outcome(walk: &mut Walk) -> Outcome {
 /// From wherever a walk left it, a well-behaved server and app (answers succeed, timers
 /// fire, pauses end, failed file uploads are started again) must bring the upload to an end:
 /// no state is a dead end.
-fn finishes(mut machine: Machine, is_stream: bool, mut timer: Option<u32>) -> bool {
+/// What `parallelParts` promises, whatever happened: at most that many pieces on their way,
+/// one alone while the video is unknown, and the completing piece with no other.
+fn check_flights(machine: &Machine, parallel: u32) {
+    let flights = &machine.flights;
+    assert!(flights.len() as u32 <= parallel.max(1), "{flights:?}");
+    if machine.video_id.is_none() {
+        assert!(flights.len() <= 1, "the first piece goes alone: {flights:?}");
+    }
+    if flights.iter().any(|flight| flight.piece.is_last()) {
+        assert_eq!(flights.len(), 1, "the completing piece goes last: {flights:?}");
+    }
+}
+
+fn finishes(mut machine: Machine, is_stream: bool, mut timers: Vec<u32>) -> bool {
     for _ in 0..200 {
         if machine.is_complete() {
             return true;
@@ -595,7 +608,7 @@ fn finishes(mut machine: Machine, is_stream: bool, mut timer: Option<u32>) -> bo
                     machine.resume();
                 } else if let Some(id) = machine.awaiting() {
                     machine.handle(id, ok("vi1"));
-                } else if let Some(id) = timer.take() {
+                } else if let Some(id) = timers.pop() {
                     machine.wake(id);
                 } else if is_stream {
                     if machine.push_last(10).is_err() {
@@ -616,33 +629,39 @@ fn every_input_at_every_step_leaves_an_answer_and_a_way_to_the_end() {
     for (seed, credentials) in (1..=600u64).zip([options(), api_key(), access_token()].iter().cycle()) {
         let mut walk = Walk(seed * 0x9E37_79B9);
         let is_stream = seed % 4 == 0;
+        // Files go with 1 to 4 pieces in parallel, in 5 MiB pieces (4 of them, and a last).
+        let mut credentials = credentials.clone();
+        credentials.parallel_parts = 1 + (seed % 4) as u32;
+        credentials.chunk_size = 5 * MIB;
         let mut machine = if is_stream {
-            Machine::stream(credentials, seed % 8 == 0, true, seed).unwrap()
+            Machine::stream(&credentials, seed % 8 == 0, true, seed).unwrap()
         } else {
-            Machine::file(credentials, 20 * MIB, "walk.mp4", seed).unwrap()
+            Machine::file(&credentials, 21 * MIB, "walk.mp4", seed).unwrap()
         };
         machine.set_retry_strategy(Rc::new(|count, _: &UploadError| (count < 3).then_some(1.0)));
-        let mut timer = None;
-        let mut last_request = None;
+        let mut timers = Vec::new();
+        let mut requests: Vec<u32> = Vec::new();
         let mut failures_reported = 0;
         for _ in 0..40 {
             match walk.below(11) {
                 0..=2 => match machine.poll() {
                     Step::Send(request) => {
-                        assert_eq!(machine.awaiting(), Some(request.id), "a sent request is awaited");
-                        last_request = Some(request.id);
+                        assert!(machine.awaits(request.id), "a sent request is awaited");
+                        requests.push(request.id);
                     }
-                    Step::Sleep { id, .. } => timer = Some(id),
+                    Step::Sleep { id, .. } => timers.push(id),
                     Step::Failed(_) => failures_reported += 1,
                     Step::Wait | Step::Complete { .. } => {}
                 },
                 3 | 4 => {
-                    if let Some(id) = last_request {
+                    if !requests.is_empty() {
+                        let id = requests[walk.below(requests.len())];
                         machine.handle(id, any_outcome(&mut walk));
                     }
                 }
                 5 => {
-                    if let Some(id) = timer {
+                    if !timers.is_empty() {
+                        let id = timers[walk.below(timers.len())];
                         machine.wake(id);
                     }
                 }
@@ -666,7 +685,7 @@ fn every_input_at_every_step_leaves_an_answer_and_a_way_to_the_end() {
                     }
                 }
                 _ => {
-                    if let Some(id) = last_request {
+                    if let Some(&id) = requests.last() {
                         machine.progress(id, 10, 10);
                     }
                 }
@@ -675,8 +694,9 @@ fn every_input_at_every_step_leaves_an_answer_and_a_way_to_the_end() {
             if let Some(piece) = machine.in_flight() {
                 assert!(machine.awaiting().is_some(), "a piece in flight is awaited: {piece:?}");
             }
+            check_flights(&machine, credentials.parallel_parts);
             while machine.poll_event().is_some() {}
-            assert!(finishes(machine.clone(), is_stream, timer), "seed {seed}: stuck in {machine:?}");
+            assert!(finishes(machine.clone(), is_stream, timers.clone()), "seed {seed}: stuck in {machine:?}");
         }
     }
 }
@@ -732,4 +752,116 @@ fn a_resume_gives_the_piece_a_fresh_retry_budget() {
     assert_eq!(piece_of(&request).2, 0, "the budget starts again");
     machine.handle(machine.awaiting().unwrap(), Outcome::Network);
     assert!(matches!(events(&mut machine)[..], [Event::Retry { attempt: 1, .. }]), "one more retry is allowed, not a failure");
+}
+
+fn parallel(n: u32) -> UploadOptions {
+    let mut options = options();
+    options.chunk_size = 5 * MIB;
+    options.parallel_parts = n;
+    options
+}
+
+/// Every request the machine sends now, until it waits.
+fn send_all(machine: &mut Machine) -> Vec<Request> {
+    std::iter::from_fn(|| match machine.poll() {
+        Step::Send(request) => Some(request),
+        _ => None,
+    })
+    .collect()
+}
+
+#[test]
+fn parallel_parts_go_n_at_a_time_after_the_first_and_the_completing_one_last() {
+    // Six pieces: 5 MiB × 5 and a last of 1 MiB.
+    let mut machine = file(&parallel(3), 26 * MIB);
+    let first = send_all(&mut machine);
+    assert_eq!(first.len(), 1, "the first piece goes alone: its answer names the video");
+    machine.handle(first[0].id, ok("viP"));
+    let wave = send_all(&mut machine);
+    let indices = |requests: &[Request]| requests.iter().map(|r| piece_of(r).0.index).collect::<Vec<_>>();
+    assert_eq!(indices(&wave), [1, 2, 3], "then three at a time");
+    assert!(wave.iter().all(|r| piece_of(r).1.as_deref() == Some("viP")));
+    assert!(wave.iter().all(|r| machine.awaits(r.id)));
+
+    // Piece 3 lands first: piece 5 takes its place; the last (6) waits for every other.
+    machine.handle(wave[1].id, ok("viP"));
+    assert_eq!(indices(&send_all(&mut machine)), [4]);
+    machine.handle(wave[0].id, ok("viP"));
+    assert_eq!(send_all(&mut machine).len(), 0, "the completing piece waits for 4 and 5");
+    machine.handle(wave[2].id, ok("viP"));
+    let fifth = machine.awaiting().unwrap();
+    assert_eq!(send_all(&mut machine).len(), 0);
+    machine.handle(fifth, ok("viP"));
+    let last = send_all(&mut machine);
+    assert_eq!(indices(&last), [5], "last, alone");
+    machine.handle(last[0].id, answer(201, Some("viP")));
+    let acknowledged: Vec<u32> = events(&mut machine)
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::Acknowledged { piece, .. } => Some(piece.index),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(acknowledged, [0, 2, 1, 3, 4, 5], "each once, as they landed");
+    assert_eq!(machine.poll(), Step::Complete { video_id: Some("viP".into()), answered: true });
+}
+
+#[test]
+fn in_parallel_a_failed_piece_is_retried_alone_and_progress_counts_every_piece_on_the_wire() {
+    let mut machine = file(&parallel(2), 16 * MIB);
+    let first = send_all(&mut machine);
+    machine.handle(first[0].id, ok("viP"));
+    events(&mut machine);
+    let wave = send_all(&mut machine);
+    assert_eq!(wave.len(), 2);
+    let p = machine.progress(wave[0].id, 50, 100).unwrap();
+    assert_eq!(p.uploaded_bytes, 5 * MIB + 5 * MIB / 2);
+    let p = machine.progress(wave[1].id, 100, 100).unwrap();
+    assert_eq!(p.uploaded_bytes, 5 * MIB + 5 * MIB / 2 + 5 * MIB, "both pieces count");
+    assert_eq!((p.current_chunk, p.current_chunk_uploaded_bytes), (3, 5 * MIB));
+
+    // Piece 2 fails: it alone waits out a backoff; piece 3 lands meanwhile.
+    machine.handle(wave[0].id, failure(500, "internal-error"));
+    assert!(matches!(events(&mut machine)[..], [Event::Retry { attempt: 1, .. }]));
+    let Step::Sleep { id: timer, .. } = machine.poll() else { panic!("a backoff") };
+    assert!(machine.awaits(wave[1].id), "the other piece goes on");
+    machine.handle(wave[1].id, ok("viP"));
+    assert_eq!(send_all(&mut machine).len(), 0, "the last waits for piece 2");
+    machine.wake(timer);
+    let again = send_all(&mut machine);
+    assert_eq!(again.iter().map(|r| piece_of(r)).map(|(piece, _, attempt)| (piece.index, attempt)).collect::<Vec<_>>(), [(1, 1)]);
+    machine.handle(again[0].id, ok("viP"));
+    let last = send_all(&mut machine);
+    assert_eq!(piece_of(&last[0]).0.index, 3);
+}
+
+#[test]
+fn in_parallel_a_pause_gives_up_every_piece_still_sending_and_resume_sends_them_again() {
+    let mut machine = file(&parallel(3), 21 * MIB);
+    let first = send_all(&mut machine);
+    machine.handle(first[0].id, ok("viP"));
+    let wave = send_all(&mut machine);
+    assert_eq!(wave.len(), 3);
+    // Piece 3's body has all left: it is let finish.
+    machine.progress(wave[1].id, 100, 100);
+    assert!(machine.pause());
+    assert!(!machine.awaits(wave[0].id) && !machine.awaits(wave[2].id), "the shell aborts them");
+    assert!(machine.awaits(wave[1].id));
+    assert_eq!(machine.poll(), Step::Wait);
+    machine.handle(wave[1].id, ok("viP"));
+    assert!(machine.resume());
+    let again = send_all(&mut machine);
+    assert_eq!(again.iter().map(|r| piece_of(r).0.index).collect::<Vec<_>>(), [1, 3], "sent again, as re-sends");
+    for request in &again {
+        machine.handle(request.id, failure(400, PART_ALREADY_SENT));
+    }
+    assert_eq!(piece_of(&send_all(&mut machine)[0]).0.index, 4, "both counted as landed; the last follows");
+}
+
+#[test]
+fn parallel_parts_are_one_to_eight() {
+    for n in [0, 9] {
+        let error = Machine::file(&parallel(n), MIB, "x.mp4", 1).unwrap_err();
+        assert!(matches!(error, UploadError::InvalidOption { name: "parallelParts", .. }), "{n}: {error:?}");
+    }
 }

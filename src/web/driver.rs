@@ -37,8 +37,11 @@ extern "C" {
     fn clear_timeout(id: &JsValue);
 }
 
-/// The stall watchdog's timer argument; backoff timers pass the machine's ids (≥ 1).
-const STALL: f64 = 0.0;
+/// A timer's argument: a backoff passes the machine's timer id (≥ 1); a stall watchdog,
+/// the negated id of its transfer's request.
+fn stall_of(id: u32) -> f64 {
+    -f64::from(id)
+}
 
 /// What the driver tells its owner (the JS binding or the Rust API).
 pub(crate) enum Note<'a> {
@@ -46,8 +49,10 @@ pub(crate) enum Note<'a> {
     Progress(Report),
     /// Progress of a stream's part.
     PartProgress(PartProgress),
-    /// The server has a chunk of a file.
-    Chunk { chunk: u32, chunks_count: u32, video_id: Option<&'a str>, uploaded_bytes: u64 },
+    /// The server has a chunk of a file; `leading`: how many of the first chunks it has, all
+    /// of them (chunks land out of order when they go in parallel); `uploaded_bytes`: the
+    /// bytes of every chunk it has.
+    Chunk { chunk: u32, chunks_count: u32, leading: u32, video_id: Option<&'a str>, uploaded_bytes: u64 },
     /// The server has a part of a stream; `video` is its answer (or `{videoId}` when the
     /// answer was lost).
     Part { part: u32, video: &'a JsValue },
@@ -69,6 +74,8 @@ type Sink = Box<dyn Fn(Note)>;
 struct Transfer {
     id: u32,
     xhr: XmlHttpRequest,
+    /// The XHR's upload side, whose progress events name it as their target.
+    upload: JsValue,
     stalled: bool,
     watchdog: JsValue,
 }
@@ -94,7 +101,8 @@ pub(crate) struct Driver {
     /// A stream's blobs not yet merged into a part, and the merged blobs of queued parts.
     buffered: RefCell<Vec<Blob>>,
     parts: RefCell<Vec<Blob>>,
-    transfer: RefCell<Option<Transfer>>,
+    /// The requests on the wire (several when pieces go in parallel).
+    transfers: RefCell<Vec<Transfer>>,
     backoff: RefCell<JsValue>,
     /// The one JS function every XHR event and timer of this upload calls.
     callback: RefCell<Option<Closure<dyn Fn(JsValue)>>>,
@@ -117,7 +125,7 @@ impl Driver {
             file,
             buffered: RefCell::default(),
             parts: RefCell::default(),
-            transfer: RefCell::default(),
+            transfers: RefCell::default(),
             backoff: RefCell::new(JsValue::UNDEFINED),
             callback: RefCell::default(),
             sink,
@@ -222,7 +230,7 @@ impl Driver {
         }
         loop {
             self.again.set(false);
-            self.drop_stale_transfer();
+            self.drop_stale_transfers();
             let event = self.machine.borrow_mut().poll_event();
             if let Some(event) = event {
                 self.note_event(event);
@@ -262,9 +270,15 @@ impl Driver {
                 let video_id = self.machine.borrow().video_id().map(str::to_owned);
                 let plan = self.machine.borrow().plan().copied();
                 if let Some(plan) = plan {
-                    self.progress(Progress::acknowledged(&plan, &piece), true);
-                    let (chunk, chunks_count, uploaded_bytes) = (piece.range.part, plan.count(), piece.end);
-                    (self.sink)(Note::Chunk { chunk, chunks_count, video_id: video_id.as_deref(), uploaded_bytes });
+                    let (progress, leading, uploaded_bytes) = {
+                        let machine = self.machine.borrow();
+                        (machine.acknowledged_progress(&piece), machine.leading_acknowledged(), machine.acknowledged_bytes())
+                    };
+                    if let Some(progress) = progress {
+                        self.progress(progress, true);
+                    }
+                    let (chunk, chunks_count) = (piece.range.part, plan.count());
+                    (self.sink)(Note::Chunk { chunk, chunks_count, leading, video_id: video_id.as_deref(), uploaded_bytes });
                 } else {
                     let mut parts = self.parts.borrow_mut();
                     if !parts.is_empty() {
@@ -295,18 +309,12 @@ impl Driver {
         video
     }
 
-    /// Aborts the transfer on the wire unless the machine still awaits it. Its handlers
-    /// go first, so the abort raises no event.
-    fn drop_stale_transfer(&self) {
-        let awaiting = self.machine.borrow().awaiting();
-        let stale = match &*self.transfer.borrow() {
-            Some(transfer) => Some(transfer.id) != awaiting,
-            None => false,
-        };
-        if stale {
-            let transfer = self.transfer.borrow_mut().take();
-            drop(transfer);
-        }
+    /// Aborts every transfer on the wire the machine no longer awaits. Their handlers go
+    /// first, so the aborts raise no event.
+    fn drop_stale_transfers(&self) {
+        let machine = self.machine.borrow();
+        // Dropping one detaches its handlers and aborts it; nothing calls back meanwhile.
+        self.transfers.borrow_mut().retain(|t| machine.awaits(t.id));
     }
 
     fn callback(&self) -> Option<Function> {
@@ -325,10 +333,11 @@ impl Driver {
         match self.open(&request) {
             Ok(xhr) => {
                 let watchdog = match (&request.body, self.stall_ms.get()) {
-                    (Body::Piece { .. }, Some(ms)) => self.timer(ms, STALL),
+                    (Body::Piece { .. }, Some(ms)) => self.timer(ms, stall_of(id)),
                     _ => JsValue::UNDEFINED,
                 };
-                self.transfer.replace(Some(Transfer { id, xhr, stalled: false, watchdog }));
+                let upload = xhr.upload().map_or(JsValue::UNDEFINED, JsValue::from);
+                self.transfers.borrow_mut().push(Transfer { id, xhr, upload, stalled: false, watchdog });
             }
             // The browser refused before anything was sent: that too is an outcome.
             Err(error) => self.machine.borrow_mut().handle(id, Outcome::Refused(error)),
@@ -375,8 +384,8 @@ impl Driver {
     /// Every XHR event and timer of the upload lands here.
     fn on_callback(self: &Rc<Self>, argument: JsValue) {
         if let Some(timer) = argument.as_f64() {
-            if timer == STALL {
-                self.on_stall();
+            if timer < 0.0 {
+                self.on_stall(-timer as u32);
             } else {
                 self.machine.borrow_mut().wake(timer as u32);
             }
@@ -384,14 +393,19 @@ impl Driver {
             return;
         }
         let event: Event = argument.unchecked_into();
+        let target = event.target().map_or(JsValue::UNDEFINED, JsValue::from);
         let kind = event.type_();
         if kind == "progress" {
-            let event: ProgressEvent = event.unchecked_into();
-            self.on_progress(event.loaded() as u64, event.total() as u64);
+            let id = self.transfer_of(&target, true).map(|index| self.transfers.borrow()[index].id);
+            if let Some(id) = id {
+                let event: ProgressEvent = event.unchecked_into();
+                self.on_progress(id, event.loaded() as u64, event.total() as u64);
+            }
             self.drive();
             return;
         }
-        let Some(transfer) = self.transfer.borrow_mut().take() else { return };
+        let Some(index) = self.transfer_of(&target, false) else { return };
+        let transfer = self.transfers.borrow_mut().remove(index);
         let outcome = match kind.as_str() {
             "load" => self.answer(&transfer.xhr),
             "abort" if transfer.stalled => Outcome::Timeout,
@@ -404,24 +418,32 @@ impl Driver {
         self.drive();
     }
 
-    fn on_stall(&self) {
-        let mut slot = self.transfer.borrow_mut();
-        if let Some(transfer) = slot.as_mut() {
-            transfer.stalled = true;
-            let xhr = transfer.xhr.clone();
-            drop(slot);
-            // Its abort event reports the stall as a timeout.
-            let _ = xhr.abort();
-        }
+    /// The transfer an XHR event is about: the one whose XHR (or, for upload progress, its
+    /// upload side) is the event's target. An event without one (a scripted stand-in for
+    /// XMLHttpRequest, as the official suite uses) is the only transfer's, if there is one.
+    fn transfer_of(&self, target: &JsValue, upload: bool) -> Option<usize> {
+        let transfers = self.transfers.borrow();
+        let named = transfers.iter().position(|t| if upload { &t.upload == target } else { AsRef::<JsValue>::as_ref(&t.xhr) == target });
+        named.or_else(|| (transfers.len() == 1 && target.is_undefined()).then_some(0))
     }
 
-    fn on_progress(&self, loaded: u64, total: u64) {
-        let Some(id) = self.transfer.borrow().as_ref().map(|t| t.id) else { return };
+    fn on_stall(&self, id: u32) {
+        let xhr = {
+            let mut transfers = self.transfers.borrow_mut();
+            let Some(transfer) = transfers.iter_mut().find(|t| t.id == id) else { return };
+            transfer.stalled = true;
+            transfer.xhr.clone()
+        };
+        // Its abort event reports the stall as a timeout.
+        let _ = xhr.abort();
+    }
+
+    fn on_progress(&self, id: u32, loaded: u64, total: u64) {
         // The watchdog is re-armed by progress while the body is on the wire, and disarmed
         // once it has all left: the server may then take its time.
         if let Some(ms) = self.stall_ms.get() {
-            let watchdog = if loaded < total { self.timer(ms, STALL) } else { JsValue::UNDEFINED };
-            if let Some(transfer) = self.transfer.borrow_mut().as_mut() {
+            let watchdog = if loaded < total { self.timer(ms, stall_of(id)) } else { JsValue::UNDEFINED };
+            if let Some(transfer) = self.transfers.borrow_mut().iter_mut().find(|t| t.id == id) {
                 clear_timeout(&core::mem::replace(&mut transfer.watchdog, watchdog));
             }
         }

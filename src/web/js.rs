@@ -45,6 +45,7 @@ impl Core {
         present: u32,
         chunk_size: f64,
         retries: f64,
+        parallel_parts: f64,
         file: Option<Blob>,
         stream_flags: u8,
         strategy: Option<Function>,
@@ -80,6 +81,9 @@ impl Core {
         }
         if retries >= 0.0 {
             options.retries = retries as u32;
+        }
+        if parallel_parts >= 0.0 {
+            options.parallel_parts = parallel_parts as u32;
         }
         // An origin is given when either of its fields is.
         let mut origin = || {
@@ -170,9 +174,10 @@ fn note_detail(note: &Note) -> (&'static str, JsValue) {
             set(&object, "totalBytes", progress.total_bytes as f64);
             "progress"
         }
-        Note::Chunk { chunk, chunks_count, video_id, uploaded_bytes } => {
+        Note::Chunk { chunk, chunks_count, leading, video_id, uploaded_bytes } => {
             set(&object, "chunk", *chunk);
             set(&object, "chunksCount", *chunks_count);
+            set(&object, "leadingChunks", *leading);
             set(&object, "videoId", video_id.map_or(JsValue::UNDEFINED, JsValue::from_str));
             set(&object, "uploadedBytes", *uploaded_bytes as f64);
             "chunk"

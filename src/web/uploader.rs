@@ -91,7 +91,7 @@ impl<T> Slot<T> {
 pub(crate) fn event_of(note: &Note) -> Option<UploadEvent> {
     Some(match note {
         Note::Progress(report) => UploadEvent::Progress(*report),
-        Note::Chunk { chunk, chunks_count, video_id, uploaded_bytes } => UploadEvent::Chunk {
+        Note::Chunk { chunk, chunks_count, video_id, uploaded_bytes, .. } => UploadEvent::Chunk {
             chunk: *chunk,
             chunks_count: *chunks_count,
             video_id: video_id.unwrap_or_default().to_owned(),

@@ -95,6 +95,7 @@ eachEngine((browser) => {
             return error.code;
           }
         }),
+        badParallel: [0, 9, 100, 1.5, '4'].map((parallelParts) => attempt({ file, uploadToken: 'to1', parallelParts })?.code),
         badChunkSizes: [-5, NaN, '5242880', 5 * 1024 * 1024 + 0.5, Infinity].map((chunkSize) => attempt({ file, uploadToken: 'to1', chunkSize })?.code),
         nulInText: [{ videoName: 'a\u0000b' }, { uploadToken: 'to\u00001' }, { origin: { sdk: { name: 'x\u0000', version: '1' } } }].map(
           (extra) => attempt({ file, uploadToken: 'to1', ...extra })?.code,
@@ -122,6 +123,7 @@ eachEngine((browser) => {
     assert.deepEqual(results.badDurations, Array(5).fill('OPTION_INVALID'));
     assert.deepEqual(results.badSecrets, Array(4).fill('OPTION_INVALID'), 'a token with a space or a control character');
     assert.deepEqual(results.badChunkSizes, Array(5).fill('CHUNK_SIZE_INVALID'));
+    assert.deepEqual(results.badParallel, Array(5).fill('OPTION_INVALID'));
     assert.deepEqual(results.nulInText, Array(3).fill('OPTION_INVALID'), 'texts cross into wasm NUL-separated');
     assert.deepEqual(results.goodApiHosts, [null, null, null]);
     assert.deepEqual(await page.evaluate(() => window.started), [], 'no request was started');
@@ -433,6 +435,57 @@ eachEngine((browser) => {
       assert.equal(stored, expected);
     }
     await page.close();
+  });
+
+  test('parallelParts: 4 chunks at once after the first, the completing one last, a pause across them, byte-identical', async () => {
+    const source = randomFile(58 * MIB, 'parallel.mp4');
+    // The proxy holds chunk 2's body after 1 MiB: the chunks after it must go meanwhile.
+    const proxy = await startProxy(server.url);
+    proxy.rule(2, { holdBodyAfter: MIB });
+    const page = await packagePage();
+    try {
+      const token = await server.createToken(0);
+      await page.setInputFiles('#file', source.file);
+      const logStart = server.logs.length;
+      await page.evaluate(({ token, apiHost }) => {
+        const file = document.getElementById('file').files[0];
+        const uploader = new window.pkg.VideoUploader({ file, uploadToken: token, apiHost, chunkSize: 5 * 1024 * 1024, parallelParts: 4 });
+        window.uploader = uploader;
+        window.progress = [];
+        window.chunks = [];
+        uploader.addEventListener('progress', (e) => window.progress.push(e.detail.uploadedBytes));
+        uploader.addEventListener('chunk', (e) => window.chunks.push([e.detail.chunk, e.detail.leadingChunks]));
+        window.outcome = uploader.upload();
+      }, { token, apiHost: proxy.url });
+      // Pieces 3, 4 and 5 reach the server while piece 2 is held on the wire.
+      await proxy.reached(2, 'held');
+      for (const n of [3, 4, 5]) await proxy.reached(n, 'answered');
+      // A pause now gives up chunk 2 (its body has not all left); resume sends it again.
+      assert.equal(await page.evaluate(() => (window.uploader.pause(), window.uploader.paused)), true);
+      proxy.release(2);
+      await page.evaluate(() => window.uploader.resume());
+      const video = await page.evaluate(() => window.outcome);
+
+      const ranges = proxy.requests.filter((r) => r.method === 'POST').map((r) => r.headers['content-range']);
+      assert.equal(ranges.at(-1), 'part 12/12', 'the completing chunk goes last');
+      assert.equal(ranges.filter((r) => r === 'part 12/12').length, 1);
+      const stored = server.logs
+        .slice(logStart)
+        .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(2\d\d)/))
+        .filter(Boolean)
+        .map(([, range]) => range);
+      assert.deepEqual([...stored].sort(), Array.from({ length: 12 }, (_, i) => `part ${i + 1}/12`).sort(), 'each chunk stored once');
+      const progress = await page.evaluate(() => window.progress);
+      for (let i = 1; i < progress.length; i++) assert.ok(progress[i] >= progress[i - 1], 'progress never goes back');
+      assert.equal(progress.at(-1), 58 * MIB);
+      const chunks = await page.evaluate(() => window.chunks);
+      assert.ok(chunks.some(([chunk, leading]) => leading < chunk), 'chunks landed out of order');
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+    } finally {
+      await page.close();
+      proxy.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
   });
 
   test('onPlayable fires once the manifest is ready, as the official uploader polls it', async () => {
