@@ -103,7 +103,9 @@ pub(crate) struct Driver {
     parts: RefCell<Vec<Blob>>,
     /// The requests on the wire (several when pieces go in parallel).
     transfers: RefCell<Vec<Transfer>>,
-    backoff: RefCell<JsValue>,
+    /// The backoff timers set, by the machine's timer id: one per piece waiting to be
+    /// retried (several when pieces go in parallel).
+    backoffs: RefCell<Vec<(u32, JsValue)>>,
     /// The one JS function every XHR event and timer of this upload calls.
     callback: RefCell<Option<Closure<dyn Fn(JsValue)>>>,
     sink: Sink,
@@ -126,7 +128,7 @@ impl Driver {
             buffered: RefCell::default(),
             parts: RefCell::default(),
             transfers: RefCell::default(),
-            backoff: RefCell::new(JsValue::UNDEFINED),
+            backoffs: RefCell::default(),
             callback: RefCell::default(),
             sink,
             meter: RefCell::new(ProgressMeter::new(100.0, 2000.0)),
@@ -241,7 +243,7 @@ impl Driver {
                 Step::Send(request) => self.send(request),
                 Step::Sleep { id, ms } => {
                     let timer = self.timer(ms, f64::from(id));
-                    clear_timeout(&self.backoff.replace(timer));
+                    self.backoffs.borrow_mut().push((id, timer));
                     self.meter.borrow_mut().reset_rate();
                 }
                 Step::Complete { video_id, answered } => {
@@ -387,7 +389,9 @@ impl Driver {
             if timer < 0.0 {
                 self.on_stall(-timer as u32);
             } else {
-                self.machine.borrow_mut().wake(timer as u32);
+                let id = timer as u32;
+                self.backoffs.borrow_mut().retain(|(set, _)| *set != id);
+                self.machine.borrow_mut().wake(id);
             }
             self.drive();
             return;
@@ -502,7 +506,9 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        clear_timeout(&self.backoff.borrow());
+        for (_, timer) in self.backoffs.borrow().iter() {
+            clear_timeout(timer);
+        }
         // The transfer, if any, aborts as it drops.
     }
 }

@@ -3,7 +3,8 @@
 // faults after the chunk was committed, stalls), with one server restart by kill -9 in the
 // middle of an upload, one page reload in the middle of an upload (resumed from storage)
 // and one offline/online toggle. Every upload must end with the stored SHA-256 equal to the
-// source's, one complete video per upload, and no chunk stored twice.
+// source's, one complete video per upload, and no chunk stored twice. All of it twice: one
+// chunk at a time, and with parallelParts: 4.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -21,33 +22,22 @@ const UPLOADS = 30;
 // Uploads of several chunks each: 120 MiB in 5 MiB chunks, 100 in 8, 120 in 32.
 const [KILL_AT, RELOAD_AT, OFFLINE_AT] = [5, 16, 23];
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'upload-faults-'));
 const apiKey = 'fault-suite-key';
-let server;
 let browser;
 let sources;
-/** The log lines of the servers killed so far. */
-const earlierLogs = [];
-
-async function start(listen) {
-  return startServer({ dataDir, apiKey, listen, extraArgs: ['--www', BLANK_WWW, '--chaos', CHAOS] });
-}
 
 before(async () => {
-  server = await start();
   browser = await launchBrowser();
   sources = SIZES.map((size) => randomFile(size * MIB, `fault-${size}.mp4`));
 });
 
 after(async () => {
   await browser?.close();
-  await server?.stop();
   for (const source of sources ?? []) rmSync(source.dir, { recursive: true, force: true });
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** A page of the server's origin with the package loaded, ready to upload `source`. */
-async function openPage(context, source) {
+/** A page of `server`'s origin with the package loaded, ready to upload `source`. */
+async function openPage(server, context, source) {
   const page = await context.newPage();
   await page.goto(`${server.url}/`);
   await page.evaluate(async () => {
@@ -63,11 +53,18 @@ function startUpload(page, options) {
     const file = document.getElementById('file').files[0];
     // Faults are many here: retry soon, and often, and give a stalled chunk 1.5 s.
     const uploader = new window.pkg.VideoUploader({ file, ...options, retries: 100, stallTimeout: 1500, retryStrategy: () => 50 });
-    const run = { chunks: 0, retries: 0, outcome: null };
+    const run = { chunks: 0, leading: 0, retries: 0, outcome: null };
     window.run = run;
     window.uploader = uploader;
-    uploader.addEventListener('chunk', (event) => (run.chunks = event.detail.chunk));
+    uploader.addEventListener('chunk', (event) => {
+      run.chunks++;
+      run.leading = event.detail.leadingChunks;
+    });
     uploader.addEventListener('retry', () => run.retries++);
+    window.trace = [];
+    for (const type of ['chunk', 'retry', 'pause', 'resume', 'offline', 'online', 'warning', 'error', 'success']) {
+      uploader.addEventListener(type, (event) => window.trace.push(`${type} ${JSON.stringify(event.detail?.chunk ?? event.detail?.reason ?? event.detail?.code ?? '')}`));
+    }
     uploader.upload().then(
       (video) => (run.outcome = { videoId: video.videoId }),
       (error) => (run.outcome = { error: `${error.code}: ${error.message}` }),
@@ -76,7 +73,12 @@ function startUpload(page, options) {
 }
 
 const outcome = async (page) => {
-  await page.waitForFunction(() => window.run.outcome !== null, null, { timeout: 240_000 });
+  try {
+    await page.waitForFunction(() => window.run.outcome !== null, null, { timeout: 240_000 });
+  } catch (error) {
+    const state = await page.evaluate(() => ({ run: window.run, paused: window.uploader.paused, events: window.trace?.slice(-30) }));
+    throw new Error(`no outcome: ${JSON.stringify(state)}`, { cause: error });
+  }
   return page.evaluate(() => window.run);
 };
 
@@ -87,88 +89,107 @@ function kill9(child) {
   });
 }
 
-test('30 uploads through faults, a kill -9, a reload and an offline spell: every one byte-identical, once', async () => {
-  const results = [];
-  for (let i = 0; i < UPLOADS; i++) {
-    const source = sources[i % SIZES.length];
-    const chunkSize = CHUNKS[i % CHUNKS.length] * MIB;
-    const options = { uploadToken: await server.createToken(0), apiHost: server.url, chunkSize, resumable: true };
-    const context = await browser.newContext();
-    try {
-      let page = await openPage(context, source);
-      await startUpload(page, options);
-      if (i === KILL_AT) {
-        // The server dies in the middle of the upload, and comes back on the same port.
-        await page.waitForFunction(() => window.run.chunks >= 1);
-        const { port } = new URL(server.url);
-        await kill9(server.child);
-        assert.equal(await page.evaluate(() => window.run.outcome), null, 'killed in the middle of the upload');
-        earlierLogs.push(...server.logs);
-        server = await start(`127.0.0.1:${port}`);
-      } else if (i === RELOAD_AT) {
-        // The page goes away in the middle; the same file picked again resumes.
-        await page.waitForFunction(() => window.run.chunks >= 2);
-        const acknowledged = await page.evaluate(() => window.run.chunks);
-        await page.close();
-        page = await openPage(context, source);
-        const previous = await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads(document.getElementById('file').files[0]));
-        assert.equal(previous.length, 1, 'the record of the first page');
-        assert.ok(previous[0].uploadedChunks >= acknowledged);
+for (const parallelParts of (process.env.PARALLEL ?? '1,4').split(',').map(Number)) {
+  test(`30 uploads through faults, a kill -9, a reload and an offline spell, parallelParts ${parallelParts}: every one byte-identical, once`, () =>
+    faultSuite(parallelParts));
+}
+
+async function faultSuite(parallelParts) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'upload-faults-'));
+  const start = (listen) => startServer({ dataDir, apiKey, listen, extraArgs: ['--www', BLANK_WWW, '--chaos', CHAOS] });
+  let server = await start();
+  /** The log lines of the servers killed so far. */
+  const earlierLogs = [];
+  try {
+    await runSuite();
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  async function runSuite() {
+    const results = [];
+    for (let i = 0; i < UPLOADS; i++) {
+      const source = sources[i % SIZES.length];
+      const chunkSize = CHUNKS[i % CHUNKS.length] * MIB;
+      const options = { uploadToken: await server.createToken(0), apiHost: server.url, chunkSize, resumable: true, parallelParts };
+      const context = await browser.newContext();
+      try {
+        let page = await openPage(server, context, source);
         await startUpload(page, options);
-        results.push({ i, resumedInto: previous[0].videoId });
-      } else if (i === OFFLINE_AT) {
-        await page.waitForFunction(() => window.run.chunks >= 1);
-        await context.setOffline(true);
-        await page.waitForFunction(() => window.uploader.paused);
-        await context.setOffline(false);
+        if (i === KILL_AT) {
+          // The server dies in the middle of the upload, and comes back on the same port.
+          await page.waitForFunction(() => window.run.chunks >= 1);
+          const { port } = new URL(server.url);
+          await kill9(server.child);
+          assert.equal(await page.evaluate(() => window.run.outcome), null, 'killed in the middle of the upload');
+          earlierLogs.push(...server.logs);
+          server = await start(`127.0.0.1:${port}`);
+        } else if (i === RELOAD_AT) {
+          // The page goes away in the middle; the same file picked again resumes.
+          await page.waitForFunction(() => window.run.chunks >= 2);
+          const acknowledged = await page.evaluate(() => window.run.leading);
+          await page.close();
+          page = await openPage(server, context, source);
+          const previous = await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads(document.getElementById('file').files[0]));
+          assert.equal(previous.length, 1, 'the record of the first page');
+          assert.ok(previous[0].uploadedChunks >= acknowledged);
+          await startUpload(page, options);
+          results.push({ i, resumedInto: previous[0].videoId });
+        } else if (i === OFFLINE_AT) {
+          await page.waitForFunction(() => window.run.chunks >= 1);
+          await context.setOffline(true);
+          await page.waitForFunction(() => window.uploader.paused);
+          await context.setOffline(false);
+        }
+        const run = await outcome(page);
+        assert.ok(run.outcome.videoId, `upload ${i}: ${run.outcome.error}`);
+        results.push({ i, source, videoId: run.outcome.videoId, retries: run.retries, chunks: Math.ceil((SIZES[i % SIZES.length] * MIB) / chunkSize) });
+      } finally {
+        await context.close();
       }
-      const run = await outcome(page);
-      assert.ok(run.outcome.videoId, `upload ${i}: ${run.outcome.error}`);
-      results.push({ i, source, videoId: run.outcome.videoId, retries: run.retries, chunks: Math.ceil((SIZES[i % SIZES.length] * MIB) / chunkSize) });
-    } finally {
-      await context.close();
     }
-  }
 
-  const uploads = results.filter((r) => r.videoId);
-  assert.equal(uploads.length, UPLOADS);
-  const resumed = results.find((r) => r.resumedInto);
-  assert.equal(uploads.find((r) => r.i === RELOAD_AT).videoId, resumed.resumedInto, 'the reloaded upload went on in the same video');
-  assert.ok(uploads.reduce((sum, r) => sum + r.retries, 0) > UPLOADS, 'the faults were met and retried');
+    const uploads = results.filter((r) => r.videoId);
+    assert.equal(uploads.length, UPLOADS);
+    const resumed = results.find((r) => r.resumedInto);
+    assert.equal(uploads.find((r) => r.i === RELOAD_AT).videoId, resumed.resumedInto, 'the reloaded upload went on in the same video');
+    assert.ok(uploads.reduce((sum, r) => sum + r.retries, 0) > UPLOADS, 'the faults were met and retried');
 
-  // Every upload stored byte-identical, each in a video of its own.
-  assert.equal(new Set(uploads.map((r) => r.videoId)).size, UPLOADS);
-  for (const upload of uploads) {
-    const stored = path.join(dataDir, 'videos', upload.videoId, 'source');
-    assert.equal(await sha256File(stored), upload.source.sha256, `upload ${upload.i}`);
+    // Every upload stored byte-identical, each in a video of its own.
+    assert.equal(new Set(uploads.map((r) => r.videoId)).size, UPLOADS);
+    for (const upload of uploads) {
+      const stored = path.join(dataDir, 'videos', upload.videoId, 'source');
+      assert.equal(await sha256File(stored), upload.source.sha256, `upload ${upload.i}`);
+    }
+    // One complete video per upload: no other video holds a source.
+    const complete = readdirSync(path.join(dataDir, 'videos')).filter((id) => existsSync(path.join(dataDir, 'videos', id, 'source')));
+    assert.deepEqual(complete.sort(), uploads.map((r) => r.videoId).sort());
+    // No chunk stored twice: each video's chunks were accepted (2xx) once each, over the logs
+    // of both servers.
+    const accepted = new Map();
+    for (const line of [...earlierLogs, ...server.logs]) {
+      const match = line.match(/ upload token=\S+ content_range="([^"]*)" .*video_id=(\S+) status=(2\d\d)/);
+      if (!match) continue;
+      const key = `${match[2]} ${match[1]}`;
+      accepted.set(key, (accepted.get(key) ?? 0) + 1);
+    }
+    const twice = [...accepted].filter(([, count]) => count > 1);
+    assert.deepEqual(twice, [], 'a chunk accepted twice');
+    for (const upload of uploads) {
+      const chunks = [...accepted.keys()].filter((key) => key.startsWith(`${upload.videoId} `)).length;
+      assert.equal(chunks, upload.chunks, `upload ${upload.i}: every chunk accepted, once`);
+    }
+    // A first chunk whose answer was lost (a fault after commit) leaves, once sent again, the
+    // video it created holding that chunk alone: the API has no way to name a video before it
+    // exists. Such a video is never complete, and nothing else of the file goes into it.
+    const orphans = new Set([...accepted.keys()].map((key) => key.split(' ')[0]).filter((id) => !uploads.some((r) => r.videoId === id)));
+    for (const id of orphans) assert.deepEqual([...accepted.keys()].filter((key) => key.startsWith(`${id} `)).map((key) => key.split(' ')[2]).map((range) => range.split('/')[0]), ['1']);
+    const faults = [...earlierLogs, ...server.logs].filter((line) => / chaos fault=(?!None)/.test(line)).length;
+    const retries = uploads.reduce((sum, r) => sum + r.retries, 0);
+    console.log(
+      `# fault suite, parallelParts ${parallelParts}: ${UPLOADS} uploads, ${accepted.size - orphans.size} chunks accepted once each, ${faults} faults injected, ${retries} retries, ` +
+        `${orphans.size} first chunks whose answer was lost left in videos of their own`,
+    );
   }
-  // One complete video per upload: no other video holds a source.
-  const complete = readdirSync(path.join(dataDir, 'videos')).filter((id) => existsSync(path.join(dataDir, 'videos', id, 'source')));
-  assert.deepEqual(complete.sort(), uploads.map((r) => r.videoId).sort());
-  // No chunk stored twice: each video's chunks were accepted (2xx) once each, over the logs
-  // of both servers.
-  const accepted = new Map();
-  for (const line of [...earlierLogs, ...server.logs]) {
-    const match = line.match(/ upload token=\S+ content_range="([^"]*)" .*video_id=(\S+) status=(2\d\d)/);
-    if (!match) continue;
-    const key = `${match[2]} ${match[1]}`;
-    accepted.set(key, (accepted.get(key) ?? 0) + 1);
-  }
-  const twice = [...accepted].filter(([, count]) => count > 1);
-  assert.deepEqual(twice, [], 'a chunk accepted twice');
-  for (const upload of uploads) {
-    const chunks = [...accepted.keys()].filter((key) => key.startsWith(`${upload.videoId} `)).length;
-    assert.equal(chunks, upload.chunks, `upload ${upload.i}: every chunk accepted, once`);
-  }
-  // A first chunk whose answer was lost (a fault after commit) leaves, once sent again, the
-  // video it created holding that chunk alone: the API has no way to name a video before it
-  // exists. Such a video is never complete, and nothing else of the file goes into it.
-  const orphans = new Set([...accepted.keys()].map((key) => key.split(' ')[0]).filter((id) => !uploads.some((r) => r.videoId === id)));
-  for (const id of orphans) assert.deepEqual([...accepted.keys()].filter((key) => key.startsWith(`${id} `)).map((key) => key.split(' ')[2]).map((range) => range.split('/')[0]), ['1']);
-  const faults = [...earlierLogs, ...server.logs].filter((line) => / chaos fault=(?!None)/.test(line)).length;
-  const retries = uploads.reduce((sum, r) => sum + r.retries, 0);
-  console.log(
-    `# fault suite: ${UPLOADS} uploads, ${accepted.size - orphans.size} chunks accepted once each, ${faults} faults injected, ${retries} retries, ` +
-      `${orphans.size} first chunks whose answer was lost left in videos of their own`,
-  );
-});
+}
