@@ -2,7 +2,8 @@
 // limit of this machine, in one run, one headless Chromium, one release upload-server on
 // loopback, file-backed input. Prints a table and writes bench/results.json.
 // See BENCHMARKS.md for the method and what each figure means.
-//   RUNS=3 (median of), SIZES=1024:50,200:5 (MiB:chunk MiB)
+//   RUNS=3 (median of), SIZES=1024:50,200:5 (MiB:chunk MiB),
+//   CAP_MIB=20 (per-connection cap of the parallel-parts series), ONLY=parallel (that series alone)
 import http from 'node:http';
 import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,9 @@ const SIZES = (process.env.SIZES ?? '1024:50,200:5').split(',').map((pair) => pa
 const OFFICIAL = path.join(projectDir, 'node_modules/@api.video/video-uploader/dist/index.js');
 const PROBES = readFileSync(path.join(projectDir, 'bench/page-probes.js'), 'utf8');
 const CONTENDERS = ['ours', 'official', 'limit'];
+const CAP = Number(process.env.CAP_MIB ?? 20) * MIB;
+const PARALLEL = [1, 2, 4, 8];
+const ONLY = process.env.ONLY;
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -28,6 +32,37 @@ const median = (values) => {
 };
 const gzip = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 const raw = (file) => readFileSync(file).length;
+
+/**
+ * A proxy to `targetUrl` that lets each request body through at `bytesPerSecond` at most,
+ * as a link shaped per connection does (or a long one, where one TCP flow cannot fill it).
+ */
+async function startThrottle(targetUrl, bytesPerSecond) {
+  const target = new URL(targetUrl);
+  const server = http.createServer((req, res) => {
+    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers });
+    upstream.on('response', (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    const started = Date.now();
+    let sent = 0;
+    req.on('data', (chunk) => {
+      upstream.write(chunk);
+      sent += chunk.length;
+      const due = (sent / bytesPerSecond) * 1000 - (Date.now() - started);
+      if (due > 0) {
+        req.pause();
+        setTimeout(() => req.resume(), due);
+      }
+    });
+    req.on('end', () => upstream.end());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => (server.closeAllConnections(), server.close()) };
+}
 
 /** The limit: an endpoint that reads every body and keeps nothing. */
 async function startDiscard() {
@@ -70,7 +105,7 @@ async function freshPage() {
 }
 
 /** One upload of the picked file by `who`; seconds and what the probes saw. */
-async function uploadOnce(who, file, chunkSize) {
+async function uploadOnce(who, file, chunkSize, extra = {}) {
   const page = await freshPage();
   try {
     if (who === 'ours') await page.evaluate(async () => (window.lib = await import('/pkg/index.js')));
@@ -78,7 +113,7 @@ async function uploadOnce(who, file, chunkSize) {
     await page.setInputFiles('#file', file);
     const token = await server.createToken(0);
     const outcome = await page.evaluate(
-      async ({ who, token, chunkSize, discard }) => {
+      async ({ who, token, chunkSize, discard, extra }) => {
         const file = document.getElementById('file').files[0];
         const sampler = setInterval(() => window.probes.sampleHeap(), 50);
         const wasmBefore = window.probes.wasmMemoryBytes();
@@ -99,7 +134,7 @@ async function uploadOnce(who, file, chunkSize) {
           }
         } else {
           const Uploader = who === 'ours' ? window.lib.VideoUploader : window.VideoUploader;
-          const uploader = new Uploader({ file, uploadToken: token, chunkSize });
+          const uploader = new Uploader({ file, uploadToken: token, chunkSize, ...extra });
           uploader.onProgress(() => window.probes.sampleHeap());
           videoId = (await uploader.upload()).videoId;
         }
@@ -117,7 +152,7 @@ async function uploadOnce(who, file, chunkSize) {
           longestTaskMs: window.probes.longestTaskMs,
         };
       },
-      { who, token, chunkSize, discard: discard.url },
+      { who, token, chunkSize, discard: discard.url, extra },
     );
     if (outcome.videoId) rmSync(path.join(server.dataDir, 'videos', outcome.videoId), { recursive: true, force: true });
     return outcome;
@@ -154,7 +189,23 @@ async function startupOnce(who) {
 }
 
 try {
-  for (const [sizeMib, chunkMib] of SIZES) {
+  // Parallel parts over a link that caps each connection: 200 MiB in 5 MiB chunks.
+  {
+    const throttle = await startThrottle(server.url, CAP);
+    const source = randomFile(200 * MIB, 'bench-parallel.mp4');
+    try {
+      results.parallel = { capMibPerSecond: CAP / MIB, sizeMib: 200, chunkMib: 5, mibPerSecond: {} };
+      for (const n of PARALLEL) {
+        const outcome = await uploadOnce('ours', source.file, 5 * MIB, { apiHost: throttle.url, parallelParts: n });
+        results.parallel.mibPerSecond[n] = 200 / outcome.seconds;
+        process.stderr.write(`200 MiB over ${CAP / MIB} MiB/s per connection, parallelParts ${n}: ${(200 / outcome.seconds).toFixed(1)} MiB/s\n`);
+      }
+    } finally {
+      rmSync(source.dir, { recursive: true, force: true });
+      throttle.close();
+    }
+  }
+  for (const [sizeMib, chunkMib] of ONLY === 'parallel' ? [] : SIZES) {
     const source = randomFile(sizeMib * MIB, `bench-${sizeMib}.mp4`);
     const runs = Object.fromEntries(CONTENDERS.map((who) => [who, []]));
     try {
@@ -186,8 +237,8 @@ try {
   }
 
   const startups = { ours: [], official: [] };
-  for (let run = 0; run < 5; run++) for (const who of run % 2 ? ['official', 'ours'] : ['ours', 'official']) startups[who].push(await startupOnce(who));
-  results.startup = { oursMs: median(startups.ours), officialMs: median(startups.official) };
+  for (let run = 0; run < (ONLY === 'parallel' ? 0 : 5); run++) for (const who of run % 2 ? ['official', 'ours'] : ['ours', 'official']) startups[who].push(await startupOnce(who));
+  results.startup = ONLY === 'parallel' ? null : { oursMs: median(startups.ours), officialMs: median(startups.official) };
 
   results.server.peakRssBytes = peakRss(server.child.pid);
 } finally {
@@ -200,7 +251,7 @@ try {
 // Server ingest against dd, as `npm run bench:server` measures it; median of 3 (the disk's
 // own rate varies from run to run, so each ratio pairs runs made back to back).
 const ingests = [];
-for (let run = 0; run < 3; run++) {
+for (let run = 0; run < (ONLY === 'parallel' ? 0 : 3); run++) {
   const out = execFileSync('bash', [path.join(projectDir, 'bench/server-ingest.sh')], { encoding: 'utf8', env: { ...process.env, SIZE_MIB: '1024', CHUNK_MIB: '50', SERVER_BIN: path.join(projectDir, 'target/release/upload-server') } });
   ingests.push({
     mibPerSecond: Number(out.match(/= (\d+) MiB\/s \(each/)?.[1]),
@@ -217,8 +268,18 @@ results.server.ingest = {
   runs: ingests,
 };
 
-writeFileSync(path.join(projectDir, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
-console.log(table(results));
+if (ONLY === 'parallel') {
+  console.log(parallelTable(results));
+} else {
+  writeFileSync(path.join(projectDir, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
+  console.log(table(results));
+}
+
+function parallelTable(r) {
+  const p = r.parallel;
+  const rows = PARALLEL.map((n) => `| ${n} | ${p.mibPerSecond[n].toFixed(1)} | ${(p.mibPerSecond[n] / p.mibPerSecond[1]).toFixed(2)} |`);
+  return [`| parallelParts (${p.sizeMib} MiB in ${p.chunkMib} MiB chunks, ${p.capMibPerSecond} MiB/s per connection) | MiB/s | / one at a time |`, '|---|---|---|', ...rows].join('\n');
+}
 
 function peakRss(pid) {
   try {
@@ -258,6 +319,8 @@ function table(r) {
         `${f(t.wasmMemoryBytes / MIB, 2)} MiB (+${f(t.wasmGrowthBytes / MIB, 2)}) | ${f(t.peakHeapBytes.ours / MIB)} / ${f(t.peakHeapBytes.official / MIB)} MiB | ${f(t.longestTaskMs.ours, 0)} / ${f(t.longestTaskMs.official, 0)} ms |`,
     );
   }
+  lines.push('');
+  lines.push(parallelTable(r));
   lines.push('');
   lines.push('| start-up (fetch, compile, init, construct) | ours | official | ours / official |');
   lines.push('|---|---|---|---|');
