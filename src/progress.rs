@@ -21,25 +21,6 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Progress while `chunk` is on the wire, from an upload progress event.
-    ///
-    /// `loaded` and `body_total` count the whole multipart body, which is larger than the
-    /// chunk by its boundaries and headers. Scaling by `chunk.len() / body_total` maps them
-    /// onto file bytes, so progress never overshoots the file size (the official uploader
-    /// adds `loaded` directly and does overshoot).
-    pub fn in_flight(plan: &ChunkPlan, chunk: &Piece, loaded: u64, body_total: u64) -> Progress {
-        Progress::at(plan, chunk, scale(loaded, body_total, chunk.len()))
-    }
-
-    /// Progress once the server has acknowledged `chunk`.
-    pub fn acknowledged(plan: &ChunkPlan, chunk: &Piece) -> Progress {
-        Progress::at(plan, chunk, chunk.len())
-    }
-
-    fn at(plan: &ChunkPlan, chunk: &Piece, sent_in_chunk: u64) -> Progress {
-        Progress::at_bytes(plan, chunk, chunk.start + sent_in_chunk, sent_in_chunk)
-    }
-
     /// `uploaded_bytes` of the file sent, `chunk` being the current chunk with
     /// `sent_in_chunk` of its bytes sent (pieces in parallel: `uploaded_bytes` counts them all).
     pub(crate) fn at_bytes(plan: &ChunkPlan, chunk: &Piece, uploaded_bytes: u64, sent_in_chunk: u64) -> Progress {
@@ -66,7 +47,10 @@ pub struct PartProgress {
 }
 
 /// `loaded` of `body_total` multipart bytes, mapped onto `len` payload bytes: never more than
-/// `len`, and 0 while the total is unknown. In f64 (exact below 2^53 bytes, and monotonic)
+/// `len`, and 0 while the total is unknown. Upload progress events count the whole multipart
+/// body, which is larger than the chunk by its boundaries and headers: scaling maps them onto
+/// file bytes, so progress never overshoots the file size (the official uploader adds
+/// `loaded` directly and does overshoot). In f64 (exact below 2^53 bytes, and monotonic)
 /// rather than u128, whose division routines would ship in the wasm.
 pub fn scale(loaded: u64, body_total: u64, len: u64) -> u64 {
     if body_total == 0 {
@@ -74,46 +58,4 @@ pub fn scale(loaded: u64, body_total: u64, len: u64) -> u64 {
     }
     let scaled = (loaded.min(body_total) as f64 * len as f64 / body_total as f64) as u64;
     scaled.min(len)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MIB: u64 = 1024 * 1024;
-
-    #[test]
-    fn never_overshoots_and_ends_at_total() {
-        let plan = ChunkPlan::new(12 * MIB, 5 * MIB).unwrap();
-        let last = plan.chunk(2).unwrap();
-        let overhead = 300;
-        let body = last.len() + overhead;
-        let mut previous = 0;
-        for loaded in (0..=body).step_by(4096).chain([body]) {
-            let p = Progress::in_flight(&plan, &last, loaded, body);
-            assert!(p.uploaded_bytes >= previous && p.uploaded_bytes <= p.total_bytes);
-            previous = p.uploaded_bytes;
-        }
-        assert_eq!(previous, 12 * MIB);
-        assert_eq!(Progress::acknowledged(&plan, &last).uploaded_bytes, 12 * MIB);
-    }
-
-    #[test]
-    fn fields_match_the_official_meaning() {
-        let plan = ChunkPlan::new(12 * MIB, 5 * MIB).unwrap();
-        let second = plan.chunk(1).unwrap();
-        let p = Progress::in_flight(&plan, &second, 0, 100);
-        assert_eq!(p.current_chunk, 2);
-        assert_eq!(p.chunks_count, 3);
-        assert_eq!(p.chunks_bytes, 5 * MIB);
-        assert_eq!(p.uploaded_bytes, 5 * MIB);
-        assert_eq!(p.current_chunk_uploaded_bytes, 0);
-    }
-
-    #[test]
-    fn zero_body_total_reports_nothing_sent() {
-        let plan = ChunkPlan::new(MIB, 5 * MIB).unwrap();
-        let only = plan.chunk(0).unwrap();
-        assert_eq!(Progress::in_flight(&plan, &only, 10, 0).uploaded_bytes, 0);
-    }
 }

@@ -865,3 +865,52 @@ fn parallel_parts_are_one_to_eight() {
         assert!(matches!(error, UploadError::InvalidOption { name: "parallelParts", .. }), "{n}: {error:?}");
     }
 }
+
+/// A machine for a file of `size` bytes in 5 MiB chunks with its first `landed` pieces acknowledged
+/// and the next one on the wire: the request.
+fn three_chunks_with_in_flight(size: u64, landed: u32) -> (Machine, Request) {
+    let mut options = options();
+    options.chunk_size = 5 * MIB;
+    let mut machine = file(&options, size);
+    for _ in 0..landed {
+        let request = send(&mut machine);
+        machine.handle(request.id, ok("viP"));
+        events(&mut machine);
+    }
+    let request = send(&mut machine);
+    (machine, request)
+}
+
+#[test]
+fn progress_never_overshoots_and_ends_at_total() {
+    let (mut machine, last) = three_chunks_with_in_flight(12 * MIB, 2);
+    let piece = piece_of(&last).0;
+    let overhead = 300;
+    let body = piece.len() + overhead;
+    let mut previous = 0;
+    for loaded in (0..=body).step_by(4096).chain([body]) {
+        let p = machine.progress(last.id, loaded, body).unwrap();
+        assert!(p.uploaded_bytes >= previous && p.uploaded_bytes <= p.total_bytes);
+        previous = p.uploaded_bytes;
+    }
+    assert_eq!(previous, 12 * MIB);
+    machine.handle(last.id, answer(201, Some("viP")));
+    assert_eq!(machine.acknowledged_progress(&piece).unwrap().uploaded_bytes, 12 * MIB);
+}
+
+#[test]
+fn progress_fields_match_the_official_meaning() {
+    let (mut machine, second) = three_chunks_with_in_flight(12 * MIB, 1);
+    let p = machine.progress(second.id, 0, 100).unwrap();
+    assert_eq!(p.current_chunk, 2);
+    assert_eq!(p.chunks_count, 3);
+    assert_eq!(p.chunks_bytes, 5 * MIB);
+    assert_eq!(p.uploaded_bytes, 5 * MIB);
+    assert_eq!(p.current_chunk_uploaded_bytes, 0);
+}
+
+#[test]
+fn progress_with_a_zero_body_total_reports_nothing_sent() {
+    let (mut machine, only) = three_chunks_with_in_flight(MIB, 0);
+    assert_eq!(machine.progress(only.id, 10, 0).unwrap().uploaded_bytes, 0);
+}
