@@ -13,7 +13,7 @@ use std::io::{self, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use super::chunks::{in_order, Target};
+use super::chunks::{in_order, range_of, Target};
 use super::videos::{read_video, Ingest};
 use super::Store;
 use crate::content_range::ContentRange;
@@ -136,10 +136,9 @@ impl Store {
             Some((token, expired)) => super::chunks::owner_check(&video, token, expired).is_ok(),
             None => true,
         };
-        let range = range.or((video.ledger.is_empty()).then_some(ContentRange::Part { part: 1, total: Some(1) }));
         let open = matches!(video.ingest, Ingest::Empty | Ingest::Uploading);
-        match range {
-            Some(range) if allowed && open && in_order(video.placed, range) => {
+        match range_of(range, &video.ledger) {
+            Ok(range) if allowed && open && in_order(video.placed, range) => {
                 let dir = self.video_dir(&video.id);
                 std::fs::create_dir_all(&dir)?;
                 Ok(Some(AppendSlot { video_id: video.id.clone(), path: dir.join(PARTIAL), offset: video.placed.bytes, kept: false, _hold: hold }))

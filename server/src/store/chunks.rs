@@ -11,6 +11,7 @@ use super::append::{AppendSlot, PARTIAL};
 use super::error::{Assembly, StoreError};
 use super::{sync_dir, Store};
 use crate::content_range::ContentRange;
+use crate::ledger::Ledger;
 use crate::ids;
 use crate::parts::Accepted;
 
@@ -50,6 +51,16 @@ pub struct NewChunk {
     pub body: Received,
     /// Its size.
     pub size: u64,
+}
+
+/// The range a chunk stands for: its `Content-Range`, or, without one, the whole file in one
+/// request, which only an upload not yet begun may be.
+pub(super) fn range_of(range: Option<ContentRange>, ledger: &Ledger) -> Result<ContentRange, StoreError> {
+    match range {
+        Some(range) => Ok(range),
+        None if ledger.is_empty() => Ok(ContentRange::Part { part: 1, total: Some(1) }),
+        None => Err(StoreError::ContentRangeAlreadyInitiated),
+    }
 }
 
 /// Whether a chunk sent with `range` would continue a video's source in order, right after
@@ -150,13 +161,7 @@ impl Store {
             }
             None => (ids::video_id(), Default::default()),
         };
-        let range = match new.range {
-            Some(range) => range,
-            None if ledger.is_empty() => ContentRange::Part { part: 1, total: Some(1) },
-            None => {
-                return Err(StoreError::ContentRangeAlreadyInitiated);
-            }
-        };
+        let range = range_of(new.range, &ledger)?;
         let (key, accepted) = ledger.accept(range, new.size)?;
 
         // The bytes, without the database lock.
