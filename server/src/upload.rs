@@ -88,7 +88,7 @@ pub(crate) async fn upload(
     let token = query.get("token").map(String::as_str);
     let mut log = Log::new(&headers);
     log.token = Some(token.map_or_else(|| "-".to_owned(), crate::redact));
-    let result = async {
+    let received = async {
         // The token must exist before any byte of the body is read. Whether it has expired
         // matters once the form says which video the request is for: the store lets an
         // expired token finish only a video it started.
@@ -98,10 +98,10 @@ pub(crate) async fn upload(
         let sender = Sender::Token { token, expired };
         let form = read_form(&app, multipart?, &sender, range, &mut log.received).await?;
         log.sent_video_id.clone_from(&form.video_id);
-        ingest(&app, &headers, sender.target(form.video_id), range, form.file).await
+        Ok((sender.target(form.video_id), range, form.file))
     }
     .await;
-    log.finish(result)
+    commit_and_log(app, headers, log, received).await
 }
 
 /// `POST /videos/{id}/source`: an upload into an existing video, with API credentials.
@@ -114,15 +114,37 @@ pub(crate) async fn source(
 ) -> Response {
     let mut log = Log::new(&headers);
     log.sent_video_id = Some(id.clone());
-    let result = async {
+    let received = async {
         auth?;
         let range = parse_range(log.content_range.as_deref())?;
         let sender = Sender::Video(id);
         let form = read_form(&app, multipart?, &sender, range, &mut log.received).await?;
-        ingest(&app, &headers, sender.target(None), range, form.file).await
+        Ok((sender.target(None), range, form.file))
     }
     .await;
-    log.finish(result)
+    commit_and_log(app, headers, log, received).await
+}
+
+/// A received chunk, or why none was.
+type ReceivedChunk = Result<(Target, Option<ContentRange>, Option<ReceivedFile>), Problem>;
+
+/// Commits a received chunk (assembling the video when it completes it) and writes the
+/// request's log line, in a task of its own: a client that goes away once its body is in (a
+/// closed tab, a reload) drops this handler, and must not cut short the assembly or the
+/// record of what was stored.
+async fn commit_and_log(app: AppState, headers: HeaderMap, log: Log, received: ReceivedChunk) -> Response {
+    let (target, range, file) = match received {
+        Ok(received) => received,
+        Err(problem) => return log.finish(Err(problem)),
+    };
+    let task = tokio::spawn(async move {
+        let result = ingest(&app, &headers, target, range, file).await;
+        log.finish(result)
+    });
+    task.await.unwrap_or_else(|error| {
+        tracing::error!(%error, "upload task failed");
+        Problem::internal().into_response()
+    })
 }
 
 /// One log line per upload request, written when it is answered. Tokens are redacted.
