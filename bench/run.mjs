@@ -3,7 +3,8 @@
 // loopback, file-backed input. Prints a table and writes bench/results.json.
 // See BENCHMARKS.md for the method and what each figure means.
 //   RUNS=3 (median of), SIZES=1024:50,200:5 (MiB:chunk MiB),
-//   CAP_MIB=20 (per-connection cap of the parallel-parts series), ONLY=parallel (that series alone)
+//   CAP_MIB=20 (per-connection cap of the parallel-parts series), ONLY=parallel or ONLY=auto
+//   (that series alone)
 import http from 'node:http';
 import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,14 @@ const CONTENDERS = ['ours', 'official', 'limit'];
 const CAP = Number(process.env.CAP_MIB ?? 20) * MIB;
 const PARALLEL = [1, 2, 4, 8];
 const ONLY = process.env.ONLY;
+// The chunk-size series: two links that add 300 ms to every answer (a long path), a fast one
+// and a slow one; fixed 5 and 50 MiB chunks against 'auto'.
+const LINKS = [
+  { mibPerSecond: 20, latencyMs: 300, sizeMib: 200 },
+  { mibPerSecond: 2, latencyMs: 300, sizeMib: 40 },
+];
+const CHUNKINGS = [5 * MIB, 50 * MIB, 'auto'];
+const chunkingName = (chunking) => (chunking === 'auto' ? 'auto' : `${chunking / MIB} MiB`);
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -35,15 +44,19 @@ const raw = (file) => readFileSync(file).length;
 
 /**
  * A proxy to `targetUrl` that lets each request body through at `bytesPerSecond` at most,
- * as a link shaped per connection does (or a long one, where one TCP flow cannot fill it).
+ * as a link shaped per connection does (or a long one, where one TCP flow cannot fill it),
+ * and holds each answer `latencyMs` more. `requests` lists the body bytes of each POST.
  */
-async function startThrottle(targetUrl, bytesPerSecond) {
+async function startThrottle(targetUrl, bytesPerSecond, latencyMs = 0) {
   const target = new URL(targetUrl);
+  const requests = [];
   const server = http.createServer((req, res) => {
     const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers });
     upstream.on('response', (answer) => {
-      res.writeHead(answer.statusCode, answer.headers);
-      answer.pipe(res);
+      setTimeout(() => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      }, latencyMs);
     });
     upstream.on('error', () => res.destroy());
     const started = Date.now();
@@ -57,11 +70,15 @@ async function startThrottle(targetUrl, bytesPerSecond) {
         setTimeout(() => req.resume(), due);
       }
     });
-    req.on('end', () => upstream.end());
+    req.on('end', () => {
+      upstream.end();
+      // The uploads, not the CORS preflights.
+      if (req.method === 'POST') requests.push(sent);
+    });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => (server.closeAllConnections(), server.close()) };
+  return { url: `http://127.0.0.1:${server.address().port}`, requests, close: () => (server.closeAllConnections(), server.close()) };
 }
 
 /** The limit: an endpoint that reads every body and keeps nothing. */
@@ -189,8 +206,34 @@ async function startupOnce(who) {
 }
 
 try {
+  // Chunk sizes, fixed and 'auto', over a fast and a slow long link.
+  if (!ONLY || ONLY === 'auto') {
+    results.chunking = [];
+    for (const link of LINKS) {
+      const source = randomFile(link.sizeMib * MIB, 'bench-chunking.mp4');
+      try {
+        const row = { ...link, mibPerSecondBy: {}, requestsBy: {}, largestChunkMibBy: {} };
+        for (const chunking of CHUNKINGS) {
+          const name = chunkingName(chunking);
+          const throttle = await startThrottle(server.url, link.mibPerSecond * MIB, link.latencyMs);
+          try {
+            const outcome = await uploadOnce('ours', source.file, chunking, { apiHost: throttle.url });
+            row.mibPerSecondBy[name] = link.sizeMib / outcome.seconds;
+            row.requestsBy[name] = throttle.requests.length;
+            row.largestChunkMibBy[name] = Math.max(...throttle.requests) / MIB;
+            process.stderr.write(`${link.sizeMib} MiB over ${link.mibPerSecond} MiB/s + ${link.latencyMs} ms, chunks ${name}: ${row.mibPerSecondBy[name].toFixed(1)} MiB/s, ${throttle.requests.length} requests\n`);
+          } finally {
+            throttle.close();
+          }
+        }
+        results.chunking.push(row);
+      } finally {
+        rmSync(source.dir, { recursive: true, force: true });
+      }
+    }
+  }
   // Parallel parts over a link that caps each connection: 200 MiB in 5 MiB chunks.
-  {
+  if (ONLY !== 'auto') {
     const throttle = await startThrottle(server.url, CAP);
     const source = randomFile(200 * MIB, 'bench-parallel.mp4');
     try {
@@ -205,7 +248,7 @@ try {
       throttle.close();
     }
   }
-  for (const [sizeMib, chunkMib] of ONLY === 'parallel' ? [] : SIZES) {
+  for (const [sizeMib, chunkMib] of ONLY ? [] : SIZES) {
     const source = randomFile(sizeMib * MIB, `bench-${sizeMib}.mp4`);
     const runs = Object.fromEntries(CONTENDERS.map((who) => [who, []]));
     try {
@@ -237,8 +280,8 @@ try {
   }
 
   const startups = { ours: [], official: [] };
-  for (let run = 0; run < (ONLY === 'parallel' ? 0 : 5); run++) for (const who of run % 2 ? ['official', 'ours'] : ['ours', 'official']) startups[who].push(await startupOnce(who));
-  results.startup = ONLY === 'parallel' ? null : { oursMs: median(startups.ours), officialMs: median(startups.official) };
+  for (let run = 0; run < (ONLY ? 0 : 5); run++) for (const who of run % 2 ? ['official', 'ours'] : ['ours', 'official']) startups[who].push(await startupOnce(who));
+  results.startup = ONLY ? null : { oursMs: median(startups.ours), officialMs: median(startups.official) };
 
   results.server.peakRssBytes = peakRss(server.child.pid);
 } finally {
@@ -251,7 +294,7 @@ try {
 // Server ingest against dd, as `npm run bench:server` measures it; median of 3 (the disk's
 // own rate varies from run to run, so each ratio pairs runs made back to back).
 const ingests = [];
-for (let run = 0; run < (ONLY === 'parallel' ? 0 : 3); run++) {
+for (let run = 0; run < (ONLY ? 0 : 3); run++) {
   const out = execFileSync('bash', [path.join(projectDir, 'bench/server-ingest.sh')], { encoding: 'utf8', env: { ...process.env, SIZE_MIB: '1024', CHUNK_MIB: '50', SERVER_BIN: path.join(projectDir, 'target/release/upload-server') } });
   ingests.push({
     mibPerSecond: Number(out.match(/= (\d+) MiB\/s \(each/)?.[1]),
@@ -270,6 +313,8 @@ results.server.ingest = {
 
 if (ONLY === 'parallel') {
   console.log(parallelTable(results));
+} else if (ONLY === 'auto') {
+  console.log(chunkingTable(results));
 } else {
   writeFileSync(path.join(projectDir, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
   console.log(table(results));
@@ -279,6 +324,16 @@ function parallelTable(r) {
   const p = r.parallel;
   const rows = PARALLEL.map((n) => `| ${n} | ${p.mibPerSecond[n].toFixed(1)} | ${(p.mibPerSecond[n] / p.mibPerSecond[1]).toFixed(2)} |`);
   return [`| parallelParts (${p.sizeMib} MiB in ${p.chunkMib} MiB chunks, ${p.capMibPerSecond} MiB/s per connection) | MiB/s | / one at a time |`, '|---|---|---|', ...rows].join('\n');
+}
+
+function chunkingTable(r) {
+  const head = `| link (answers held 300 ms) | ${CHUNKINGS.map((c) => `${chunkingName(c)}: MiB/s, requests, largest chunk`).join(' | ')} | auto / best fixed |`;
+  const rows = r.chunking.map((row) => {
+    const cells = CHUNKINGS.map(chunkingName).map((name) => `${row.mibPerSecondBy[name].toFixed(1)}, ${row.requestsBy[name]}, ${row.largestChunkMibBy[name].toFixed(0)} MiB`);
+    const fixed = Math.max(...CHUNKINGS.filter((c) => c !== 'auto').map((c) => row.mibPerSecondBy[chunkingName(c)]));
+    return `| ${row.sizeMib} MiB at ${row.mibPerSecond} MiB/s | ${cells.join(' | ')} | ${(row.mibPerSecondBy.auto / fixed).toFixed(2)} |`;
+  });
+  return [head, `|---|${CHUNKINGS.map(() => '---|').join('')}---|`, ...rows].join('\n');
 }
 
 function peakRss(pid) {
@@ -321,6 +376,8 @@ function table(r) {
   }
   lines.push('');
   lines.push(parallelTable(r));
+  lines.push('');
+  lines.push(chunkingTable(r));
   lines.push('');
   lines.push('| start-up (fetch, compile, init, construct) | ours | official | ours / official |');
   lines.push('|---|---|---|---|');

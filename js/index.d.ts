@@ -130,8 +130,13 @@ export interface WithApiKey {
 export type VideoUploaderOptions = CommonOptions &
   (WithUploadToken | WithAccessToken | WithApiKey) & {
     file: File | Blob;
-    /** Bytes per chunk, 5 MiB to 128 MiB. Default 50 MiB. */
-    chunkSize?: number;
+    /**
+     * Bytes per chunk, 5 MiB to 128 MiB. Default 50 MiB. `'auto'` adapts the size to the
+     * link: it starts at 5 MiB and doubles while a chunk would take under 10 s, or halves
+     * while it would take over 30 s, within 5–128 MiB. Chunks then go as `part N/*` and the
+     * last as `part N/N`, as a progressive upload's do.
+     */
+    chunkSize?: number | 'auto';
     /**
      * Chunks on the wire at once, 1 to 8 (default 1). The first goes alone (its answer names
      * the video), the completing one last, once every other has landed; a failed chunk is
@@ -163,7 +168,7 @@ export interface PreviousUpload {
   videoId: string;
   /** Chunks the server has acknowledged. */
   uploadedChunks: number;
-  chunkSize: number | null;
+  chunkSize: number | 'auto' | null;
   /** When the upload began (ms since the epoch). */
   createdAt: number;
 }
@@ -200,6 +205,7 @@ export interface UploadProgressEvent {
   /** File bytes sent so far; never more than `totalBytes`, never decreasing. */
   uploadedBytes: number;
   totalBytes: number;
+  /** With `chunkSize: 'auto'`, an estimate (and `chunksBytes` the present size) until the last chunk is sent. */
   chunksCount: number;
   chunksBytes: number;
   /** 1-based. */
@@ -214,9 +220,16 @@ export interface UploadProgressEvent {
 export interface ChunkEventDetail {
   /** 1-based chunk number. */
   chunk: number;
+  /** With `chunkSize: 'auto'`, an estimate until the last chunk is sent. */
   chunksCount: number;
   /** How many of the first chunks the server has, all of them (with `parallelParts`, chunks land out of order). */
   leadingChunks: number;
+  /** Where those leading chunks end, in bytes. */
+  leadingBytes: number;
+  /** The size of the chunks cut from now on (with `chunkSize: 'auto'`, it changes). */
+  chunksBytes: number;
+  /** How many chunks have been started (sent at least once) so far. */
+  startedChunks: number;
   videoId: string;
   /** Bytes of every chunk the server has. */
   uploadedBytes: number;

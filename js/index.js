@@ -101,8 +101,9 @@ function core(options, stream, notify) {
   // (a token pasted with its line break), caught before anything is sent.
   if (/[^\x21-\x7e]/.test(secret)) invalid(credential, 'expected visible ASCII characters, no spaces');
   if (given('retries') && whole('retries') < 0) invalid('retries', 'expected a whole number');
-  // A chunk size that is not a whole number of bytes gets the official chunk-size message.
-  const chunkSize = given('chunkSize') ? Math.max(whole('chunkSize'), 0) : -1;
+  // A chunk size that is not a whole number of bytes gets the official chunk-size message;
+  // 'auto' (−2 to the core) adapts it to the link.
+  const chunkSize = options.chunkSize === 'auto' ? -2 : given('chunkSize') ? Math.max(whole('chunkSize'), 0) : -1;
   // A number given as a version (`1` for "1") goes through String(), as in the official uploader.
   // An origin object that is given is validated, whatever it holds.
   const origin = (key, field) => {
@@ -325,7 +326,7 @@ export class VideoUploader extends Upload {
       try {
         // A first start continues what an earlier page left, if anything.
         const from = resume?.record.previous;
-        if (coreOf(this).start(from?.videoId ?? '', from?.chunks ?? 0)) this.dispatchEvent(new CustomEvent('resume'));
+        if (coreOf(this).start(from?.videoId ?? '', from?.chunks ?? 0, from?.bytes ?? -1, from?.chunksBytes ?? -1, from?.started ?? -1)) this.dispatchEvent(new CustomEvent('resume'));
       } catch (error) {
         this.#settle = null;
         this.#unwatch();

@@ -4,7 +4,8 @@
 // Per upload, one small record in localStorage under `wasm-video-uploader:<fingerprint>`:
 // the file's name, size, type and lastModified, where it goes (the API host, and a hash of
 // the upload token or the given videoId: never the secret itself), the chunk size, the
-// video's id, how many chunks the server has acknowledged, and when the upload began. The
+// video's id, how many leading chunks the server has acknowledged, where they end, the size
+// of the chunks cut from there and how many were started, and when the upload began. The
 // file's bytes are never read. A record goes on success and on cancel() (not when the page
 // goes away mid-upload); records past their expiry are swept whenever records are read.
 
@@ -52,6 +53,7 @@ function parse(text) {
       /^[A-Za-z0-9]{1,64}$/.test(record.videoId) &&
       Number.isInteger(record.chunks) &&
       record.chunks >= 0 &&
+      [record.bytes, record.chunksBytes, record.started].every((n) => n === undefined || (Number.isInteger(n) && n >= 0)) &&
       Number.isFinite(record.createdAt) &&
       typeof record.name === 'string' &&
       Number.isInteger(record.size);
@@ -149,6 +151,14 @@ export function attach(uploader, file, options) {
       videoId: detail.videoId,
       // The leading chunks the server has, all of them: in parallel, chunks land out of order.
       chunks: detail.leadingChunks ?? detail.chunk,
+      // Where they end, and the size of the chunks cut from there: with chunkSize 'auto',
+      // chunks differ in size, and a page that continues must cut the ones this page may
+      // have sent exactly as it did.
+      bytes: detail.leadingBytes,
+      chunksBytes: detail.chunksBytes,
+      // And how many it had started: a page that continues counts a "part already sent"
+      // answer as landed for those (and the few this page may start before it records again).
+      started: detail.startedChunks,
       chunkSize: options.chunkSize ?? null,
       createdAt,
       name: file.name ?? '',

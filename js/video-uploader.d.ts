@@ -25,8 +25,8 @@ export declare class VideoUploaderElement extends HTMLElement {
   token: string;
   apiHost: string;
   videoName: string;
-  /** Bytes; 0 for the default (50 MiB). */
-  chunkSize: number;
+  /** Bytes, or `'auto'` (sizes follow the link, see `chunkSize` of the package); 0 for the default (50 MiB). */
+  chunkSize: number | 'auto';
   /** Default `video/*`. */
   accept: string;
   multiple: boolean;

@@ -4,7 +4,7 @@
 //   <video-uploader token="to1…"></video-uploader>
 //
 // Attributes (each mirrored by a property): token (or upload-token), api-host, video-name,
-// chunk-size (bytes), accept (default video/*), multiple, concurrency (how many files upload
+// chunk-size (bytes, or auto), accept (default video/*), multiple, concurrency (how many files upload
 // at once, default 3, at most 8), max-file-size (bytes), manual
 // (wait for start() instead of starting when a file is picked or dropped), no-drop,
 // pausable, no-resume (uploads are resumable after a reload unless it is set). State attributes for styling, set by the element: uploading, paused, complete,
@@ -365,7 +365,9 @@ for (const [attribute, property] of Object.entries(STRING_ATTRIBUTES)) {
 for (const [attribute, property] of Object.entries(NUMBER_ATTRIBUTES)) {
   Object.defineProperty(VideoUploaderElement.prototype, property, {
     get() {
-      const value = Number(this.getAttribute(attribute));
+      const raw = this.getAttribute(attribute);
+      if (property === 'chunkSize' && raw === 'auto') return raw;
+      const value = Number(raw);
       return Number.isFinite(value) && value > 0 ? value : 0;
     },
     set(value) {

@@ -7,6 +7,8 @@ pub const MIN_CHUNK_SIZE: u64 = 5 * 1024 * 1024;
 pub const DEFAULT_CHUNK_SIZE: u64 = 50 * 1024 * 1024;
 /// Largest chunk the official clients allow: 128 MiB (the API itself takes up to 200 MiB).
 pub const MAX_CHUNK_SIZE: u64 = 128 * 1024 * 1024;
+/// Most chunks on the wire at once (`parallelParts`).
+pub const MAX_PARALLEL_PARTS: u32 = 8;
 /// Largest video api.video accepts: 30 GiB.
 pub const MAX_FILE_SIZE: u64 = 30 * 1024 * 1024 * 1024;
 /// The production API host.

@@ -103,9 +103,9 @@ impl Warning {
 /// Where the pieces come from.
 #[derive(Debug, Clone)]
 enum Source {
-    /// A file of known size, cut by its plan. `next`: the first piece not yet started;
-    /// `acked` and `acked_bytes`: the pieces the server has, and their bytes.
-    File { plan: ChunkPlan, next: u32, acked: u32, acked_bytes: u64 },
+    /// A file of known size, cut by its plan (which knows the pieces started). `acked_bytes`:
+    /// the bytes of the pieces the server has.
+    File { plan: ChunkPlan, acked_bytes: u64 },
     /// A stream of blobs of unknown total size, one part at a time.
     Stream(Stream),
 }
@@ -162,8 +162,8 @@ pub struct Machine {
     state: State,
     paused: bool,
     flights: Vec<Flight>,
-    /// The piece an earlier page may have sent (see [`Machine::continue_from`]).
-    continued_at: Option<u32>,
+    /// The pieces an earlier page may have sent (see [`Machine::continue_from`]).
+    sent_before: core::ops::Range<u32>,
     warned: bool,
     last_id: u32,
     attempts: Attempts,
@@ -188,9 +188,9 @@ impl Machine {
     /// `video_name` is set). It waits for [`Machine::start`]. `seed` seeds retry jitter.
     pub fn file(options: &UploadOptions, file_size: u64, file_name: &str, seed: u64) -> Result<Machine, UploadError> {
         options.validate()?;
-        let plan = ChunkPlan::new(file_size, options.chunk_size)?;
+        let plan = if options.auto_chunk_size { ChunkPlan::adaptive(file_size) } else { ChunkPlan::new(file_size, options.chunk_size) }?;
         let name = options.video_name.as_deref().filter(|n| !n.is_empty()).unwrap_or(file_name);
-        Ok(Machine::new(options, Source::File { plan, next: 0, acked: 0, acked_bytes: 0 }, name, State::Idle, seed))
+        Ok(Machine::new(options, Source::File { plan, acked_bytes: 0 }, name, State::Idle, seed))
     }
 
     /// A progressive upload of a stream, fed by [`Machine::push`] and closed by
@@ -213,7 +213,7 @@ impl Machine {
             state,
             paused: false,
             flights: Vec::new(),
-            continued_at: None,
+            sent_before: 0..0,
             warned: false,
             last_id: 0,
             attempts: Attempts::new(options.retries, seed),
@@ -222,23 +222,23 @@ impl Machine {
     }
 
     /// Continues, before [`Machine::start`], a file upload an earlier page began: into
-    /// `video_id`, from piece `acknowledged` on (the server has those before it). The first
-    /// piece sent may also have landed (its answer was lost with that page), so it counts as
-    /// sent before: "part already sent", or "already uploaded" for the completing piece, means
-    /// it landed. Returns false, changing nothing, when there is no such piece or the upload
-    /// has started.
-    pub fn continue_from(&mut self, video_id: &str, acknowledged: u32) -> bool {
-        match (&mut self.source, &self.state) {
-            (Source::File { plan, next, acked, acked_bytes }, State::Idle) if acknowledged < plan.count() && !video_id.is_empty() => {
-                *next = acknowledged;
-                *acked = acknowledged;
-                *acked_bytes = plan.chunk(acknowledged).map_or(0, |piece| piece.start);
-                self.video_id = Some(video_id.to_owned());
-                self.continued_at = Some(acknowledged);
-                true
-            }
-            _ => false,
+    /// `video_id`, after the first `acknowledged` pieces, which the server has and which end
+    /// at byte `bytes`, when that page had cut `cut` pieces, all from there of `size` bytes
+    /// (`None`: this upload's own numbers, which only pieces of a fixed size have; see
+    /// [`ChunkPlan::skip`]). The pieces that page may have sent may have landed, their
+    /// answers lost with it, so they count as sent before: "part already sent", or "already
+    /// uploaded" for the completing piece, means it landed. Returns false, changing nothing,
+    /// when those cannot be this upload's pieces, nothing is left to send, or the upload has
+    /// started.
+    pub fn continue_from(&mut self, video_id: &str, acknowledged: u32, bytes: Option<u64>, size: Option<u64>, cut: Option<u32>) -> bool {
+        let Source::File { plan, acked_bytes } = &mut self.source else { return false };
+        if !matches!(self.state, State::Idle) || video_id.is_empty() || !plan.skip(acknowledged, bytes, size, cut) {
+            return false;
         }
+        *acked_bytes = plan.cut_so_far().1;
+        self.video_id = Some(video_id.to_owned());
+        self.sent_before = acknowledged..plan.held_until();
+        true
     }
 
     /// Replaces the default retry policy with `strategy`.
@@ -395,13 +395,18 @@ impl Machine {
         self.progress_of(&piece)
     }
 
-    /// How many of the first pieces of a file the server has, all of them: where an upload
-    /// continued from an earlier page begins (pieces land out of order in parallel, but
-    /// start in order, so every piece before the first on its way has landed).
-    pub fn leading_acknowledged(&self) -> u32 {
+    /// How many of the first pieces of a file the server has, all of them, and where they
+    /// end: where an upload continued from an earlier page begins (pieces land out of order
+    /// in parallel, but start in order, so every piece before the first on its way has
+    /// landed). With [`ChunkPlan::cut_so_far`] and [`ChunkPlan::chunk_size`], what
+    /// [`Machine::continue_from`] needs.
+    pub fn leading_acknowledged(&self) -> (u32, u64) {
         match &self.source {
-            Source::File { next, .. } => self.flights.iter().map(|flight| flight.piece.index).min().unwrap_or(*next),
-            Source::Stream(_) => 0,
+            Source::File { plan, .. } => {
+                let first = self.flights.iter().map(|flight| flight.piece).min_by_key(|piece| piece.index);
+                first.map_or_else(|| plan.cut_so_far(), |piece| (piece.index, piece.start))
+            }
+            Source::Stream(_) => (0, 0),
         }
     }
 
@@ -460,15 +465,18 @@ impl Machine {
     fn next_piece(&mut self) -> Option<Piece> {
         let flying = self.flights.len() as u32;
         match &mut self.source {
-            Source::File { plan, next, acked, .. } => {
-                let piece = plan.chunk(*next)?;
+            Source::File { plan, .. } => {
+                let piece = plan.peek()?;
                 let room = if self.video_id.is_none() { 1 } else { self.options.parallel_parts.max(1) };
-                let last_waits = piece.is_last() && (*acked + 1 != plan.count() || flying > 0);
-                if flying >= room || last_waits {
+                // Pieces start in order and stay in flight until acknowledged, so none in
+                // flight means every piece before the completing one is acknowledged. A new
+                // size waits for the same.
+                let waits = (piece.is_last() || plan.unsettled()) && flying > 0;
+                if flying >= room || waits {
                     return None;
                 }
-                *next += 1;
-                Some(piece)
+                plan.settle();
+                plan.cut()
             }
             Source::Stream(stream) => stream.head().filter(|_| flying == 0).map(|part| part.piece()),
         }
@@ -516,7 +524,7 @@ impl Machine {
             Some(index) => index,
             None => match self.next_piece() {
                 Some(piece) => {
-                    let sent = self.continued_at == Some(piece.index);
+                    let sent = self.sent_before.contains(&piece.index);
                     self.flights.push(Flight { piece, sent, tries: Tries::default(), phase: Phase::Due, loaded: 0 });
                     self.flights.len() - 1
                 }
@@ -589,9 +597,9 @@ impl Machine {
     }
 
     fn handle_piece(&mut self, index: usize, outcome: Outcome) {
-        let returned = match &outcome {
-            Outcome::Answered(answer) => answer.video_id.clone().filter(|id| !id.is_empty()),
-            _ => None,
+        let (returned, elapsed_ms) = match &outcome {
+            Outcome::Answered(answer) => (answer.video_id.clone().filter(|id| !id.is_empty()), answer.elapsed_ms),
+            _ => (None, 0.0),
         };
         let can_refresh = matches!(&self.options.credentials, Credentials::AccessToken { refresh_token: Some(_), .. });
         let flight = &mut self.flights[index];
@@ -614,9 +622,17 @@ impl Machine {
                     }
                 }
                 match &mut self.source {
-                    Source::File { acked, acked_bytes, .. } => {
-                        *acked += 1;
+                    Source::File { plan, acked_bytes } => {
                         *acked_bytes += piece.len();
+                        // Only an answer of this attempt times the piece. A new size is taken on
+                        // here when nothing else is on its way, so that the chunk event that
+                        // follows tells the size of the pieces cut next.
+                        if answered {
+                            plan.adapt(piece.len(), elapsed_ms);
+                        }
+                        if self.flights.is_empty() {
+                            plan.settle();
+                        }
                     }
                     Source::Stream(stream) => stream.pop(),
                 }

@@ -8,7 +8,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::UploadError;
-pub use crate::limits::{DEFAULT_API_HOST, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_FILE_SIZE, MIN_CHUNK_SIZE};
+pub use crate::limits::{DEFAULT_API_HOST, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_FILE_SIZE, MAX_PARALLEL_PARTS, MIN_CHUNK_SIZE};
 use crate::limits::{CLIENT_NAME, DEFAULT_RETRIES};
 use crate::text::{base64, concat, push_encoded};
 
@@ -66,9 +66,6 @@ impl Origin {
 /// Most retries a piece may get: beyond this a "retry" is a hang.
 pub const MAX_RETRIES: u32 = 100;
 
-/// Most chunks on the wire at once.
-pub const MAX_PARALLEL_PARTS: u32 = 8;
-
 /// A bare host (`sandbox.api.video`, `127.0.0.1:8787`, `[::1]:8787`) or an `http(s)://`
 /// origin, and nothing else: no user info, path, query or fragment, which would send the
 /// credentials somewhere else than the API. A trailing `/` is allowed.
@@ -114,6 +111,10 @@ pub struct UploadOptions {
     pub credentials: Credentials,
     /// Bytes per chunk, between [`MIN_CHUNK_SIZE`] and [`MAX_CHUNK_SIZE`].
     pub chunk_size: u64,
+    /// `chunkSize: 'auto'`: chunk sizes follow each chunk's measured time, from
+    /// [`MIN_CHUNK_SIZE`] up to [`MAX_CHUNK_SIZE`] (see [`crate::plan::ChunkPlan::adaptive`]);
+    /// `chunk_size` is then not used.
+    pub auto_chunk_size: bool,
     /// A bare host (`sandbox.api.video`, meaning https) or a full origin (`http://127.0.0.1:8787`).
     pub api_host: String,
     /// Upload into an existing video container instead of creating one.
@@ -137,6 +138,7 @@ impl UploadOptions {
         UploadOptions {
             credentials: Credentials::UploadToken(token.into()),
             chunk_size: DEFAULT_CHUNK_SIZE,
+            auto_chunk_size: false,
             api_host: DEFAULT_API_HOST.to_owned(),
             video_id: None,
             video_name: None,

@@ -108,6 +108,9 @@ pub struct Answer {
     pub problem: Problem,
     /// `Retry-After` (or `X-RateLimit-Retry-After`), in milliseconds.
     pub retry_after_ms: Option<f64>,
+    /// How long the request took, from sending it to this answer, as the shell measured it
+    /// (0 when it did not): adaptive chunk sizes follow it.
+    pub elapsed_ms: f64,
 }
 
 impl Answer {

@@ -16,8 +16,11 @@ $('api-host').value = params.get('apiHost') ?? location.origin;
 const settings = () => {
   uploader.token = $('token').value.trim();
   uploader.apiHost = $('api-host').value.trim();
-  const mib = Number($('chunk-size').value);
-  uploader.chunkSize = Number.isFinite(mib) && mib > 0 ? Math.round(mib * 1024 * 1024) : 0;
+  // 'auto' follows the link (see chunkSize in the package's types); anything else not a
+  // size is the element's default.
+  const chunk = $('chunk-size').value.trim().toLowerCase();
+  const mib = Number(chunk);
+  uploader.chunkSize = chunk === 'auto' ? 'auto' : Number.isFinite(mib) && mib > 0 ? Math.round(mib * 1024 * 1024) : 0;
   $('no-token').hidden = uploader.token !== '';
 };
 for (const id of ['token', 'api-host', 'chunk-size']) $(id).addEventListener('input', settings);

@@ -546,8 +546,9 @@ impl Walk {
 
 /// Every kind of outcome the shell can hand back.
 fn any_outcome(walk: &mut Walk) -> Outcome {
-    match walk.below(13) {
+    match walk.below(14) {
         0 => ok("vi1"),
+        13 => timed("vi1", 500.0 * walk.below(100) as f64),
         1 => answer(201, None),
         2 => failure(400, PART_ALREADY_SENT),
         3 => failure(400, ALREADY_UPLOADED),
@@ -633,6 +634,8 @@ fn every_input_at_every_step_leaves_an_answer_and_a_way_to_the_end() {
         let mut credentials = credentials.clone();
         credentials.parallel_parts = 1 + (seed % 4) as u32;
         credentials.chunk_size = 5 * MIB;
+        // And every third with adaptive sizes, which these walks' timed answers grow.
+        credentials.auto_chunk_size = seed % 3 == 1;
         let mut machine = if is_stream {
             Machine::stream(&credentials, seed % 8 == 0, true, seed).unwrap()
         } else {
@@ -704,11 +707,11 @@ fn every_input_at_every_step_leaves_an_answer_and_a_way_to_the_end() {
 #[test]
 fn a_continued_upload_starts_at_the_first_piece_not_acknowledged_into_the_same_video() {
     let mut machine = Machine::file(&options(), 20 * MIB, "movie.mp4", 7).unwrap();
-    assert!(!machine.continue_from("viOld", 3), "there is no fourth piece of three");
-    assert!(!machine.continue_from("", 1), "a video id is required");
-    assert!(machine.continue_from("viOld", 1));
+    assert!(!machine.continue_from("viOld", 3, None, None, None), "there is no fourth piece of three");
+    assert!(!machine.continue_from("", 1, None, None, None), "a video id is required");
+    assert!(machine.continue_from("viOld", 1, None, None, None));
     assert_eq!(machine.start(), Ok(false));
-    assert!(!machine.continue_from("viOther", 0), "only before start");
+    assert!(!machine.continue_from("viOther", 0, None, None, None), "only before start");
 
     // Piece 2 of 3 goes first, into the old video; the earlier page may have sent it.
     let (piece, video_id, _) = piece_of(&send(&mut machine));
@@ -724,16 +727,40 @@ fn a_continued_upload_starts_at_the_first_piece_not_acknowledged_into_the_same_v
 }
 
 #[test]
-fn in_a_continued_upload_only_the_first_piece_counts_as_sent_before() {
-    let mut machine = Machine::file(&options(), 20 * MIB, "movie.mp4", 7).unwrap();
-    assert!(machine.continue_from("viOld", 0));
+fn in_a_continued_upload_the_pieces_the_earlier_page_may_have_had_on_their_way_count_as_sent_before() {
+    // Twelve pieces of 5 MiB; the earlier page had the first acknowledged and, sending up to
+    // eight at once, may have landed pieces 2 to 9 without hearing back.
+    let mut machine = Machine::file(&parallel(1), 60 * MIB, "movie.mp4", 7).unwrap();
+    assert!(machine.continue_from("viOld", 1, None, None, None));
     machine.start().unwrap();
-    let _ = send(&mut machine);
-    machine.handle(machine.awaiting().unwrap(), ok("viOld"));
-    events(&mut machine);
-    let _ = send(&mut machine);
-    // A piece this page sends for the first time cannot have been sent: the refusal is final.
-    machine.handle(machine.awaiting().unwrap(), failure(400, PART_ALREADY_SENT));
+    for index in 1..9 {
+        let request = send(&mut machine);
+        assert_eq!(piece_of(&request).0.index, index);
+        machine.handle(request.id, failure(400, PART_ALREADY_SENT));
+        assert!(matches!(events(&mut machine)[..], [Event::Acknowledged { answered: false, .. }]), "piece {index}: it landed");
+    }
+    // Piece 10 is beyond what any earlier page could have had on its way: the refusal is final.
+    let request = send(&mut machine);
+    assert_eq!(piece_of(&request).0.index, 9);
+    machine.handle(request.id, failure(400, PART_ALREADY_SENT));
+    assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 400, .. })));
+}
+
+#[test]
+fn a_continued_upload_counts_every_piece_the_earlier_page_had_cut_and_eight_more_as_sent_before() {
+    // Piece 2 was stuck while pieces 3 to 5 landed and piece 6 was cut: the record says 1
+    // acknowledged, 6 cut. Pieces up to 14 (index 13) may be the earlier page's.
+    let mut machine = Machine::file(&parallel(1), 100 * MIB, "movie.mp4", 7).unwrap();
+    assert!(machine.continue_from("viOld", 1, None, None, Some(6)));
+    machine.start().unwrap();
+    for index in 1..14 {
+        let request = send(&mut machine);
+        assert_eq!(piece_of(&request).0.index, index);
+        machine.handle(request.id, failure(400, PART_ALREADY_SENT));
+        assert!(matches!(events(&mut machine)[..], [Event::Acknowledged { answered: false, .. }]), "piece {index}: it landed");
+    }
+    let request = send(&mut machine);
+    machine.handle(request.id, failure(400, PART_ALREADY_SENT));
     assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 400, .. })));
 }
 
@@ -829,7 +856,7 @@ fn in_parallel_a_failed_piece_is_retried_alone_and_progress_counts_every_piece_o
     assert_eq!(send_all(&mut machine).len(), 0, "the last waits for piece 2");
     machine.wake(timer);
     let again = send_all(&mut machine);
-    assert_eq!(again.iter().map(|r| piece_of(r)).map(|(piece, _, attempt)| (piece.index, attempt)).collect::<Vec<_>>(), [(1, 1)]);
+    assert_eq!(again.iter().map(piece_of).map(|(piece, _, attempt)| (piece.index, attempt)).collect::<Vec<_>>(), [(1, 1)]);
     machine.handle(again[0].id, ok("viP"));
     let last = send_all(&mut machine);
     assert_eq!(piece_of(&last[0]).0.index, 3);
@@ -913,4 +940,106 @@ fn progress_fields_match_the_official_meaning() {
 fn progress_with_a_zero_body_total_reports_nothing_sent() {
     let (mut machine, only) = three_chunks_with_in_flight(MIB, 0);
     assert_eq!(machine.progress(only.id, 10, 0).unwrap().uploaded_bytes, 0);
+}
+
+fn timed(video_id: &str, elapsed_ms: f64) -> Outcome {
+    Outcome::Answered(Answer { status: 200, video_id: Some(video_id.into()), raw: "{}".into(), elapsed_ms, ..Answer::default() })
+}
+
+#[test]
+fn auto_chunk_sizes_grow_on_a_fast_link_and_in_parallel_the_completing_piece_still_goes_last() {
+    let mut options = parallel(2);
+    options.auto_chunk_size = true;
+    let mut machine = file(&options, 300 * MIB);
+    let mut sent: Vec<Piece> = Vec::new();
+    let mut ranges = Vec::new();
+    while !machine.is_complete() {
+        let wave = send_all(&mut machine);
+        assert!(!wave.is_empty(), "never stuck: {machine:?}");
+        for request in &wave {
+            let Body::Piece { piece, content_range, .. } = &request.body else { panic!("a piece") };
+            sent.push(*piece);
+            ranges.push(content_range.clone());
+        }
+        check_flights(&machine, 2);
+        // Every piece takes 2 s: the size doubles after each answer (twice after a wave of two).
+        for request in wave {
+            machine.handle(request.id, timed("viA", 2000.0));
+        }
+        events(&mut machine);
+    }
+    let sizes: Vec<u64> = sent.iter().map(|piece| piece.len() / MIB).collect();
+    assert_eq!(sizes, [5, 10, 10, 40, 40, 128, 67]);
+    assert!(sent.windows(2).all(|pair| pair[0].end == pair[1].start) && sent.last().unwrap().end == 300 * MIB, "they tile the file");
+    assert_eq!(ranges.first().unwrap(), "part 1/*");
+    assert_eq!(ranges.last().unwrap(), "part 7/7");
+    assert!(ranges[..6].iter().all(|range| range.ends_with("/*")));
+    assert_eq!(machine.plan().unwrap().count(), 7);
+}
+
+#[test]
+fn an_auto_chunked_upload_continues_from_the_bytes_and_the_size_an_earlier_page_recorded() {
+    let mut options = options();
+    options.auto_chunk_size = true;
+    let mut machine = Machine::file(&options, 100 * MIB, "movie.mp4", 7).unwrap();
+    assert!(!machine.continue_from("viOld", 2, None, None, None), "the bytes and the size are needed");
+    assert!(!machine.continue_from("viOld", 2, Some(15 * MIB), None, None), "the size is needed");
+    assert!(!machine.continue_from("viOld", 2, Some(15 * MIB), Some(129 * MIB), None), "no chunk is that large");
+    assert!(machine.continue_from("viOld", 2, Some(15 * MIB), Some(20 * MIB), None));
+    machine.start().unwrap();
+    let (piece, video_id, _) = piece_of(&send(&mut machine));
+    assert_eq!((piece.index, piece.start, piece.end, video_id.as_deref()), (2, 15 * MIB, 35 * MIB, Some("viOld")), "at the earlier page's size");
+    assert_eq!(machine.leading_acknowledged(), (2, 15 * MIB));
+    assert_eq!(machine.acknowledged_bytes(), 15 * MIB);
+}
+
+#[test]
+fn after_a_resume_the_size_holds_while_pieces_may_be_the_earlier_pages_and_an_inferred_landing_is_not_timed() {
+    let mut options = options();
+    options.auto_chunk_size = true;
+    let mut machine = Machine::file(&options, 200 * MIB, "movie.mp4", 7).unwrap();
+    // Another page left 2 pieces of 5 MiB landed, cutting 5 MiB pieces.
+    assert!(machine.continue_from("viOld", 2, Some(10 * MIB), Some(5 * MIB), None));
+    machine.start().unwrap();
+    // It may have cut pieces 3 to 10 (indices 2 to 9) at 5 MiB: fast answers change
+    // nothing while those are being cut.
+    for index in 2..9 {
+        let request = send(&mut machine);
+        assert_eq!((piece_of(&request).0.index, piece_of(&request).0.len()), (index, 5 * MIB));
+        machine.handle(request.id, timed("viOld", 100.0));
+        events(&mut machine);
+    }
+    assert_eq!(machine.plan().unwrap().chunk_size(), 5 * MIB);
+    let request = send(&mut machine);
+    assert_eq!(piece_of(&request).0.index, 9);
+    machine.handle(request.id, failure(400, PART_ALREADY_SENT));
+    events(&mut machine);
+    assert_eq!(machine.plan().unwrap().chunk_size(), 5 * MIB, "no answer of this attempt, no time");
+    let request = send(&mut machine);
+    assert_eq!((piece_of(&request).0.index, piece_of(&request).0.len()), (10, 5 * MIB));
+    machine.handle(request.id, timed("viOld", 100.0));
+    assert_eq!(machine.plan().unwrap().chunk_size(), 10 * MIB, "then it grows");
+}
+
+#[test]
+fn in_parallel_a_new_size_waits_until_every_piece_on_its_way_has_landed() {
+    let mut options = parallel(3);
+    options.auto_chunk_size = true;
+    let mut machine = file(&options, 300 * MIB);
+    let first = send_all(&mut machine);
+    machine.handle(first[0].id, timed("viA", 100.0));
+    events(&mut machine);
+    // The first answer doubled the size before any other piece was cut.
+    let wave = send_all(&mut machine);
+    assert!(wave.iter().all(|r| piece_of(r).0.len() == 10 * MIB), "{wave:?}");
+    assert_eq!(wave.len(), 3);
+    // One lands fast: 20 MiB is wanted, and nothing is cut until the other two land.
+    machine.handle(wave[0].id, timed("viA", 100.0));
+    assert_eq!(send_all(&mut machine).len(), 0);
+    machine.handle(wave[1].id, timed("viA", 100.0));
+    assert_eq!(send_all(&mut machine).len(), 0);
+    machine.handle(wave[2].id, timed("viA", 100.0));
+    let next = send_all(&mut machine);
+    assert_eq!(next.len(), 3);
+    assert!(next.iter().all(|r| piece_of(r).0.len() == 80 * MIB), "three fast answers, three doublings: {next:?}");
 }

@@ -50,9 +50,10 @@ pub(crate) enum Note<'a> {
     /// Progress of a stream's part.
     PartProgress(PartProgress),
     /// The server has a chunk of a file; `leading`: how many of the first chunks it has, all
-    /// of them (chunks land out of order when they go in parallel); `uploaded_bytes`: the
-    /// bytes of every chunk it has.
-    Chunk { chunk: u32, chunks_count: u32, leading: u32, video_id: Option<&'a str>, uploaded_bytes: u64 },
+    /// of them (chunks land out of order when they go in parallel), and where they end;
+    /// `uploaded_bytes`: the bytes of every chunk it has; `chunks_bytes`: the size of the
+    /// chunks cut from there; `started`: how many chunks were cut (see `ChunkPlan::skip`).
+    Chunk { chunk: u32, chunks_count: u32, leading: (u32, u64), video_id: Option<&'a str>, uploaded_bytes: u64, chunks_bytes: u64, started: u32 },
     /// The server has a part of a stream; `video` is its answer (or `{videoId}` when the
     /// answer was lost).
     Part { part: u32, video: &'a JsValue },
@@ -67,6 +68,7 @@ pub(crate) enum Note<'a> {
 }
 
 type Sink = Box<dyn Fn(Note)>;
+type Callback = Closure<dyn Fn(JsValue)>;
 
 /// The request on the wire, and its stall watchdog. Dropping it, on whatever path, detaches
 /// its handlers (so no event of it reaches the driver again), clears the watchdog and
@@ -78,6 +80,8 @@ struct Transfer {
     upload: JsValue,
     stalled: bool,
     watchdog: JsValue,
+    /// When it was sent (`Date.now()`), to time its answer.
+    sent_at: f64,
 }
 
 impl Drop for Transfer {
@@ -107,7 +111,7 @@ pub(crate) struct Driver {
     /// retried (several when pieces go in parallel).
     backoffs: RefCell<Vec<(u32, JsValue)>>,
     /// The one JS function every XHR event and timer of this upload calls.
-    callback: RefCell<Option<Closure<dyn Fn(JsValue)>>>,
+    callback: RefCell<Option<Callback>>,
     sink: Sink,
     meter: RefCell<ProgressMeter>,
     last_progress: Cell<u64>,
@@ -279,8 +283,8 @@ impl Driver {
                     if let Some(progress) = progress {
                         self.progress(progress, true);
                     }
-                    let (chunk, chunks_count) = (piece.range.part, plan.count());
-                    (self.sink)(Note::Chunk { chunk, chunks_count, leading, video_id: video_id.as_deref(), uploaded_bytes });
+                    let (chunk, chunks_count, chunks_bytes, started) = (piece.range.part, plan.count(), plan.chunk_size(), plan.cut_so_far().0);
+                    (self.sink)(Note::Chunk { chunk, chunks_count, leading, video_id: video_id.as_deref(), uploaded_bytes, chunks_bytes, started });
                 } else {
                     let mut parts = self.parts.borrow_mut();
                     if !parts.is_empty() {
@@ -339,7 +343,8 @@ impl Driver {
                     _ => JsValue::UNDEFINED,
                 };
                 let upload = xhr.upload().map_or(JsValue::UNDEFINED, JsValue::from);
-                self.transfers.borrow_mut().push(Transfer { id, xhr, upload, stalled: false, watchdog });
+                let sent_at = js_sys::Date::now();
+                self.transfers.borrow_mut().push(Transfer { id, xhr, upload, stalled: false, watchdog, sent_at });
             }
             // The browser refused before anything was sent: that too is an outcome.
             Err(error) => self.machine.borrow_mut().handle(id, Outcome::Refused(error)),
@@ -411,7 +416,7 @@ impl Driver {
         let Some(index) = self.transfer_of(&target, false) else { return };
         let transfer = self.transfers.borrow_mut().remove(index);
         let outcome = match kind.as_str() {
-            "load" => self.answer(&transfer.xhr),
+            "load" => self.answer(&transfer.xhr, js_sys::Date::now() - transfer.sent_at),
             "abort" if transfer.stalled => Outcome::Timeout,
             "abort" => Outcome::Aborted,
             "timeout" => Outcome::Timeout,
@@ -478,7 +483,7 @@ impl Driver {
     }
 
     /// Reads an answer: the status, the raw body, and the fields the machine needs.
-    fn answer(&self, xhr: &XmlHttpRequest) -> Outcome {
+    fn answer(&self, xhr: &XmlHttpRequest, elapsed_ms: f64) -> Outcome {
         let status = xhr.status().unwrap_or(0);
         if status == 0 {
             return Outcome::Network;
@@ -498,7 +503,7 @@ impl Driver {
             .iter()
             .find_map(|name| xhr.get_response_header(name).ok().flatten()?.trim().parse::<u32>().ok())
             .map(|seconds| f64::from(seconds) * 1000.0);
-        let answer = Answer { status, video_id: string_field(&body, "videoId"), tokens, problem, retry_after_ms, raw };
+        let answer = Answer { status, video_id: string_field(&body, "videoId"), tokens, problem, retry_after_ms, raw, elapsed_ms };
         self.last_body.replace(body);
         Outcome::Answered(answer)
     }

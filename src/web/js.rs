@@ -34,7 +34,7 @@ impl Core {
     /// access token, 2 an API key. `texts` holds, NUL-separated, the secret, the refresh
     /// token, `videoId`, `videoName`, `apiHost`, the application's and the SDK's name and
     /// version, and the file's name; bit `i` of `present` says whether text `i` was given.
-    /// Negative numbers mean "not given". `notify(type, detail)` hears `progress`, `chunk`,
+    /// Negative numbers mean "not given", but a `chunk_size` of −2 means `'auto'`. `notify(type, detail)` hears `progress`, `chunk`,
     /// `part`, `retry`, `warning`, `success` and `error`. Plain arguments, and one string
     /// for the texts: each string argument costs its own copy and shim code in the wasm.
     #[wasm_bindgen(constructor)]
@@ -76,6 +76,7 @@ impl Core {
         if let Some(host) = next() {
             options.api_host = host;
         }
+        options.auto_chunk_size = chunk_size == -2.0;
         if chunk_size >= 0.0 {
             options.chunk_size = chunk_size as u64;
         }
@@ -130,9 +131,13 @@ impl Core {
 
     /// Starts (or continues) a file upload; throws `{code, message}` when one is running.
     /// Returns whether it ended a pause. A first start may continue the upload of the same
-    /// file an earlier page began: into `video_id` (empty: none), from piece `acknowledged` on.
-    pub fn start(&self, video_id: &str, acknowledged: u32) -> Result<bool, JsValue> {
-        self.driver.machine().continue_from(video_id, acknowledged);
+    /// file an earlier page began: into `video_id` (empty: none), after the `acknowledged`
+    /// pieces the server has, which end at byte `bytes`, when it had started `started`
+    /// pieces, all from there of `size` bytes (negative: not recorded).
+    pub fn start(&self, video_id: &str, acknowledged: u32, bytes: f64, size: f64, started: f64) -> Result<bool, JsValue> {
+        let recorded = |value: f64| (value >= 0.0).then_some(value as u64);
+        let started = recorded(started).map(|started| started as u32);
+        self.driver.machine().continue_from(video_id, acknowledged, recorded(bytes), recorded(size), started);
         self.driver.start().map_err(|error| error_object(&error))
     }
 
@@ -174,12 +179,15 @@ fn note_detail(note: &Note) -> (&'static str, JsValue) {
             set(&object, "totalBytes", progress.total_bytes as f64);
             "progress"
         }
-        Note::Chunk { chunk, chunks_count, leading, video_id, uploaded_bytes } => {
+        Note::Chunk { chunk, chunks_count, leading: (leading, leading_bytes), video_id, uploaded_bytes, chunks_bytes, started } => {
             set(&object, "chunk", *chunk);
             set(&object, "chunksCount", *chunks_count);
             set(&object, "leadingChunks", *leading);
+            set(&object, "leadingBytes", *leading_bytes as f64);
             set(&object, "videoId", video_id.map_or(JsValue::UNDEFINED, JsValue::from_str));
             set(&object, "uploadedBytes", *uploaded_bytes as f64);
+            set(&object, "chunksBytes", *chunks_bytes as f64);
+            set(&object, "startedChunks", *started);
             "chunk"
         }
         Note::Part { part, video } => {

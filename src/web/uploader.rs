@@ -22,6 +22,8 @@ use super::driver::{Driver, Note};
 use super::event::{UploadEvent, Video};
 
 type Listener = Rc<RefCell<dyn FnMut(&UploadEvent)>>;
+/// Where the outcome of the `upload()` in progress goes, once there is one.
+type ResultSlot = Rc<RefCell<Option<Rc<Slot<Result<Video, UploadError>>>>>>;
 
 /// Listeners, and the events raised while they are being called (a listener that pauses,
 /// say), delivered in order after the current one has reached every listener.
@@ -117,7 +119,7 @@ pub(crate) fn event_of(note: &Note) -> Option<UploadEvent> {
 pub struct Uploader {
     driver: Rc<Driver>,
     listeners: Rc<Listeners>,
-    result: Rc<RefCell<Option<Rc<Slot<Result<Video, UploadError>>>>>>,
+    result: ResultSlot,
 }
 
 impl std::fmt::Debug for Uploader {
@@ -135,7 +137,7 @@ impl Uploader {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
         let machine = Machine::file(&options, file.size() as u64, &name, seed)?;
         let listeners = Rc::new(Listeners::default());
-        let result: Rc<RefCell<Option<Rc<Slot<Result<Video, UploadError>>>>>> = Rc::default();
+        let result: ResultSlot = Rc::default();
         let (sink_listeners, sink_result) = (listeners.clone(), result.clone());
         let driver = Driver::new(machine, Some(file.clone()), Box::new(move |note| {
             let settled = match &note {

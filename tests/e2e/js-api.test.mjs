@@ -354,6 +354,136 @@ eachEngine((browser) => {
     }
   });
 
+  test('resumable with parallelParts 4: after a reload, the chunks that landed behind a stuck one count as landed, and none is stored twice', async () => {
+    const source = randomFile(60 * MIB, 'stuck.mp4');
+    // The proxy holds the third request's body after 1 MiB: one of chunks 2 to 5 is stuck
+    // while the others land around it; the page is reloaded once every other chunk but the
+    // completing one is stored.
+    const proxy = await startProxy(server.url);
+    proxy.rule(3, { holdBodyAfter: MIB });
+    const page = await packagePage();
+    try {
+      await page.evaluate(() => window.pkg.VideoUploader.clearPreviousUploads());
+      const token = await server.createToken(0);
+      const options = { uploadToken: token, apiHost: proxy.url, chunkSize: 5 * MIB, parallelParts: 4, resumable: true };
+      const logStart = server.logs.length;
+      const accepted = () =>
+        server.logs
+          .slice(logStart)
+          .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(\d+) received=(\d+)/))
+          .filter(Boolean)
+          .map(([, range, status, received]) => ({ range, status: Number(status), received: Number(received) }));
+      await page.setInputFiles('#file', source.file);
+      await page.evaluate((options) => {
+        const file = document.getElementById('file').files[0];
+        new window.pkg.VideoUploader({ file, ...options }).upload();
+      }, options);
+      await proxy.reached(3, 'held');
+      // A fact, not a time: the server has stored ten chunks (all but the stuck one and the last).
+      for (let i = 0; accepted().filter((l) => l.status < 400).length < 10; i++) {
+        assert.ok(i < 1200, `only ${accepted().length} chunks stored`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const before = await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads());
+      assert.ok(before[0].uploadedChunks <= 4, 'the record counts the leading chunks only');
+
+      await page.goto(`${server.url}/`);
+      proxy.release(3);
+      await page.evaluate(async () => {
+        window.pkg = await import('/pkg/index.js');
+      });
+      await page.setInputFiles('#file', source.file);
+      const video = await page.evaluate(async (options) => {
+        const file = document.getElementById('file').files[0];
+        return new window.pkg.VideoUploader({ file, ...options }).upload();
+      }, options);
+      assert.equal(video.videoId, before[0].videoId, 'the same video');
+
+      const lines = accepted();
+      const landed = lines.filter((l) => l.status < 400).map((l) => l.range);
+      assert.deepEqual([...landed].sort(), Array.from({ length: 12 }, (_, i) => `part ${i + 1}/12`).sort(), JSON.stringify(lines));
+      // The second page re-sent the chunks after the stuck one and heard "part already sent".
+      const refused = lines.filter((l) => l.status === 400).length;
+      assert.ok(refused >= 6, JSON.stringify(lines));
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+    } finally {
+      await page.close();
+      proxy.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("chunkSize 'auto': chunks grow from 5 MiB as they are timed, go as part N/* then N/N, and resume after a reload from the bytes recorded", async () => {
+    const source = randomFile(60 * MIB, 'auto.mp4');
+    // The proxy holds chunk 3's body after 1 MiB: the page is reloaded while it is on the wire.
+    const proxy = await startProxy(server.url);
+    proxy.rule(3, { holdBodyAfter: MIB });
+    const page = await packagePage();
+    try {
+      await page.evaluate(() => window.pkg.VideoUploader.clearPreviousUploads());
+      const token = await server.createToken(0);
+      const options = { uploadToken: token, apiHost: proxy.url, chunkSize: 'auto', resumable: true };
+      const logStart = server.logs.length;
+      await page.setInputFiles('#file', source.file);
+      await page.evaluate((options) => {
+        const file = document.getElementById('file').files[0];
+        window.progress = [];
+        const uploader = new window.pkg.VideoUploader({ file, ...options });
+        uploader.addEventListener('progress', ({ detail }) => window.progress.push(detail));
+        uploader.upload();
+      }, options);
+      await proxy.reached(3, 'held');
+      const before = await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads());
+      assert.deepEqual([before.length, before[0].uploadedChunks, before[0].chunkSize], [1, 2, 'auto']);
+      // Chunk 1 (5 MiB) took well under 10 s over loopback, so chunk 2 doubled; the
+      // progress events say so too.
+      const sizes = await page.evaluate(() => [...new Set(window.progress.map((p) => p.chunksBytes))]);
+      assert.deepEqual(sizes.slice(0, 2), [5 * MIB, 10 * MIB]);
+
+      await page.goto(`${server.url}/`);
+      proxy.release(3);
+      await page.evaluate(async () => {
+        window.pkg = await import('/pkg/index.js');
+      });
+      await page.setInputFiles('#file', source.file);
+      const video = await page.evaluate(async (options) => {
+        const file = document.getElementById('file').files[0];
+        return new window.pkg.VideoUploader({ file, ...options }).upload();
+      }, options);
+      assert.equal(video.videoId, before[0].videoId, 'the same video');
+
+      const lines = server.logs
+        .slice(logStart)
+        .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(\d+) received=(\d+)/))
+        .filter(Boolean)
+        .map(([, range, status, received]) => ({ range, status: Number(status), received: Number(received) }));
+      const landed = lines.filter((l) => l.status < 400);
+      const n = landed.length;
+      assert.deepEqual(
+        landed.map((l) => l.range),
+        landed.map((_, i) => (i + 1 < n ? `part ${i + 1}/*` : `part ${n}/${n}`)),
+        JSON.stringify(lines),
+      );
+      // Every chunk but the last is 5 MiB doubled some times, at most 128 MiB. The first two
+      // are the first page's; it had doubled the size again when it recorded them, so the
+      // reloaded page cuts at 20 MiB, the size of the chunk it may have sent: 15 + 20 + 20
+      // and the last 5.
+      for (const { received } of landed.slice(0, -1)) {
+        assert.ok([5, 10, 20, 40, 80, 128].includes(received / MIB), `${received} bytes`);
+      }
+      assert.deepEqual(landed.map((l) => l.received / MIB), [5, 10, 20, 20, 5]);
+      const cut = lines.filter((l) => l.status >= 400);
+      assert.ok(cut.length <= 1 && cut.every((l) => l.range === 'part 3/*'), JSON.stringify(lines));
+      const received = lines.reduce((sum, l) => sum + l.received, 0);
+      assert.equal(received, 60 * MIB + cut.reduce((sum, l) => sum + l.received, 0), 'no chunk the server had was sent again');
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+    } finally {
+      await page.close();
+      proxy.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
   test('resumable: expired, corrupted and foreign records are swept, storage that fails only warns, cancel forgets', async () => {
     const page = await packagePage();
     const token = await server.createToken(0);
