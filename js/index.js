@@ -267,8 +267,8 @@ export class VideoUploader extends Upload {
     if (resumable != null && typeof resumable !== 'boolean') invalid('resumable', 'expected true or false');
     if (expiry != null && !(typeof expiry === 'number' && expiry > 0 && expiry < Infinity)) invalid('resumableExpiry', 'expected milliseconds');
     if (resumable) {
-      const { uploadToken, videoId, apiHost, chunkSize } = options;
-      this.#resume = { uploadToken, videoId, apiHost, chunkSize, resumableExpiry: expiry };
+      const { uploadToken, accessToken, apiKey, videoId, apiHost, chunkSize } = options;
+      this.#resume = { uploadToken, accessToken, apiKey, videoId, apiHost, chunkSize, resumableExpiry: expiry };
     }
   }
 
@@ -313,12 +313,12 @@ export class VideoUploader extends Upload {
     // file, and records its progress (js/resume.js, loaded only now).
     const resume = this.#resume;
     if (resume && !resume.attached) {
-      resume.attached = import('./resume.js').then((module) => {
-        resume.record = module.attach(this, this.#file, resume);
+      resume.attached = import('./resume.js').then(async (module) => {
+        resume.record = await module.attach(this, this.#file, resume);
       });
     }
     await resume?.attached;
-    resume?.record.again();
+    await resume?.record.again();
     if (this.#settle) throw new UploadError({ code: 'UPLOAD_IN_PROGRESS', message: 'An upload is already in progress on this uploader.' });
     const video = await new Promise((resolve, reject) => {
       this.#settle = [resolve, reject];

@@ -106,21 +106,80 @@ export function clearPreviousUploads() {
 }
 
 /**
- * Makes `uploader`'s upload of `file` resumable: finds what an earlier page left of it
- * (`previous`: `{videoId, chunks}` to start from, or null), and keeps the record up to date
- * from the uploader's events. Storage that cannot be used degrades to no resume, with one
- * `warning` event (`RESUME_UNAVAILABLE`), never a failure. Also returns `forget()` (for cancel())
- * and `again()` (for the upload() after it).
+ * Claims the record `key` for this uploader: no other uploader of this page (`active`), nor
+ * of another tab of this origin (a Web Lock, where the browser has them), may hold it.
+ * Resolves with a function that lets it go, or null when another holds it.
  */
-export function attach(uploader, file, options) {
+async function claim(key) {
+  if (active.has(key)) return null;
+  active.add(key);
+  let release = () => {};
+  const locks = globalThis.navigator?.locks;
+  const held = await new Promise((resolve) => {
+    if (!locks) return resolve(true);
+    locks
+      .request(key, { ifAvailable: true }, (lock) => {
+        resolve(!!lock);
+        // Held until released, or until the page goes away.
+        return lock && new Promise((done) => (release = done));
+      })
+      .catch(() => resolve(true));
+  });
+  if (!held) active.delete(key);
+  return held
+    ? () => {
+        active.delete(key);
+        release();
+      }
+    : null;
+}
+
+/**
+ * With an API key or an access token, the API says which parts of the video it holds
+ * (`GET /videos/{id}/status`): the leading ones it has beyond what the record says (its page
+ * went before it could write them) are not sent again. Any doubt (no such credentials, a
+ * failed request, numbers that do not fit the record) leaves the record as it is: the
+ * "part already sent" answers cover those parts anyway, at the cost of re-sending them.
+ */
+async function checked(record, options, size) {
+  const secret = options.apiKey ?? options.accessToken;
+  if (!record || secret == null) return record;
+  try {
+    const host = String(options.apiHost ?? 'ws.api.video').replace(/\/+$/, '');
+    const origin = /^https?:\/\//.test(host) ? host : `https://${host}`;
+    const authorization = options.apiKey != null ? `Basic ${btoa(`${secret}:`)}` : `Bearer ${secret}`;
+    const response = await fetch(`${origin}/videos/${encodeURIComponent(record.videoId)}/status`, { headers: { Authorization: authorization } });
+    const { ingest } = await response.json();
+    const parts = new Set(ingest.receivedParts.parts);
+    let leading = record.chunks;
+    while (parts.has(leading + 1)) leading++;
+    // Every chunk from the record's on was cut at its size (see ChunkPlan::skip); the byte
+    // ranges the API lists, where it lists them, must end there too.
+    const bytes = record.bytes + (leading - record.chunks) * record.chunksBytes;
+    const ranges = [...(ingest.receivedBytes ?? [])].sort((a, b) => a.from - b.from);
+    let end = 0;
+    for (const range of ranges) if (range.from === end) end = range.to + 1;
+    const fits = response.ok && leading > record.chunks && bytes < size && (!ranges.length || end === bytes);
+    return fits ? { ...record, chunks: leading, bytes, started: Math.max(record.started ?? 0, leading) } : record;
+  } catch {
+    return record;
+  }
+}
+
+/**
+ * Makes `uploader`'s upload of `file` resumable: finds what an earlier page left of it
+ * (`previous`: `{videoId, chunks, bytes, chunksBytes, started}` to start from, or null), and
+ * keeps the record up to date from the uploader's events. Storage that cannot be used
+ * degrades to no resume, with one `warning` event (`RESUME_UNAVAILABLE`), never a failure.
+ * While another uploader, of this page or of another tab, has the same file in hand, this
+ * one goes on its own, into a video of its own, and keeps no record. Also returns
+ * `forget()` (for cancel()) and `again()` (for the upload() after it).
+ */
+export async function attach(uploader, file, options) {
   const expiryMs = options.resumableExpiry ?? DEFAULT_EXPIRY_MS;
   const store = storage();
   const key = keyOf(file, options);
-  if (active.has(key)) {
-    // Another uploader of this page has this file in hand: this one goes on its own.
-    return { previous: null, forget() {}, again() {} };
-  }
-  active.add(key);
+  let letGo = await claim(key);
   let warned = false;
   const unavailable = (error) => {
     if (warned) return;
@@ -129,6 +188,7 @@ export function attach(uploader, file, options) {
     uploader.dispatchEvent(new CustomEvent('warning', { detail: { code: 'RESUME_UNAVAILABLE', message } }));
   };
   const write = (action) => {
+    if (!letGo) return;
     if (!store) return unavailable();
     try {
       action(store);
@@ -136,16 +196,20 @@ export function attach(uploader, file, options) {
       unavailable(error);
     }
   };
+  const end = () => {
+    write((store) => store.removeItem(key));
+    letGo?.();
+    letGo = null;
+  };
 
   let previous = null;
   write((store) => {
     previous = sweep(store, expiryMs).find((entry) => entry.key === key)?.record ?? null;
   });
+  previous = await checked(previous, options, file.size);
   const createdAt = previous?.createdAt ?? Date.now();
-  // Set by cancel(); a chunk event being dispatched when it came must not write the record back.
-  let forgotten = false;
   uploader.addEventListener('chunk', ({ detail }) => {
-    if (!detail.videoId || forgotten) return;
+    if (!detail.videoId) return;
     const record = {
       v: VERSION,
       videoId: detail.videoId,
@@ -165,25 +229,19 @@ export function attach(uploader, file, options) {
       size: file.size,
       lastModified: file.lastModified ?? 0,
     };
+    // Not once forgotten: a chunk event being dispatched when cancel() came must not write
+    // the record back.
     write((store) => store.setItem(key, JSON.stringify(record)));
   });
-  uploader.addEventListener('success', () => {
-    active.delete(key);
-    write((store) => store.removeItem(key));
-  });
+  uploader.addEventListener('success', end);
   // cancel() forgets the upload; an ABORTED error alone is no sign, since a page being
   // unloaded aborts its requests too (Firefox reports it), and that upload must stay
-  // resumable. upload() after a cancel() records again.
+  // resumable. upload() after a cancel() or a success claims the record again.
   return {
     previous,
-    forget() {
-      forgotten = true;
-      active.delete(key);
-      write((store) => store.removeItem(key));
-    },
-    again() {
-      forgotten = false;
-      active.add(key);
+    forget: end,
+    async again() {
+      letGo ??= await claim(key);
     },
   };
 }

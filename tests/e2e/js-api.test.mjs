@@ -567,6 +567,58 @@ eachEngine((browser) => {
     await page.close();
   });
 
+  test('resumable with an API key: the API says which chunks it has, so a chunk stored after the record was last written is not sent again', async () => {
+    const source = randomFile(22 * MIB, 'status.mp4');
+    // Chunk 3 is stored, but its answer is held: the page goes before it can record it.
+    const proxy = await startProxy(server.url);
+    proxy.rule(3, { holdAnswer: true });
+    const page = await packagePage();
+    try {
+      await page.evaluate(() => window.pkg.VideoUploader.clearPreviousUploads());
+      const auth = 'Basic ' + Buffer.from(`${server.apiKey}:`).toString('base64');
+      const container = await (await fetch(`${server.url}/videos`, {
+        method: 'POST',
+        headers: { Authorization: auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title: 'status' }),
+      })).json();
+      const options = { apiKey: server.apiKey, videoId: container.videoId, apiHost: proxy.url, chunkSize: 5 * MIB, resumable: true };
+      const logStart = server.logs.length;
+      const lines = () =>
+        server.logs
+          .slice(logStart)
+          .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(\d+) received=(\d+)/))
+          .filter(Boolean)
+          .map(([, range, status]) => ({ range, status: Number(status) }));
+      await page.setInputFiles('#file', source.file);
+      await page.evaluate((options) => {
+        const file = document.getElementById('file').files[0];
+        new window.pkg.VideoUploader({ file, ...options }).upload();
+      }, options);
+      await proxy.reached(3, 'answered');
+      const before = await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads());
+      assert.equal(before[0].uploadedChunks, 2, 'the record does not know chunk 3 landed');
+
+      await page.goto(`${server.url}/`);
+      proxy.release(3);
+      await page.evaluate(async () => {
+        window.pkg = await import('/pkg/index.js');
+      });
+      await page.setInputFiles('#file', source.file);
+      const video = await page.evaluate(async (options) => {
+        const file = document.getElementById('file').files[0];
+        return new window.pkg.VideoUploader({ file, ...options }).upload();
+      }, options);
+      assert.equal(video.videoId, container.videoId);
+      assert.deepEqual(lines().map((l) => `${l.range} ${l.status < 400}`), [1, 2, 3, 4, 5].map((n) => `part ${n}/5 true`), 'each chunk once, none refused');
+      assert.ok(proxy.requests.some((r) => r.method === 'GET' && r.path === `/videos/${container.videoId}/status`), 'the status was read');
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+    } finally {
+      await page.close();
+      proxy.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
   test('parallelParts: 4 chunks at once after the first, the completing one last, a pause across them, byte-identical', async () => {
     const source = randomFile(58 * MIB, 'parallel.mp4');
     // The proxy holds chunk 2's body after 1 MiB: the chunks after it must go meanwhile.
