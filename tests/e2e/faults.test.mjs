@@ -3,8 +3,9 @@
 // faults after the chunk was committed, stalls), with one server restart by kill -9 in the
 // middle of an upload, one page reload in the middle of an upload (resumed from storage)
 // and one offline/online toggle. Every upload must end with the stored SHA-256 equal to the
-// source's, one complete video per upload, and no chunk stored twice. All of it twice: one
-// chunk at a time, and with parallelParts: 4.
+// source's, one complete video per upload, and no chunk stored twice. All of it three
+// times: one chunk at a time, with parallelParts: 4, and with parallelParts: 4 and
+// chunkSize: 'auto' (chunk sizes that change as the faults slow chunks down).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -89,12 +90,15 @@ function kill9(child) {
   });
 }
 
-for (const parallelParts of (process.env.PARALLEL ?? '1,4').split(',').map(Number)) {
-  test(`30 uploads through faults, a kill -9, a reload and an offline spell, parallelParts ${parallelParts}: every one byte-identical, once`, () =>
-    faultSuite(parallelParts));
+// VARIANTS=1,4,4auto (the default) picks the runs.
+for (const variant of (process.env.VARIANTS ?? '1,4,4auto').split(',')) {
+  const parallelParts = parseInt(variant, 10);
+  const auto = variant.endsWith('auto');
+  test(`30 uploads through faults, a kill -9, a reload and an offline spell, parallelParts ${parallelParts}${auto ? ", chunkSize 'auto'" : ''}: every one byte-identical, once`, () =>
+    faultSuite(parallelParts, auto));
 }
 
-async function faultSuite(parallelParts) {
+async function faultSuite(parallelParts, auto) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'upload-faults-'));
   const start = (listen) => startServer({ dataDir, apiKey, listen, extraArgs: ['--www', BLANK_WWW, '--chaos', CHAOS] });
   let server = await start();
@@ -111,7 +115,7 @@ async function faultSuite(parallelParts) {
     const results = [];
     for (let i = 0; i < UPLOADS; i++) {
       const source = sources[i % SIZES.length];
-      const chunkSize = CHUNKS[i % CHUNKS.length] * MIB;
+      const chunkSize = auto ? 'auto' : CHUNKS[i % CHUNKS.length] * MIB;
       const options = { uploadToken: await server.createToken(0), apiHost: server.url, chunkSize, resumable: true, parallelParts };
       const context = await browser.newContext();
       try {
@@ -144,7 +148,9 @@ async function faultSuite(parallelParts) {
         }
         const run = await outcome(page);
         assert.ok(run.outcome.videoId, `upload ${i}: ${run.outcome.error}`);
-        results.push({ i, source, videoId: run.outcome.videoId, retries: run.retries, chunks: Math.ceil((SIZES[i % SIZES.length] * MIB) / chunkSize) });
+        // With 'auto', the chunk count is the one the completing chunk named (checked below).
+        const chunks = auto ? null : Math.ceil((SIZES[i % SIZES.length] * MIB) / chunkSize);
+        results.push({ i, source, size: SIZES[i % SIZES.length] * MIB, videoId: run.outcome.videoId, retries: run.retries, chunks });
       } finally {
         await context.close();
       }
@@ -168,17 +174,24 @@ async function faultSuite(parallelParts) {
     // No chunk stored twice: each video's chunks were accepted (2xx) once each, over the logs
     // of both servers.
     const accepted = new Map();
+    // File bytes the server received, accepted or not: all of them beyond the files' own
+    // were sent again (or cut short and sent again).
+    let received = 0;
     for (const line of [...earlierLogs, ...server.logs]) {
-      const match = line.match(/ upload token=\S+ content_range="([^"]*)" .*video_id=(\S+) status=(2\d\d)/);
+      const match = line.match(/ upload token=\S+ content_range="([^"]*)" .*video_id=(\S+) status=(\d+) received=(\d+)/);
       if (!match) continue;
+      received += Number(match[4]);
+      if (!match[3].startsWith('2')) continue;
       const key = `${match[2]} ${match[1]}`;
       accepted.set(key, (accepted.get(key) ?? 0) + 1);
     }
     const twice = [...accepted].filter(([, count]) => count > 1);
     assert.deepEqual(twice, [], 'a chunk accepted twice');
     for (const upload of uploads) {
-      const chunks = [...accepted.keys()].filter((key) => key.startsWith(`${upload.videoId} `)).length;
-      assert.equal(chunks, upload.chunks, `upload ${upload.i}: every chunk accepted, once`);
+      const ranges = [...accepted.keys()].filter((key) => key.startsWith(`${upload.videoId} `)).map((key) => key.split(' ').slice(1).join(' '));
+      const named = ranges.map((range) => range.match(/^part (\d+)\/\1$/)).find(Boolean);
+      assert.ok(named, `upload ${upload.i}: a completing chunk: ${ranges}`);
+      assert.equal(ranges.length, upload.chunks ?? Number(named[1]), `upload ${upload.i}: every chunk accepted, once`);
     }
     // A first chunk whose answer was lost (a fault after commit) leaves, once sent again, the
     // video it created holding that chunk alone: the API has no way to name a video before it
@@ -187,8 +200,10 @@ async function faultSuite(parallelParts) {
     for (const id of orphans) assert.deepEqual([...accepted.keys()].filter((key) => key.startsWith(`${id} `)).map((key) => key.split(' ')[2]).map((range) => range.split('/')[0]), ['1']);
     const faults = [...earlierLogs, ...server.logs].filter((line) => / chaos fault=(?!None)/.test(line)).length;
     const retries = uploads.reduce((sum, r) => sum + r.retries, 0);
+    const resent = received - uploads.reduce((sum, r) => sum + r.size, 0);
     console.log(
-      `# fault suite, parallelParts ${parallelParts}: ${UPLOADS} uploads, ${accepted.size - orphans.size} chunks accepted once each, ${faults} faults injected, ${retries} retries, ` +
+      `# fault suite, parallelParts ${parallelParts}${auto ? ', auto' : ''}: ${UPLOADS} uploads completed, ${accepted.size - orphans.size} chunks accepted once each, ${faults} faults injected, ${retries} retries, ` +
+        `${(resent / MIB).toFixed(1)} MiB sent again (${((100 * resent) / uploads.reduce((sum, r) => sum + r.size, 0)).toFixed(1)} % of the files), ` +
         `${orphans.size} first chunks whose answer was lost left in videos of their own`,
     );
   }
