@@ -5,7 +5,7 @@
 
 use alloc::string::String;
 
-use crate::text::push_u64;
+use crate::text::{push_ascii, push_u64};
 
 /// `part <part>/<total>`: 1-based part number, total known up front or `*` while unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,10 +21,10 @@ impl PartRange {
     pub fn header(&self) -> String {
         let mut out = String::from("part ");
         push_u64(&mut out, u64::from(self.part));
-        out.push('/');
+        push_ascii(&mut out, b'/');
         match self.total {
             Some(total) => push_u64(&mut out, u64::from(total)),
-            None => out.push('*'),
+            None => push_ascii(&mut out, b'*'),
         }
         out
     }

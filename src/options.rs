@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use crate::error::UploadError;
 pub use crate::limits::{DEFAULT_API_HOST, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_FILE_SIZE, MAX_PARALLEL_PARTS, MIN_CHUNK_SIZE};
 use crate::limits::{CLIENT_NAME, DEFAULT_RETRIES};
-use crate::text::{base64, concat, push_encoded};
+use crate::text::{base64, concat, parse_u32, push_encoded};
 
 /// How the uploader authenticates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,17 +72,15 @@ pub const MAX_RETRIES: u32 = 100;
 fn is_api_host(api_host: &str) -> bool {
     let rest = api_host.strip_prefix("https://").or_else(|| api_host.strip_prefix("http://")).unwrap_or(api_host);
     let rest = rest.strip_suffix('/').unwrap_or(rest);
-    // Not by index: a slice that could panic brings `core::fmt` into the wasm.
-    let (host, port) = match rest.rsplit_once(':') {
+    // Not by index: a slice that could panic brings `core::fmt` into the wasm; and bytes, not
+    // chars, whose searches bring memchr and UTF-8 decoding.
+    let colon = rest.bytes().rposition(|b| b == b':');
+    let (host, port) = match colon.and_then(|at| Some((rest.get(..at)?, rest.get(at + 1..)?))) {
         // An IPv6 literal's colons are inside its brackets.
-        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        Some((host, port)) if !port.bytes().any(|b| b == b']') => (host, Some(port)),
         _ => (rest, None),
     };
-    // Byte by byte rather than with `split` and `parse`, whose machinery would ship in the wasm.
-    let port_ok = port.is_none_or(|port| {
-        let value = port.bytes().try_fold(0u32, |n, b| (b.is_ascii_digit() && n < 10_000).then(|| n * 10 + u32::from(b - b'0')));
-        !port.is_empty() && value.is_some_and(|p| (1..=65_535).contains(&p))
-    });
+    let port_ok = port.is_none_or(|port| parse_u32(port).is_some_and(|p| (1..=65_535).contains(&p)));
     // Host characters only (a name, an IPv4 address or a bracketed IPv6 one): no `@`, `/`,
     // `?`, `#`, space or scheme can follow.
     let host_ok = host.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'[')
@@ -220,7 +218,7 @@ impl UploadOptions {
 
     /// The origin requests go to: `https://` + a bare host, or the origin as given.
     pub fn api_origin(&self) -> String {
-        let host = self.api_host.trim_end_matches('/');
+        let host = self.api_host.strip_suffix('/').unwrap_or(&self.api_host);
         if host.starts_with("http://") || host.starts_with("https://") {
             host.to_owned()
         } else {

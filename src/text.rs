@@ -3,6 +3,14 @@
 
 use alloc::string::String;
 
+/// Appends an ASCII byte. `String::push` takes any `char`, and its UTF-8 encoder would ship in
+/// the wasm for bytes that never need it.
+pub(crate) fn push_ascii(out: &mut String, byte: u8) {
+    debug_assert!(byte.is_ascii());
+    // SAFETY: an ASCII byte is a whole UTF-8 sequence.
+    unsafe { out.as_mut_vec().push(byte & 0x7f) };
+}
+
 /// Appends the decimal digits of `n`.
 pub(crate) fn push_u64(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -16,8 +24,15 @@ pub(crate) fn push_u64(out: &mut String, mut n: u64) {
         }
     }
     for &d in &digits[i..] {
-        out.push(d as char);
+        push_ascii(out, d);
     }
+}
+
+/// A whole number of decimal digits and nothing else, when it fits a `u32`. By hand: `parse`
+/// would bring its generic machinery into the wasm.
+pub(crate) fn parse_u32(text: &str) -> Option<u32> {
+    let value = text.bytes().try_fold(0u32, |n, b| if b.is_ascii_digit() { n.checked_mul(10)?.checked_add(u32::from(b - b'0')) } else { None });
+    value.filter(|_| !text.is_empty())
 }
 
 /// `parts` concatenated.
@@ -33,16 +48,19 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Appends `text` as the inside of a JSON string.
 pub(crate) fn push_json_escaped(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
+    // Byte by byte: what is escaped is ASCII, and every other byte is copied in order, so
+    // multi-byte UTF-8 sequences arrive whole (and nothing decodes them).
+    for byte in text.bytes() {
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0..0x20 => {
                 out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
+                push_ascii(out, HEX[usize::from(byte >> 4)]);
+                push_ascii(out, HEX[usize::from(byte & 15)]);
             }
-            c => out.push(c),
+            // SAFETY: see above; `text` is UTF-8 and its sequences are copied whole.
+            _ => unsafe { out.as_mut_vec().push(byte) },
         }
     }
 }
@@ -52,11 +70,11 @@ pub(crate) fn push_json_escaped(out: &mut String, text: &str) {
 pub(crate) fn push_encoded(out: &mut String, value: &str) {
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(byte as char);
+            push_ascii(out, byte);
         } else {
-            out.push('%');
-            out.push(HEX[usize::from(byte >> 4)] as char);
-            out.push(HEX[usize::from(byte & 15)] as char);
+            push_ascii(out, b'%');
+            push_ascii(out, HEX[usize::from(byte >> 4)]);
+            push_ascii(out, HEX[usize::from(byte & 15)]);
         }
     }
 }
@@ -69,9 +87,9 @@ pub(crate) fn base64(bytes: &[u8]) -> String {
         let n = group.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= group.len() {
-                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
+                push_ascii(&mut out, TABLE[(n >> (18 - 6 * i) & 63) as usize]);
             } else {
-                out.push('=');
+                push_ascii(&mut out, b'=');
             }
         }
     }
@@ -88,6 +106,13 @@ mod tests {
             let mut out = String::new();
             push_u64(&mut out, n);
             assert_eq!(out, n.to_string());
+        }
+    }
+
+    #[test]
+    fn whole_numbers_and_nothing_else() {
+        for (text, value) in [("0", Some(0)), ("120", Some(120)), ("4294967295", Some(u32::MAX)), ("4294967296", None), ("", None), ("1.5", None), ("-1", None), (" 1", None), ("١", None)] {
+            assert_eq!(parse_u32(text), value, "{text:?}");
         }
     }
 

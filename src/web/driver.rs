@@ -25,6 +25,7 @@ use crate::meter::{ProgressMeter, Report};
 use crate::progress::{PartProgress, Progress};
 use crate::request::{Answer, Body, Outcome, Request};
 use crate::retry::RetryReason;
+use crate::text::parse_u32;
 
 /// How long a transfer may go without upload progress before it is aborted and retried.
 pub const DEFAULT_STALL_TIMEOUT_MS: f64 = 30_000.0;
@@ -501,7 +502,7 @@ impl Driver {
         // keeps the float parser and its tables out of the wasm.
         let retry_after_ms = ["Retry-After", "X-RateLimit-Retry-After"]
             .iter()
-            .find_map(|name| xhr.get_response_header(name).ok().flatten()?.trim().parse::<u32>().ok())
+            .find_map(|name| parse_u32(xhr.get_response_header(name).ok().flatten()?.trim_ascii()))
             .map(|seconds| f64::from(seconds) * 1000.0);
         let answer = Answer { status, video_id: string_field(&body, "videoId"), tokens, problem, retry_after_ms, raw, elapsed_ms };
         self.last_body.replace(body);

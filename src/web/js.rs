@@ -6,7 +6,6 @@
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
-use alloc::borrow::ToOwned;
 use alloc::string::String;
 
 use js_sys::{Function, Object, Reflect};
@@ -52,13 +51,20 @@ impl Core {
         stall_ms: f64,
         notify: Function,
     ) -> Result<Core, JsValue> {
-        let mut fields = texts.split('\0');
+        // Byte by byte: `split` would bring its pattern machinery (memchr) into the wasm.
+        let mut field = String::new();
+        let mut bytes = texts.bytes();
         let mut index = 0;
         let mut next = || {
-            let value = fields.next().unwrap_or_default();
+            field.clear();
+            for byte in bytes.by_ref().take_while(|byte| *byte != 0) {
+                // SAFETY: the bytes of a `str` in order, cut only at NUL (ASCII), so `field`
+                // holds whole UTF-8 sequences.
+                unsafe { field.as_mut_vec().push(byte) };
+            }
             let given = present & (1 << index) != 0;
             index += 1;
-            given.then(|| value.to_owned())
+            given.then(|| field.clone())
         };
         let secret = next().unwrap_or_default();
         let credentials = match kind {
