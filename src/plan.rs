@@ -247,32 +247,32 @@ mod tests {
         assert_eq!(ChunkPlan::adaptive(too_big), Err(UploadError::FileTooLarge { size: too_big }));
     }
 
-    #[test]
-    fn adaptive_sizes_double_on_a_fast_link_up_to_the_maximum() {
-        let mut plan = ChunkPlan::adaptive(1024 * MIB).unwrap();
+    /// The sizes, in MiB, of the chunks an adaptive plan cuts from a file of `size_mib` when
+    /// a chunk of `len` bytes takes `elapsed_ms(len)`, one chunk at a time.
+    fn adaptive_sizes(size_mib: u64, elapsed_ms: impl Fn(u64) -> f64) -> alloc::vec::Vec<u64> {
+        let mut plan = ChunkPlan::adaptive(size_mib * MIB).unwrap();
         let mut sizes = alloc::vec::Vec::new();
         while let Some(piece) = plan.cut() {
             sizes.push(piece.len() / MIB);
-            // 1 s a chunk, whatever its size: far below GROW_BELOW_MS.
-            plan.adapt(piece.len(), 1000.0);
+            plan.adapt(piece.len(), elapsed_ms(piece.len()));
             plan.settle();
         }
-        assert_eq!(sizes, [5, 10, 20, 40, 80, 128, 128, 128, 128, 128, 128, 101]);
+        sizes
+    }
+
+    #[test]
+    fn adaptive_sizes_double_on_a_fast_link_up_to_the_maximum() {
+        // 1 s a chunk, whatever its size: far below GROW_BELOW_MS.
+        assert_eq!(adaptive_sizes(1024, |_| 1000.0), [5, 10, 20, 40, 80, 128, 128, 128, 128, 128, 128, 101]);
     }
 
     #[test]
     fn adaptive_sizes_settle_where_a_chunk_takes_between_the_bounds() {
         // 1 MiB/s: 10 MiB chunks take 10 s (kept), 20 MiB would take 20 s (kept too), 5 MiB 5 s (grows).
-        let mut plan = ChunkPlan::adaptive(200 * MIB).unwrap();
-        let mut sizes = alloc::vec::Vec::new();
-        while let Some(piece) = plan.cut() {
-            sizes.push(piece.len() / MIB);
-            plan.adapt(piece.len(), piece.len() as f64 / MIB as f64 * 1000.0);
-            plan.settle();
-        }
+        let sizes = adaptive_sizes(200, |len| len as f64 / MIB as f64 * 1000.0);
         assert_eq!(&sizes[..4], [5, 10, 10, 10]);
         // A link that slows to 0.25 MiB/s: 10 MiB would take 40 s, so chunks halve, never below 5 MiB.
-        plan = ChunkPlan::adaptive(200 * MIB).unwrap();
+        let mut plan = ChunkPlan::adaptive(200 * MIB).unwrap();
         plan.adapt(MIN_CHUNK_SIZE, 1000.0);
         assert!(plan.unsettled(), "wanted, not taken on yet");
         assert_eq!(plan.chunk_size(), 5 * MIB);

@@ -726,42 +726,38 @@ fn a_continued_upload_starts_at_the_first_piece_not_acknowledged_into_the_same_v
     assert_eq!(machine.poll(), Step::Complete { video_id: Some("viOld".into()), answered: true });
 }
 
-#[test]
-fn in_a_continued_upload_the_pieces_the_earlier_page_may_have_had_on_their_way_count_as_sent_before() {
-    // Twelve pieces of 5 MiB; the earlier page had the first acknowledged and, sending up to
-    // eight at once, may have landed pieces 2 to 9 without hearing back.
-    let mut machine = Machine::file(&parallel(1), 60 * MIB, "movie.mp4", 7).unwrap();
-    assert!(machine.continue_from("viOld", 1, None, None, None));
+/// Continues an upload of `size` bytes in 5 MiB pieces after the first, with `cut` pieces
+/// recorded as cut, and answers "part already sent" to every piece: those from index 1 up to
+/// `until` must count as landed, and the next one's refusal is final.
+fn part_already_sent_counts_up_to(size: u64, cut: Option<u32>, until: u32) {
+    let mut machine = Machine::file(&parallel(1), size, "movie.mp4", 7).unwrap();
+    assert!(machine.continue_from("viOld", 1, None, None, cut));
     machine.start().unwrap();
-    for index in 1..9 {
+    for index in 1..until {
         let request = send(&mut machine);
         assert_eq!(piece_of(&request).0.index, index);
         machine.handle(request.id, failure(400, PART_ALREADY_SENT));
         assert!(matches!(events(&mut machine)[..], [Event::Acknowledged { answered: false, .. }]), "piece {index}: it landed");
     }
-    // Piece 10 is beyond what any earlier page could have had on its way: the refusal is final.
     let request = send(&mut machine);
-    assert_eq!(piece_of(&request).0.index, 9);
+    assert_eq!(piece_of(&request).0.index, until);
     machine.handle(request.id, failure(400, PART_ALREADY_SENT));
     assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 400, .. })));
+}
+
+#[test]
+fn in_a_continued_upload_the_pieces_the_earlier_page_may_have_had_on_their_way_count_as_sent_before() {
+    // Twelve pieces; the earlier page had the first acknowledged and, sending up to eight at
+    // once, may have landed pieces 2 to 9 (indices 1 to 8) without hearing back. Piece 10 is
+    // beyond what it could have had on its way.
+    part_already_sent_counts_up_to(60 * MIB, None, 9);
 }
 
 #[test]
 fn a_continued_upload_counts_every_piece_the_earlier_page_had_cut_and_eight_more_as_sent_before() {
     // Piece 2 was stuck while pieces 3 to 5 landed and piece 6 was cut: the record says 1
     // acknowledged, 6 cut. Pieces up to 14 (index 13) may be the earlier page's.
-    let mut machine = Machine::file(&parallel(1), 100 * MIB, "movie.mp4", 7).unwrap();
-    assert!(machine.continue_from("viOld", 1, None, None, Some(6)));
-    machine.start().unwrap();
-    for index in 1..14 {
-        let request = send(&mut machine);
-        assert_eq!(piece_of(&request).0.index, index);
-        machine.handle(request.id, failure(400, PART_ALREADY_SENT));
-        assert!(matches!(events(&mut machine)[..], [Event::Acknowledged { answered: false, .. }]), "piece {index}: it landed");
-    }
-    let request = send(&mut machine);
-    machine.handle(request.id, failure(400, PART_ALREADY_SENT));
-    assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 400, .. })));
+    part_already_sent_counts_up_to(100 * MIB, Some(6), 14);
 }
 
 #[test]

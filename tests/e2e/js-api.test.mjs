@@ -24,13 +24,19 @@ after(async () => {
   await server?.stop();
 });
 
-/** The Content-Range of each upload request the server received since log line `from`. */
-function rangesSince(from) {
+/** Each upload request the server logged since log line `from`: its Content-Range, its
+ * status and the file bytes it received (counted even when it was cut short). */
+function uploadsSince(from) {
   return server.logs
     .slice(from)
-    .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)"/))
+    .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(\d+) received=(\d+)/))
     .filter(Boolean)
-    .map(([, range]) => range);
+    .map(([, range, status, received]) => ({ range, status: Number(status), received: Number(received) }));
+}
+
+/** The Content-Range of each upload request the server received since log line `from`. */
+function rangesSince(from) {
+  return uploadsSince(from).map((upload) => upload.range);
 }
 
 eachEngine((browser) => {
@@ -58,6 +64,46 @@ eachEngine((browser) => {
       };
     });
     return page;
+  }
+
+  /** Runs `body({ source, proxy, page, token })` with a random file of `sizeMib` MiB, a
+   * proxy in front of the server with `rules` (`[[n, rule], …]`, see support/proxy.mjs), a
+   * package page without resume records, and a fresh upload token; then closes and removes
+   * them all. */
+  async function withProxiedPage(sizeMib, name, rules, body) {
+    const source = randomFile(sizeMib * MIB, name);
+    const proxy = await startProxy(server.url);
+    for (const [n, rule] of rules) proxy.rule(n, rule);
+    const page = await packagePage();
+    try {
+      await page.evaluate(() => window.pkg.VideoUploader.clearPreviousUploads());
+      return await body({ source, proxy, page, token: await server.createToken(0) });
+    } finally {
+      await page.close();
+      proxy.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Starts uploading the file picked in `page` with `options`, without waiting for it. */
+  function startUpload(page, options) {
+    return page.evaluate((options) => {
+      const file = document.getElementById('file').files[0];
+      new window.pkg.VideoUploader({ file, ...options }).upload();
+    }, options);
+  }
+
+  /** In `page`, just reloaded: loads the package, picks `source` again and uploads it with
+   * `options`, as a user coming back would; the Video. */
+  async function uploadAfterReload(page, source, options) {
+    await page.evaluate(async () => {
+      window.pkg = await import('/pkg/index.js');
+    });
+    await page.setInputFiles('#file', source.file);
+    return page.evaluate(async (options) => {
+      const file = document.getElementById('file').files[0];
+      return new window.pkg.VideoUploader({ file, ...options }).upload();
+    }, options);
   }
 
   test('bad options throw the official messages with stable codes', async () => {
@@ -296,22 +342,13 @@ eachEngine((browser) => {
     }
   });
 
-  test('resumable: after a reload in the middle of an upload, the same video continues and only the missing chunks are sent', async () => {
-    const source = randomFile(22 * MIB, 'resumed.mp4');
+  test('resumable: after a reload in the middle of an upload, the same video continues and only the missing chunks are sent', () =>
     // The proxy holds chunk 3's body after 1 MiB: the page is reloaded while it is on the wire.
-    const proxy = await startProxy(server.url);
-    proxy.rule(3, { holdBodyAfter: MIB });
-    const page = await packagePage();
-    try {
-      await page.evaluate(() => window.pkg.VideoUploader.clearPreviousUploads());
-      const token = await server.createToken(0);
+    withProxiedPage(22, 'resumed.mp4', [[3, { holdBodyAfter: MIB }]], async ({ source, proxy, page, token }) => {
       const options = { uploadToken: token, apiHost: proxy.url, chunkSize: 5 * MIB, resumable: true };
       const logStart = server.logs.length;
       await page.setInputFiles('#file', source.file);
-      await page.evaluate((options) => {
-        const file = document.getElementById('file').files[0];
-        new window.pkg.VideoUploader({ file, ...options }).upload();
-      }, options);
+      await startUpload(page, options);
       await proxy.reached(3, 'held');
       const before = await page.evaluate(async () => {
         const file = document.getElementById('file').files[0];
@@ -324,60 +361,30 @@ eachEngine((browser) => {
       await page.goto(`${server.url}/`);
       proxy.release(3);
       await page.addScriptTag({ path: PROBES });
-      await page.evaluate(async () => {
-        window.pkg = await import('/pkg/index.js');
-      });
-      await page.setInputFiles('#file', source.file);
-      const video = await page.evaluate(async (options) => {
-        const file = document.getElementById('file').files[0];
-        return new window.pkg.VideoUploader({ file, ...options }).upload();
-      }, options);
+      const video = await uploadAfterReload(page, source, options);
       assert.equal(video.videoId, before[0].videoId, 'the same video');
       assert.deepEqual(await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads()), [], 'the record goes on success');
 
       // What reached the server: chunks 1 and 2 once, 3 cut by the reload, then 3, 4, 5.
-      const lines = server.logs
-        .slice(logStart)
-        .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(\d+) received=(\d+)/))
-        .filter(Boolean)
-        .map(([, range, status, received]) => ({ range, status: Number(status), received: Number(received) }));
+      const lines = uploadsSince(logStart);
       assert.deepEqual(lines.filter((l) => l.status < 400).map((l) => l.range), ['part 1/5', 'part 2/5', 'part 3/5', 'part 4/5', 'part 5/5']);
       const cut = lines.filter((l) => l.status >= 400);
       assert.ok(cut.length <= 1 && cut.every((l) => l.range === 'part 3/5'), JSON.stringify(lines));
       const received = lines.reduce((sum, l) => sum + l.received, 0);
       assert.equal(received, 22 * MIB + cut.reduce((sum, l) => sum + l.received, 0), 'no chunk the server had was sent again');
       assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
-    } finally {
-      await page.close();
-      proxy.close();
-      rmSync(source.dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  test('resumable with parallelParts 4: after a reload, the chunks that landed behind a stuck one count as landed, and none is stored twice', async () => {
-    const source = randomFile(60 * MIB, 'stuck.mp4');
+  test('resumable with parallelParts 4: after a reload, the chunks that landed behind a stuck one count as landed, and none is stored twice', () =>
     // The proxy holds the third request's body after 1 MiB: one of chunks 2 to 5 is stuck
     // while the others land around it; the page is reloaded once every other chunk but the
     // completing one is stored.
-    const proxy = await startProxy(server.url);
-    proxy.rule(3, { holdBodyAfter: MIB });
-    const page = await packagePage();
-    try {
-      await page.evaluate(() => window.pkg.VideoUploader.clearPreviousUploads());
-      const token = await server.createToken(0);
+    withProxiedPage(60, 'stuck.mp4', [[3, { holdBodyAfter: MIB }]], async ({ source, proxy, page, token }) => {
       const options = { uploadToken: token, apiHost: proxy.url, chunkSize: 5 * MIB, parallelParts: 4, resumable: true };
       const logStart = server.logs.length;
-      const accepted = () =>
-        server.logs
-          .slice(logStart)
-          .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(\d+) received=(\d+)/))
-          .filter(Boolean)
-          .map(([, range, status, received]) => ({ range, status: Number(status), received: Number(received) }));
+      const accepted = () => uploadsSince(logStart);
       await page.setInputFiles('#file', source.file);
-      await page.evaluate((options) => {
-        const file = document.getElementById('file').files[0];
-        new window.pkg.VideoUploader({ file, ...options }).upload();
-      }, options);
+      await startUpload(page, options);
       await proxy.reached(3, 'held');
       // A fact, not a time: the server has stored ten chunks (all but the stuck one and the last).
       for (let i = 0; accepted().filter((l) => l.status < 400).length < 10; i++) {
@@ -389,14 +396,7 @@ eachEngine((browser) => {
 
       await page.goto(`${server.url}/`);
       proxy.release(3);
-      await page.evaluate(async () => {
-        window.pkg = await import('/pkg/index.js');
-      });
-      await page.setInputFiles('#file', source.file);
-      const video = await page.evaluate(async (options) => {
-        const file = document.getElementById('file').files[0];
-        return new window.pkg.VideoUploader({ file, ...options }).upload();
-      }, options);
+      const video = await uploadAfterReload(page, source, options);
       assert.equal(video.videoId, before[0].videoId, 'the same video');
 
       const lines = accepted();
@@ -406,22 +406,11 @@ eachEngine((browser) => {
       const refused = lines.filter((l) => l.status === 400).length;
       assert.ok(refused >= 6, JSON.stringify(lines));
       assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
-    } finally {
-      await page.close();
-      proxy.close();
-      rmSync(source.dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  test("chunkSize 'auto': chunks grow from 5 MiB as they are timed, go as part N/* then N/N, and resume after a reload from the bytes recorded", async () => {
-    const source = randomFile(60 * MIB, 'auto.mp4');
+  test("chunkSize 'auto': chunks grow from 5 MiB as they are timed, go as part N/* then N/N, and resume after a reload from the bytes recorded", () =>
     // The proxy holds chunk 3's body after 1 MiB: the page is reloaded while it is on the wire.
-    const proxy = await startProxy(server.url);
-    proxy.rule(3, { holdBodyAfter: MIB });
-    const page = await packagePage();
-    try {
-      await page.evaluate(() => window.pkg.VideoUploader.clearPreviousUploads());
-      const token = await server.createToken(0);
+    withProxiedPage(60, 'auto.mp4', [[3, { holdBodyAfter: MIB }]], async ({ source, proxy, page, token }) => {
       const options = { uploadToken: token, apiHost: proxy.url, chunkSize: 'auto', resumable: true };
       const logStart = server.logs.length;
       await page.setInputFiles('#file', source.file);
@@ -442,21 +431,10 @@ eachEngine((browser) => {
 
       await page.goto(`${server.url}/`);
       proxy.release(3);
-      await page.evaluate(async () => {
-        window.pkg = await import('/pkg/index.js');
-      });
-      await page.setInputFiles('#file', source.file);
-      const video = await page.evaluate(async (options) => {
-        const file = document.getElementById('file').files[0];
-        return new window.pkg.VideoUploader({ file, ...options }).upload();
-      }, options);
+      const video = await uploadAfterReload(page, source, options);
       assert.equal(video.videoId, before[0].videoId, 'the same video');
 
-      const lines = server.logs
-        .slice(logStart)
-        .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(\d+) received=(\d+)/))
-        .filter(Boolean)
-        .map(([, range, status, received]) => ({ range, status: Number(status), received: Number(received) }));
+      const lines = uploadsSince(logStart);
       const landed = lines.filter((l) => l.status < 400);
       const n = landed.length;
       assert.deepEqual(
@@ -477,12 +455,7 @@ eachEngine((browser) => {
       const received = lines.reduce((sum, l) => sum + l.received, 0);
       assert.equal(received, 60 * MIB + cut.reduce((sum, l) => sum + l.received, 0), 'no chunk the server had was sent again');
       assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
-    } finally {
-      await page.close();
-      proxy.close();
-      rmSync(source.dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
   test('resumable: expired, corrupted and foreign records are swept, storage that fails only warns, cancel forgets', async () => {
     const page = await packagePage();
@@ -567,14 +540,9 @@ eachEngine((browser) => {
     await page.close();
   });
 
-  test('resumable with an API key: the API says which chunks it has, so a chunk stored after the record was last written is not sent again', async () => {
-    const source = randomFile(22 * MIB, 'status.mp4');
+  test('resumable with an API key: the API says which chunks it has, so a chunk stored after the record was last written is not sent again', () =>
     // Chunk 3 is stored, but its answer is held: the page goes before it can record it.
-    const proxy = await startProxy(server.url);
-    proxy.rule(3, { holdAnswer: true });
-    const page = await packagePage();
-    try {
-      await page.evaluate(() => window.pkg.VideoUploader.clearPreviousUploads());
+    withProxiedPage(22, 'status.mp4', [[3, { holdAnswer: true }]], async ({ source, proxy, page, token }) => {
       const auth = 'Basic ' + Buffer.from(`${server.apiKey}:`).toString('base64');
       const container = await (await fetch(`${server.url}/videos`, {
         method: 'POST',
@@ -583,41 +551,21 @@ eachEngine((browser) => {
       })).json();
       const options = { apiKey: server.apiKey, videoId: container.videoId, apiHost: proxy.url, chunkSize: 5 * MIB, resumable: true };
       const logStart = server.logs.length;
-      const lines = () =>
-        server.logs
-          .slice(logStart)
-          .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(\d+) received=(\d+)/))
-          .filter(Boolean)
-          .map(([, range, status]) => ({ range, status: Number(status) }));
+      const lines = () => uploadsSince(logStart);
       await page.setInputFiles('#file', source.file);
-      await page.evaluate((options) => {
-        const file = document.getElementById('file').files[0];
-        new window.pkg.VideoUploader({ file, ...options }).upload();
-      }, options);
+      await startUpload(page, options);
       await proxy.reached(3, 'answered');
       const before = await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads());
       assert.equal(before[0].uploadedChunks, 2, 'the record does not know chunk 3 landed');
 
       await page.goto(`${server.url}/`);
       proxy.release(3);
-      await page.evaluate(async () => {
-        window.pkg = await import('/pkg/index.js');
-      });
-      await page.setInputFiles('#file', source.file);
-      const video = await page.evaluate(async (options) => {
-        const file = document.getElementById('file').files[0];
-        return new window.pkg.VideoUploader({ file, ...options }).upload();
-      }, options);
+      const video = await uploadAfterReload(page, source, options);
       assert.equal(video.videoId, container.videoId);
       assert.deepEqual(lines().map((l) => `${l.range} ${l.status < 400}`), [1, 2, 3, 4, 5].map((n) => `part ${n}/5 true`), 'each chunk once, none refused');
       assert.ok(proxy.requests.some((r) => r.method === 'GET' && r.path === `/videos/${container.videoId}/status`), 'the status was read');
       assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
-    } finally {
-      await page.close();
-      proxy.close();
-      rmSync(source.dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
   test('parallelParts: 4 chunks at once after the first, the completing one last, a pause across them, byte-identical', async () => {
     const source = randomFile(58 * MIB, 'parallel.mp4');
