@@ -105,6 +105,10 @@ export function clearPreviousUploads() {
   }
 }
 
+/** How long a claim waits for a record's lock: the lock of a page just reloaded is let go
+ * by the browser a little after the page has gone. */
+const LOCK_WAIT_MS = 3000;
+
 /**
  * Claims the record `key` for this uploader: no other uploader of this page (`active`), nor
  * of another tab of this origin (a Web Lock, where the browser has them), may hold it.
@@ -117,13 +121,16 @@ async function claim(key) {
   const locks = globalThis.navigator?.locks;
   const held = await new Promise((resolve) => {
     if (!locks) return resolve(true);
+    const signal = AbortSignal.timeout?.(LOCK_WAIT_MS);
     locks
-      .request(key, { ifAvailable: true }, (lock) => {
+      .request(key, signal ? { signal } : { ifAvailable: true }, (lock) => {
         resolve(!!lock);
         // Held until released, or until the page goes away.
         return lock && new Promise((done) => (release = done));
       })
-      .catch(() => resolve(true));
+      // Given up waiting: another holds it. Any other failure (a sandboxed frame): no lock to
+      // be had, and the page's own guard is all there is.
+      .catch((error) => resolve(error?.name !== 'TimeoutError' && error?.name !== 'AbortError'));
   });
   if (!held) active.delete(key);
   return held

@@ -17,7 +17,7 @@ use core::cell::{Cell, RefCell};
 use js_sys::{Array, Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, Event, FormData, ProgressEvent, XmlHttpRequest};
+use web_sys::{Blob, FormData, XmlHttpRequest};
 
 use crate::error::{Problem, UploadError};
 use crate::machine::{Event as MachineEvent, Machine, Step, Warning};
@@ -36,6 +36,22 @@ extern "C" {
     fn set_timeout(handler: &Function, ms: f64, argument: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
+    /// An XMLHttpRequest seen through one `send` for every body (null, a string, a
+    /// FormData), where web-sys has one each: every import costs its own glue.
+    type Sender;
+    #[wasm_bindgen(method, catch)]
+    fn send(this: &Sender, body: &JsValue) -> Result<(), JsValue>;
+}
+
+/// The XHR's own event handlers; its upload side has `onprogress`.
+const XHR_HANDLERS: [&str; 4] = ["onload", "onerror", "onabort", "ontimeout"];
+
+/// Sets (or, with `null`, clears) the handler properties `names` of `target`, through
+/// `Reflect.set`: one import serves them all, where web-sys has a setter each.
+fn set_handlers(target: &JsValue, names: &[&str], handler: &JsValue) {
+    for name in names {
+        let _ = Reflect::set(target, &JsValue::from_str(name), handler);
+    }
 }
 
 /// A timer's argument: a backoff passes the machine's timer id (≥ 1); a stall watchdog,
@@ -88,13 +104,8 @@ struct Transfer {
 impl Drop for Transfer {
     fn drop(&mut self) {
         clear_timeout(&self.watchdog);
-        self.xhr.set_onload(None);
-        self.xhr.set_onerror(None);
-        self.xhr.set_onabort(None);
-        self.xhr.set_ontimeout(None);
-        if let Ok(upload) = self.xhr.upload() {
-            upload.set_onprogress(None);
-        }
+        set_handlers(&self.xhr, &XHR_HANDLERS, &JsValue::NULL);
+        set_handlers(&self.upload, &["onprogress"], &JsValue::NULL);
         let _ = self.xhr.abort();
     }
 }
@@ -203,7 +214,7 @@ impl Driver {
     /// Hands over a stream's next blob (`last` closes the stream). Returns the number of the
     /// part it completed, whose acknowledgement will be noted, or 0 when it was buffered.
     pub(crate) fn push(self: &Rc<Self>, blob: &Blob, last: bool) -> Result<u32, UploadError> {
-        let size = blob.size() as u64;
+        let size = number_field(blob, "size") as u64;
         let part = {
             let mut machine = self.machine.borrow_mut();
             if last {
@@ -360,15 +371,11 @@ impl Driver {
             xhr.set_request_header(name, value).map_err(js)?;
         }
         xhr.set_request_header("Accept", "application/json").map_err(js)?;
-        let callback = self.callback();
-        let handler = callback.as_ref();
-        xhr.set_onload(handler);
-        xhr.set_onerror(handler);
-        xhr.set_onabort(handler);
-        xhr.set_ontimeout(handler);
-        match &request.body {
-            Body::Empty => xhr.send().map_err(js)?,
-            Body::Json(json) => xhr.send_with_opt_str(Some(json)).map_err(js)?,
+        let handler: JsValue = self.callback().map_or(JsValue::NULL, JsValue::from);
+        set_handlers(&xhr, &XHR_HANDLERS, &handler);
+        let body = match &request.body {
+            Body::Empty => JsValue::NULL,
+            Body::Json(json) => JsValue::from_str(json),
             Body::Piece { piece, content_range, video_id, file_name, .. } => {
                 let source = match &self.file {
                     Some(file) => file.clone(),
@@ -382,10 +389,11 @@ impl Driver {
                 }
                 form.append_with_blob_and_filename("file", &slice, file_name).map_err(js)?;
                 xhr.set_request_header("Content-Range", content_range).map_err(js)?;
-                xhr.upload().map_err(js)?.set_onprogress(handler);
-                xhr.send_with_opt_form_data(Some(&form)).map_err(js)?;
+                set_handlers(&xhr.upload().map_err(js)?.into(), &["onprogress"], &handler);
+                form.into()
             }
-        }
+        };
+        xhr.unchecked_ref::<Sender>().send(&body).map_err(js)?;
         Ok(xhr)
     }
 
@@ -402,14 +410,13 @@ impl Driver {
             self.drive();
             return;
         }
-        let event: Event = argument.unchecked_into();
-        let target = event.target().map_or(JsValue::UNDEFINED, JsValue::from);
-        let kind = event.type_();
+        // An XHR event (a ProgressEvent for upload progress).
+        let target = field(&argument, "target");
+        let kind = string_field(&argument, "type").unwrap_or_default();
         if kind == "progress" {
             let id = self.transfer_of(&target, true).map(|index| self.transfers.borrow()[index].id);
             if let Some(id) = id {
-                let event: ProgressEvent = event.unchecked_into();
-                self.on_progress(id, event.loaded() as u64, event.total() as u64);
+                self.on_progress(id, number_field(&argument, "loaded") as u64, number_field(&argument, "total") as u64);
             }
             self.drive();
             return;
@@ -485,11 +492,11 @@ impl Driver {
 
     /// Reads an answer: the status, the raw body, and the fields the machine needs.
     fn answer(&self, xhr: &XmlHttpRequest, elapsed_ms: f64) -> Outcome {
-        let status = xhr.status().unwrap_or(0);
+        let status = number_field(xhr, "status") as u16;
         if status == 0 {
             return Outcome::Network;
         }
-        let raw = xhr.response_text().ok().flatten().unwrap_or_default();
+        let raw = string_field(xhr, "responseText").unwrap_or_default();
         let body = JSON::parse(&raw).unwrap_or(JsValue::UNDEFINED);
         let tokens = string_field(&body, "access_token").zip(string_field(&body, "refresh_token"));
         let problem = Problem {
@@ -519,12 +526,23 @@ impl Drop for Driver {
     }
 }
 
+/// `value[key]`, or `undefined` (for what is not an object too). Every property read goes
+/// through this one `Reflect.get` import, where web-sys has a getter (and its glue) each.
+pub(crate) fn field(value: &JsValue, key: &str) -> JsValue {
+    if !value.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// `value[key]` when it is a string.
 pub(crate) fn string_field(value: &JsValue, key: &str) -> Option<String> {
-    if !value.is_object() {
-        return None;
-    }
-    Reflect::get(value, &JsValue::from_str(key)).ok()?.as_string()
+    field(value, key).as_string()
+}
+
+/// `value[key]` when it is a number, else 0.
+pub(crate) fn number_field(value: &JsValue, key: &str) -> f64 {
+    field(value, key).as_f64().unwrap_or(0.0)
 }
 
 /// What the browser threw: its message (an `Error`, a `DOMException`) or the thrown string.

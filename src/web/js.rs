@@ -17,7 +17,7 @@ use crate::machine::Machine;
 use crate::meter::Report;
 use crate::options::{Credentials, Origin, UploadOptions};
 
-use super::driver::{Driver, Note};
+use super::driver::{number_field, Driver, Note};
 
 /// One upload, of a file or of a stream, as the package entry drives it.
 #[wasm_bindgen]
@@ -116,7 +116,7 @@ impl Core {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
         let mut machine = match (stream, &file) {
             (Some((prevent_empty, merge)), _) => Machine::stream(&options, prevent_empty, merge, seed)?,
-            (None, Some(file)) => Machine::file(&options, file.size() as u64, file_name, seed)?,
+            (None, Some(file)) => Machine::file(&options, number_field(file, "size") as u64, file_name, seed)?,
             (None, None) => return Err(UploadError::MissingFile),
         };
         if let Some(strategy) = strategy {

@@ -34,6 +34,15 @@ function uploadsSince(from) {
     .map(([, range, status, received]) => ({ range, status: Number(status), received: Number(received) }));
 }
 
+/** Resolves once the server has logged an upload request since log line `from` for which
+ * `matches(upload)` holds (see `uploadsSince`). */
+async function untilLogged(from, matches) {
+  for (let waited = 0; !uploadsSince(from).some(matches); waited += 50) {
+    assert.ok(waited < 120_000, `no such upload in the server's log: ${JSON.stringify(uploadsSince(from))}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** The Content-Range of each upload request the server received since log line `from`. */
 function rangesSince(from) {
   return uploadsSince(from).map((upload) => upload.range);
@@ -360,9 +369,12 @@ eachEngine((browser) => {
       // The reload: a new page of the same origin, the same file picked again.
       await page.goto(`${server.url}/`);
       proxy.release(3);
+      // The first page's chunk 3 ends at the server (cut, or whole if the browser had sent
+      // it all) before the second page begins: a fact, so that the two never overlap.
+      await untilLogged(logStart, (upload) => upload.range.startsWith('part 3/'));
       await page.addScriptTag({ path: PROBES });
       const video = await uploadAfterReload(page, source, options);
-      assert.equal(video.videoId, before[0].videoId, 'the same video');
+      assert.equal(video.videoId, before[0].videoId, `the same video: ${JSON.stringify({ before, uploads: uploadsSince(logStart) })}`);
       assert.deepEqual(await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads()), [], 'the record goes on success');
 
       // What reached the server: chunks 1 and 2 once, 3 cut by the reload, then 3, 4, 5.
@@ -387,17 +399,18 @@ eachEngine((browser) => {
       await startUpload(page, options);
       await proxy.reached(3, 'held');
       // A fact, not a time: the server has stored ten chunks (all but the stuck one and the last).
-      for (let i = 0; accepted().filter((l) => l.status < 400).length < 10; i++) {
-        assert.ok(i < 1200, `only ${accepted().length} chunks stored`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await untilLogged(logStart, () => accepted().filter((l) => l.status < 400).length >= 10);
       const before = await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads());
       assert.ok(before[0].uploadedChunks <= 4, 'the record counts the leading chunks only');
 
       await page.goto(`${server.url}/`);
       proxy.release(3);
+      // The stuck chunk ends at the server (cut, or whole if the browser had sent it all)
+      // before the second page begins, the eleventh request: a fact, so that the two pages'
+      // requests never overlap.
+      await untilLogged(logStart, () => accepted().length >= 11);
       const video = await uploadAfterReload(page, source, options);
-      assert.equal(video.videoId, before[0].videoId, 'the same video');
+      assert.equal(video.videoId, before[0].videoId, `the same video: ${JSON.stringify({ before, uploads: uploadsSince(logStart) })}`);
 
       const lines = accepted();
       const landed = lines.filter((l) => l.status < 400).map((l) => l.range);
@@ -431,8 +444,11 @@ eachEngine((browser) => {
 
       await page.goto(`${server.url}/`);
       proxy.release(3);
+      // The first page's chunk 3 ends at the server (cut, or whole if the browser had sent
+      // it all) before the second page begins: a fact, so that the two never overlap.
+      await untilLogged(logStart, (upload) => upload.range.startsWith('part 3/'));
       const video = await uploadAfterReload(page, source, options);
-      assert.equal(video.videoId, before[0].videoId, 'the same video');
+      assert.equal(video.videoId, before[0].videoId, `the same video: ${JSON.stringify({ before, uploads: uploadsSince(logStart) })}`);
 
       const lines = uploadsSince(logStart);
       const landed = lines.filter((l) => l.status < 400);
