@@ -75,11 +75,6 @@ impl ChunkPlan {
         self.chunk_size
     }
 
-    /// Whether chunk sizes adapt.
-    pub fn is_adaptive(&self) -> bool {
-        self.fixed_count.is_none()
-    }
-
     /// Number of chunks (at least 1). For an adaptive plan, an estimate until the last chunk
     /// is cut: the chunks cut so far and the rest at the present size.
     pub fn count(&self) -> u32 {
