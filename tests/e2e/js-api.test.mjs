@@ -24,28 +24,32 @@ after(async () => {
   await server?.stop();
 });
 
-/** Each upload request the server logged since log line `from`: its Content-Range, its
- * status and the file bytes it received (counted even when it was cut short). */
-function uploadsSince(from) {
+/** Each upload request of `who` (an upload token, or for the API modes the video id) the
+ * server logged since log line `from`: its Content-Range, its status and the file bytes it
+ * received (counted even when it was cut short). Only this test's requests: one an earlier
+ * test left behind may reach the log later. */
+function uploadsSince(from, who) {
+  // The log shows a token's first six characters.
+  const token = `${who.slice(0, 6)}…`;
   return server.logs
     .slice(from)
-    .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" .* status=(\d+) received=(\d+)/))
-    .filter(Boolean)
-    .map(([, range, status, received]) => ({ range, status: Number(status), received: Number(received) }));
+    .map((line) => line.match(/ upload token=(\S+) content_range="([^"]*)" .* video_id=(\S+) status=(\d+) received=(\d+)/))
+    .filter((match) => match && (match[1] === token || match[3] === who))
+    .map(([, , range, , status, received]) => ({ range, status: Number(status), received: Number(received) }));
 }
 
-/** Resolves once the server has logged an upload request since log line `from` for which
- * `matches(upload)` holds (see `uploadsSince`). */
-async function untilLogged(from, matches) {
-  for (let waited = 0; !uploadsSince(from).some(matches); waited += 50) {
-    assert.ok(waited < 120_000, `no such upload in the server's log: ${JSON.stringify(uploadsSince(from))}`);
+/** Resolves once the server has logged an upload request of `who` since log line `from` for
+ * which `matches(upload)` holds (see `uploadsSince`). */
+async function untilLogged(from, who, matches) {
+  for (let waited = 0; !uploadsSince(from, who).some(matches); waited += 50) {
+    assert.ok(waited < 120_000, `no such upload in the server's log: ${JSON.stringify(uploadsSince(from, who))}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-/** The Content-Range of each upload request the server received since log line `from`. */
-function rangesSince(from) {
-  return uploadsSince(from).map((upload) => upload.range);
+/** The Content-Range of each upload request of `who` the server received since log line `from`. */
+function rangesSince(from, who) {
+  return uploadsSince(from, who).map((upload) => upload.range);
 }
 
 eachEngine((browser) => {
@@ -258,7 +262,7 @@ eachEngine((browser) => {
       }
     }, { apiHost: server.url });
     assert.deepEqual(result, { code: 'UNAUTHORIZED', status: 401, retries: 0 });
-    assert.deepEqual(rangesSince(logStart), ['part 1/1'], 'one request reached the server');
+    assert.deepEqual(rangesSince(logStart, 'toInvalid0000000000000000'), ['part 1/1'], 'one request reached the server');
     await page.close();
   });
 
@@ -289,7 +293,7 @@ eachEngine((browser) => {
       }
     }, { token, apiHost: server.url, videoId: container.videoId });
     assert.equal(video.videoId, container.videoId);
-    assert.deepEqual(rangesSince(logStart), ['part 1/1']);
+    assert.deepEqual(rangesSince(logStart, token), ['part 1/1']);
     assert.deepEqual(appended, [['videoId', container.videoId], ['file', 'tiny.mp4', 10]]);
     await page.close();
   });
@@ -371,14 +375,14 @@ eachEngine((browser) => {
       proxy.release(3);
       // The first page's chunk 3 ends at the server (cut, or whole if the browser had sent
       // it all) before the second page begins: a fact, so that the two never overlap.
-      await untilLogged(logStart, (upload) => upload.range.startsWith('part 3/'));
+      await untilLogged(logStart, token, (upload) => upload.range.startsWith('part 3/'));
       await page.addScriptTag({ path: PROBES });
       const video = await uploadAfterReload(page, source, options);
-      assert.equal(video.videoId, before[0].videoId, `the same video: ${JSON.stringify({ before, uploads: uploadsSince(logStart) })}`);
+      assert.equal(video.videoId, before[0].videoId, `the same video: ${JSON.stringify({ before, uploads: uploadsSince(logStart, token) })}`);
       assert.deepEqual(await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads()), [], 'the record goes on success');
 
       // What reached the server: chunks 1 and 2 once, 3 cut by the reload, then 3, 4, 5.
-      const lines = uploadsSince(logStart);
+      const lines = uploadsSince(logStart, token);
       assert.deepEqual(lines.filter((l) => l.status < 400).map((l) => l.range), ['part 1/5', 'part 2/5', 'part 3/5', 'part 4/5', 'part 5/5']);
       const cut = lines.filter((l) => l.status >= 400);
       assert.ok(cut.length <= 1 && cut.every((l) => l.range === 'part 3/5'), JSON.stringify(lines));
@@ -394,12 +398,12 @@ eachEngine((browser) => {
     withProxiedPage(60, 'stuck.mp4', [[3, { holdBodyAfter: MIB }]], async ({ source, proxy, page, token }) => {
       const options = { uploadToken: token, apiHost: proxy.url, chunkSize: 5 * MIB, parallelParts: 4, resumable: true };
       const logStart = server.logs.length;
-      const accepted = () => uploadsSince(logStart);
+      const accepted = () => uploadsSince(logStart, token);
       await page.setInputFiles('#file', source.file);
       await startUpload(page, options);
       await proxy.reached(3, 'held');
       // A fact, not a time: the server has stored ten chunks (all but the stuck one and the last).
-      await untilLogged(logStart, () => accepted().filter((l) => l.status < 400).length >= 10);
+      await untilLogged(logStart, token, () => accepted().filter((l) => l.status < 400).length >= 10);
       const before = await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads());
       assert.ok(before[0].uploadedChunks <= 4, 'the record counts the leading chunks only');
 
@@ -408,9 +412,9 @@ eachEngine((browser) => {
       // The stuck chunk ends at the server (cut, or whole if the browser had sent it all)
       // before the second page begins, the eleventh request: a fact, so that the two pages'
       // requests never overlap.
-      await untilLogged(logStart, () => accepted().length >= 11);
+      await untilLogged(logStart, token, () => accepted().length >= 11);
       const video = await uploadAfterReload(page, source, options);
-      assert.equal(video.videoId, before[0].videoId, `the same video: ${JSON.stringify({ before, uploads: uploadsSince(logStart) })}`);
+      assert.equal(video.videoId, before[0].videoId, `the same video: ${JSON.stringify({ before, uploads: uploadsSince(logStart, token) })}`);
 
       const lines = accepted();
       const landed = lines.filter((l) => l.status < 400).map((l) => l.range);
@@ -446,11 +450,11 @@ eachEngine((browser) => {
       proxy.release(3);
       // The first page's chunk 3 ends at the server (cut, or whole if the browser had sent
       // it all) before the second page begins: a fact, so that the two never overlap.
-      await untilLogged(logStart, (upload) => upload.range.startsWith('part 3/'));
+      await untilLogged(logStart, token, (upload) => upload.range.startsWith('part 3/'));
       const video = await uploadAfterReload(page, source, options);
-      assert.equal(video.videoId, before[0].videoId, `the same video: ${JSON.stringify({ before, uploads: uploadsSince(logStart) })}`);
+      assert.equal(video.videoId, before[0].videoId, `the same video: ${JSON.stringify({ before, uploads: uploadsSince(logStart, token) })}`);
 
-      const lines = uploadsSince(logStart);
+      const lines = uploadsSince(logStart, token);
       const landed = lines.filter((l) => l.status < 400);
       const n = landed.length;
       assert.deepEqual(
@@ -567,7 +571,7 @@ eachEngine((browser) => {
       })).json();
       const options = { apiKey: server.apiKey, videoId: container.videoId, apiHost: proxy.url, chunkSize: 5 * MIB, resumable: true };
       const logStart = server.logs.length;
-      const lines = () => uploadsSince(logStart);
+      const lines = () => uploadsSince(logStart, container.videoId);
       await page.setInputFiles('#file', source.file);
       await startUpload(page, options);
       await proxy.reached(3, 'answered');
@@ -682,7 +686,7 @@ eachEngine((browser) => {
       return { video, answers: answers.map((a) => a?.videoId ?? null), progress, smallThrows };
     }, { token, apiHost: server.url, blobs, lastSize, MIB });
 
-    assert.deepEqual(rangesSince(logStart), ['part 1/*', 'part 2/*', 'part 3/3']);
+    assert.deepEqual(rangesSince(logStart, token), ['part 1/*', 'part 2/*', 'part 3/3']);
     // uploadPart resolves with the answer when its blob completed a part, else with nothing.
     assert.deepEqual(result.answers.map((a) => a !== null), [false, false, false, false, true, false, false, false, false, true, false, false]);
     assert.equal(result.video.title, 'stream.webm');

@@ -58,6 +58,10 @@ export async function startProxy(targetUrl) {
 
     const hold = rule.holdBodyAfter;
     if (hold === undefined) {
+      // A browser that gives up mid-body leaves the server a broken request at once, as it
+      // would without the proxy (a pipe alone would leave the server waiting out its body
+      // timeout, and log the request in the middle of a later test).
+      req.on('close', () => req.complete || upstream.destroy());
       req.pipe(upstream);
       return;
     }
