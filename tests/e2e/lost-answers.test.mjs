@@ -2,28 +2,19 @@
 // the piece: a lost answer to the completing chunk, in every credential mode, and a pause
 // (or a cancel) at every point of a chunk's life. Each upload must end with the right
 // videoId, exactly one video, and the file's bytes.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer } from '../support/server.mjs';
 import { startProxy } from '../support/proxy.mjs';
-import { launchBrowser, blankPage, BLANK_WWW } from '../support/browser.mjs';
+import { blankPage } from '../support/browser.mjs';
+import { useServerAndBrowser } from '../support/fixture.mjs';
 import { randomFile, sha256File } from '../support/files.mjs';
 
 const MIB = 1024 * 1024;
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer({ extraArgs: ['--www', BLANK_WWW] });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServerAndBrowser((started) => ({ server, browser } = started));
 
 const basic = () => 'Basic ' + Buffer.from(`${server.apiKey}:`).toString('base64');
 

@@ -2,28 +2,18 @@
 // context.setOffline, which Chromium reports to the page as offline and online events):
 // the upload pauses (aborting the chunk on the wire) without spending a retry, and resumes
 // at once, byte-identical.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer } from '../support/server.mjs';
 import { startProxy } from '../support/proxy.mjs';
-import { launchBrowser, BLANK_WWW } from '../support/browser.mjs';
+import { useServerAndBrowser } from '../support/fixture.mjs';
 import { randomFile, sha256File } from '../support/files.mjs';
 
 const MIB = 1024 * 1024;
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer({ extraArgs: ['--www', BLANK_WWW] });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServerAndBrowser((started) => ({ server, browser } = started));
 
 test('offline pauses the upload without a retry; online resumes it at once', async () => {
   const source = randomFile(40 * MIB, 'offline.mp4');

@@ -2,28 +2,18 @@
 // localStorage, one set of Web Locks) upload the same file with `resumable: true`: the
 // second goes into a video of its own and leaves the first tab's record alone, so that a
 // reload of the first still resumes its own video.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer } from '../support/server.mjs';
 import { startProxy } from '../support/proxy.mjs';
-import { launchBrowser, BLANK_WWW } from '../support/browser.mjs';
+import { useServerAndBrowser } from '../support/fixture.mjs';
 import { randomFile, sha256File } from '../support/files.mjs';
 
 const MIB = 1024 * 1024;
 let server;
 let browser;
-
-before(async () => {
-  server = await startServer({ extraArgs: ['--www', BLANK_WWW] });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServerAndBrowser((started) => ({ server, browser } = started));
 
 test("resumable: while one tab uploads a file, the same file in another tab goes into a video of its own and leaves the first tab's record alone", async () => {
   const source = randomFile(12 * MIB, 'two-tabs.mp4');
