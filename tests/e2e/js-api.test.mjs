@@ -270,12 +270,7 @@ eachEngine((browser) => {
     const page = await packagePage();
     const logStart = server.logs.length;
     const token = await server.createToken(0);
-    const auth = 'Basic ' + Buffer.from(`${server.apiKey}:`).toString('base64');
-    const container = await (await fetch(`${server.url}/videos`, {
-      method: 'POST',
-      headers: { Authorization: auth, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ title: 'form order' }),
-    })).json();
+    const container = await server.createVideo('form order');
     const { video, appended } = await page.evaluate(async ({ token, apiHost, videoId }) => {
       // Watch the form being built: the uploader appends through the real FormData.
       const appended = [];
@@ -563,12 +558,7 @@ eachEngine((browser) => {
   test('resumable with an API key: the API says which chunks it has, so a chunk stored after the record was last written is not sent again', () =>
     // Chunk 3 is stored, but its answer is held: the page goes before it can record it.
     withProxiedPage(22, 'status.mp4', [[3, { holdAnswer: true }]], async ({ source, proxy, page, token }) => {
-      const auth = 'Basic ' + Buffer.from(`${server.apiKey}:`).toString('base64');
-      const container = await (await fetch(`${server.url}/videos`, {
-        method: 'POST',
-        headers: { Authorization: auth, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ title: 'status' }),
-      })).json();
+      const container = await server.createVideo('status');
       const options = { apiKey: server.apiKey, videoId: container.videoId, apiHost: proxy.url, chunkSize: 5 * MIB, resumable: true };
       const logStart = server.logs.length;
       const lines = () => uploadsSince(logStart, container.videoId);

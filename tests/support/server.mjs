@@ -52,18 +52,29 @@ export async function startServer(options = {}) {
 
   const apiKey = ownKey || process.env.UPLOAD_SERVER_API_KEY || readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
 
-  async function createToken(ttl = 0) {
-    const response = await fetch(`${url}/upload-tokens`, {
+  /** POSTs `body` as JSON to `route` with the API key; the parsed answer, which must have
+   * `status`. */
+  async function post(route, body, status) {
+    const response = await fetch(`${url}${route}`, {
       method: 'POST',
       headers: {
         Authorization: 'Basic ' + Buffer.from(`${apiKey}:`).toString('base64'),
         'Content-Type': 'application/json',
         Accept: 'application/json',
       },
-      body: JSON.stringify({ ttl }),
+      body: JSON.stringify(body),
     });
-    if (response.status !== 200) throw new Error(`POST /upload-tokens: ${response.status} ${await response.text()}`);
-    return (await response.json()).token;
+    if (response.status !== status) throw new Error(`POST ${route}: ${response.status} ${await response.text()}`);
+    return response.json();
+  }
+
+  async function createToken(ttl = 0) {
+    return (await post('/upload-tokens', { ttl }, 200)).token;
+  }
+
+  /** An empty video container (`POST /videos`) titled `title`: the Video. */
+  function createVideo(title) {
+    return post('/videos', { title }, 201);
   }
 
   async function stop() {
@@ -78,5 +89,5 @@ export async function startServer(options = {}) {
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 
-  return { url, apiKey, dataDir, logs, child, createToken, stop };
+  return { url, apiKey, dataDir, logs, child, createToken, createVideo, stop };
 }
