@@ -16,11 +16,7 @@ wasm-bindgen --target web --out-dir "$bindgen" --out-name wasm_video_uploader \
 cp js/index.js "$bindgen/"
 
 step "wasm-opt -Oz, then short import and export names"
-# Memory starts zeroed, and Rust's layout leaves the first kilobyte unused: both let
-# wasm-opt drop code and data that would only restate that.
-wasm-opt -Oz --strip-debug --strip-producers --zero-filled-memory --low-memory-unused \
-  "$bindgen/wasm_video_uploader_bg.wasm" -o "$bindgen/optimized.wasm"
-node scripts/minify-names.mjs "$bindgen/optimized.wasm" pkg/wasm_video_uploader_bg.wasm "$bindgen/wasm_video_uploader.js"
+bash scripts/optimize-wasm.sh "$bindgen/wasm_video_uploader_bg.wasm" pkg/wasm_video_uploader_bg.wasm "$bindgen/wasm_video_uploader.js"
 
 # The entry and the glue in one module: one request instead of two, and minified names.
 step "esbuild (bundle and minify the entry with the glue)"
@@ -38,6 +34,6 @@ cp js/index.d.ts js/video-uploader.d.ts js/queue.d.ts pkg/
 node scripts/package-json.mjs
 cp README.md pkg/
 
-wasm_gz=$(gzip -9 -c pkg/wasm_video_uploader_bg.wasm | wc -c)
-js_gz=$(gzip -9 -c pkg/index.js | wc -c)
+wasm_gz=$(gzip -9 -c < pkg/wasm_video_uploader_bg.wasm | wc -c)
+js_gz=$(gzip -9 -c < pkg/index.js | wc -c)
 echo "pkg/: wasm $(wc -c < pkg/wasm_video_uploader_bg.wasm) B ($wasm_gz B gzip), index.js $(wc -c < pkg/index.js) B ($js_gz B gzip); a VideoUploader loads $((wasm_gz + js_gz)) B gzip -9 (budget 17839)" >&2
