@@ -12,7 +12,7 @@ use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::{Cell, RefCell};
+use core::cell::Cell;
 
 use js_sys::{Array, Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -26,6 +26,8 @@ use crate::progress::{PartProgress, Progress};
 use crate::request::{Answer, Body, Outcome, Request};
 use crate::retry::RetryReason;
 use crate::text::parse_u32;
+
+use super::exclusive::{Exclusive, Lent};
 
 /// How long a transfer may go without upload progress before it is aborted and retried.
 pub const DEFAULT_STALL_TIMEOUT_MS: f64 = 30_000.0;
@@ -112,24 +114,24 @@ impl Drop for Transfer {
 
 /// Drives one upload (a file, or a stream of blobs).
 pub(crate) struct Driver {
-    machine: RefCell<Machine>,
+    machine: Exclusive<Machine>,
     file: Option<Blob>,
     /// A stream's blobs not yet merged into a part, and the merged blobs of queued parts.
-    buffered: RefCell<Vec<Blob>>,
-    parts: RefCell<Vec<Blob>>,
+    buffered: Exclusive<Vec<Blob>>,
+    parts: Exclusive<Vec<Blob>>,
     /// The requests on the wire (several when pieces go in parallel).
-    transfers: RefCell<Vec<Transfer>>,
+    transfers: Exclusive<Vec<Transfer>>,
     /// The backoff timers set, by the machine's timer id: one per piece waiting to be
     /// retried (several when pieces go in parallel).
-    backoffs: RefCell<Vec<(u32, JsValue)>>,
+    backoffs: Exclusive<Vec<(u32, JsValue)>>,
     /// The one JS function every XHR event and timer of this upload calls.
-    callback: RefCell<Option<Callback>>,
+    callback: Exclusive<Option<Callback>>,
     sink: Sink,
-    meter: RefCell<ProgressMeter>,
+    meter: Exclusive<ProgressMeter>,
     last_progress: Cell<u64>,
     /// The parsed body of the last answer, which may be the Video.
-    last_body: RefCell<JsValue>,
-    completed: RefCell<Option<JsValue>>,
+    last_body: Exclusive<JsValue>,
+    completed: Exclusive<Option<JsValue>>,
     stall_ms: Cell<Option<f64>>,
     driving: Cell<bool>,
     again: Cell<bool>,
@@ -139,18 +141,18 @@ impl Driver {
     /// A driver for `machine`; pieces of a file upload are sliced from `file`.
     pub(crate) fn new(machine: Machine, file: Option<Blob>, sink: Sink) -> Rc<Driver> {
         let driver = Rc::new(Driver {
-            machine: RefCell::new(machine),
+            machine: Exclusive::new(machine),
             file,
-            buffered: RefCell::default(),
-            parts: RefCell::default(),
-            transfers: RefCell::default(),
-            backoffs: RefCell::default(),
-            callback: RefCell::default(),
+            buffered: Exclusive::default(),
+            parts: Exclusive::default(),
+            transfers: Exclusive::default(),
+            backoffs: Exclusive::default(),
+            callback: Exclusive::default(),
             sink,
-            meter: RefCell::new(ProgressMeter::new(100.0, 2000.0)),
+            meter: Exclusive::new(ProgressMeter::new(100.0, 2000.0)),
             last_progress: Cell::new(0),
-            last_body: RefCell::new(JsValue::UNDEFINED),
-            completed: RefCell::default(),
+            last_body: Exclusive::new(JsValue::UNDEFINED),
+            completed: Exclusive::default(),
             stall_ms: Cell::new(Some(DEFAULT_STALL_TIMEOUT_MS)),
             driving: Cell::new(false),
             again: Cell::new(false),
@@ -167,7 +169,7 @@ impl Driver {
 
     /// Access to the machine, for the owner's settings and queries.
     #[cfg_attr(not(feature = "rust-api"), allow(dead_code))]
-    pub(crate) fn machine(&self) -> core::cell::RefMut<'_, Machine> {
+    pub(crate) fn machine(&self) -> Lent<'_, Machine> {
         self.machine.borrow_mut()
     }
 
@@ -208,7 +210,7 @@ impl Driver {
 
     /// Whether the upload is paused.
     pub(crate) fn is_paused(&self) -> bool {
-        self.machine.borrow().is_paused()
+        self.machine.borrow_mut().is_paused()
     }
 
     /// Hands over a stream's next blob (`last` closes the stream). Returns the number of the
@@ -263,7 +265,7 @@ impl Driver {
                     self.meter.borrow_mut().reset_rate();
                 }
                 Step::Complete { video_id, answered } => {
-                    let video = self.completed.borrow().clone();
+                    let video = self.completed.borrow_mut().clone();
                     let video = video.unwrap_or_else(|| self.video(video_id.as_deref(), answered));
                     self.completed.replace(Some(video.clone()));
                     (self.sink)(Note::Complete { video: &video });
@@ -285,11 +287,11 @@ impl Driver {
     fn note_event(&self, event: MachineEvent) {
         match event {
             MachineEvent::Acknowledged { piece, answered } => {
-                let video_id = self.machine.borrow().video_id().map(str::to_owned);
-                let plan = self.machine.borrow().plan().copied();
+                let video_id = self.machine.borrow_mut().video_id().map(str::to_owned);
+                let plan = self.machine.borrow_mut().plan().copied();
                 if let Some(plan) = plan {
                     let (progress, leading, uploaded_bytes) = {
-                        let machine = self.machine.borrow();
+                        let machine = self.machine.borrow_mut();
                         (machine.acknowledged_progress(&piece), machine.leading_acknowledged(), machine.acknowledged_bytes())
                     };
                     if let Some(progress) = progress {
@@ -317,7 +319,7 @@ impl Driver {
     /// The Video to hand over: the answer's body, with `videoId` added when it is known, or
     /// `{videoId}` alone when the answer was lost.
     fn video(&self, video_id: Option<&str>, answered: bool) -> JsValue {
-        let body = self.last_body.borrow().clone();
+        let body = self.last_body.borrow_mut().clone();
         let video = if answered && body.is_object() { body } else { Object::new().into() };
         if let Some(id) = video_id {
             if string_field(&video, "videoId").is_none() {
@@ -330,13 +332,13 @@ impl Driver {
     /// Aborts every transfer on the wire the machine no longer awaits. Their handlers go
     /// first, so the aborts raise no event.
     fn drop_stale_transfers(&self) {
-        let machine = self.machine.borrow();
+        let machine = self.machine.borrow_mut();
         // Dropping one detaches its handlers and aborts it; nothing calls back meanwhile.
         self.transfers.borrow_mut().retain(|t| machine.awaits(t.id));
     }
 
     fn callback(&self) -> Option<Function> {
-        self.callback.borrow().as_ref().map(|callback| callback.as_ref().unchecked_ref::<Function>().clone())
+        self.callback.borrow_mut().as_ref().map(|callback| callback.as_ref().unchecked_ref::<Function>().clone())
     }
 
     fn timer(&self, ms: f64, argument: f64) -> JsValue {
@@ -379,7 +381,7 @@ impl Driver {
             Body::Piece { piece, content_range, video_id, file_name, .. } => {
                 let source = match &self.file {
                     Some(file) => file.clone(),
-                    None => self.parts.borrow().first().cloned().ok_or_else(|| "no blob for the part".to_owned())?,
+                    None => self.parts.borrow_mut().first().cloned().ok_or_else(|| "no blob for the part".to_owned())?,
                 };
                 // The slice is a handle: the file's bytes never enter wasm memory.
                 let slice = source.slice_with_f64_and_f64(piece.start as f64, piece.end as f64).map_err(js)?;
@@ -414,7 +416,7 @@ impl Driver {
         let target = field(&argument, "target");
         let kind = string_field(&argument, "type").unwrap_or_default();
         if kind == "progress" {
-            let id = self.transfer_of(&target, true).map(|index| self.transfers.borrow()[index].id);
+            let id = self.transfer_of(&target, true).map(|index| self.transfers.borrow_mut()[index].id);
             if let Some(id) = id {
                 self.on_progress(id, number_field(&argument, "loaded") as u64, number_field(&argument, "total") as u64);
             }
@@ -439,7 +441,7 @@ impl Driver {
     /// upload side) is the event's target. An event without one (a scripted stand-in for
     /// XMLHttpRequest, as the official suite uses) is the only transfer's, if there is one.
     fn transfer_of(&self, target: &JsValue, upload: bool) -> Option<usize> {
-        let transfers = self.transfers.borrow();
+        let transfers = self.transfers.borrow_mut();
         let named = transfers.iter().position(|t| if upload { &t.upload == target } else { AsRef::<JsValue>::as_ref(&t.xhr) == target });
         named.or_else(|| (transfers.len() == 1 && target.is_undefined()).then_some(0))
     }
@@ -519,7 +521,7 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        for (_, timer) in self.backoffs.borrow().iter() {
+        for (_, timer) in self.backoffs.borrow_mut().iter() {
             clear_timeout(timer);
         }
         // The transfer, if any, aborts as it drops.

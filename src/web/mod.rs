@@ -3,6 +3,7 @@
 //! idiomatic Rust API (`Uploader::upload().await`) over the same driver.
 
 mod driver;
+mod exclusive;
 mod js;
 #[cfg(feature = "rust-api")]
 mod event;
