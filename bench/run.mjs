@@ -7,7 +7,7 @@
 //   (that series alone)
 import http from 'node:http';
 import { once } from 'node:events';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -354,7 +354,11 @@ function size() {
   const entry = [pkg('index.js'), pkg('wasm_video_uploader_bg.wasm')];
   const element = [...entry, pkg('video-uploader.js')];
   const sum = (files, measure) => files.reduce((total, file) => total + measure(file), 0);
+  // The core alone, with no shell (bench/size-floor.sh builds it before this runs).
+  const floorDir = path.join(projectDir, 'target', 'size-floor');
+  const floor = [path.join(floorDir, 'size_floor_bg.wasm'), path.join(floorDir, 'size_floor.js')];
   return {
+    coreAlone: floor.every((file) => existsSync(file)) ? { raw: sum(floor, raw), gzip: sum(floor, gzip) } : null,
     ours: { raw: sum(entry, raw), gzip: sum(entry, gzip) },
     oursElement: { raw: sum(element, raw), gzip: sum(element, gzip) },
     official: { raw: raw(OFFICIAL), gzip: gzip(OFFICIAL) },
@@ -388,6 +392,7 @@ function table(r) {
   lines.push(`| ours (index.js + wasm) | ${r.size.ours.raw} | ${r.size.ours.gzip} | ${f(r.size.ours.gzip / r.size.official.gzip, 2)} |`);
   lines.push(`| ours with <video-uploader> | ${r.size.oursElement.raw} | ${r.size.oursElement.gzip} | ${f(r.size.oursElement.gzip / r.size.official.gzip, 2)} |`);
   lines.push(`| official 1.1.6 bundle | ${r.size.official.raw} | ${r.size.official.gzip} | 1.00 |`);
+  if (r.size.coreAlone) lines.push(`| the floor: our core alone, no shell (bench/size-floor) | ${r.size.coreAlone.raw} | ${r.size.coreAlone.gzip} | ${f(r.size.coreAlone.gzip / r.size.official.gzip, 2)} |`);
   lines.push('');
   lines.push('| upload-server | figure |');
   lines.push('|---|---|');

@@ -3,6 +3,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 bash scripts/setup.sh --browser
 bash scripts/build.sh
+bash bench/size-floor.sh
 step "cargo build --release -p upload-server"
 cargo build --release -p upload-server
 step "bench/run.mjs (several minutes)"

@@ -6,6 +6,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash scripts/setup.sh --browser
 bash scripts/build.sh
+# The size floor (the core alone, no shell) beside the package: it builds, and its figures
+# are in the log.
+bash bench/size-floor.sh
 
 step "tsc --noEmit (a consumer of the package's TypeScript declarations)"
 tsc -p tests/types/tsconfig.json

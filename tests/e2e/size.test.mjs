@@ -1,8 +1,9 @@
 // What a page downloads to construct a VideoUploader from the package entry, measured in
 // headless Chromium: every file it fetches, each gzip -9, summed. Deterministic, so it is a
 // test. The budget is the official @api.video/video-uploader 1.1.6 bundle (17,839 B); the
-// ceiling below is where this package stands today, so that no change makes it larger
-// while the rest of the way to the budget is made (see README, "Size").
+// ceiling below is where this package stands today, so that no change makes it larger.
+// The core alone, with no shell, already weighs 96 % of the budget (`npm run bench:size`;
+// README, "Size").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
@@ -10,7 +11,7 @@ import { startServer } from '../support/server.mjs';
 import { launchBrowser } from '../support/browser.mjs';
 
 const BUDGET = 17_839;
-const CEILING = 30_700;
+const CEILING = 29_700;
 let server;
 let browser;
 

@@ -1,0 +1,318 @@
+//! The size floor of the package's wasm: the core modules of `src/` (the same files, by
+//! path) behind a JavaScript face that drives every machine call the browser shell makes
+//! (constructors, start, pause, resume, cancel, push, poll, handle, progress, wake, the
+//! retry strategy) and hands every text and number the shell would read to JavaScript,
+//! so that nothing the shell keeps alive is optimized away. What it leaves out is exactly
+//! the shell: no XHR, FormData, Blob, timer or event object.
+#![no_std]
+#![allow(dead_code, unreachable_pub, missing_docs)]
+
+extern crate alloc;
+
+#[path = "../../../src/attempts.rs"]
+mod attempts;
+#[path = "../../../src/content_range.rs"]
+pub mod content_range;
+#[path = "../../../src/error.rs"]
+pub mod error;
+#[path = "../../../src/limits.rs"]
+pub mod limits;
+#[path = "../../../src/machine.rs"]
+pub mod machine;
+#[path = "../../../src/meter.rs"]
+pub mod meter;
+#[path = "../../../src/options.rs"]
+pub mod options;
+#[path = "../../../src/plan.rs"]
+pub mod plan;
+#[path = "../../../src/progress.rs"]
+pub mod progress;
+#[path = "../../../src/request.rs"]
+pub mod request;
+#[path = "../../../src/retry.rs"]
+pub mod retry;
+#[path = "../../../src/stream.rs"]
+pub mod stream;
+#[path = "../../../src/text.rs"]
+mod text;
+
+pub use error::UploadError;
+pub use machine::{Event, Machine, Step};
+pub use options::{Credentials, Origin, UploadOptions};
+pub use progress::Progress;
+
+use alloc::rc::Rc;
+use alloc::string::String;
+use core::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+
+use error::Problem;
+use meter::ProgressMeter;
+use request::{Answer, Body, Outcome};
+
+// The package's allocator and panic handler (see src/lib.rs).
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// Every text the shell would hand to the browser.
+    fn text(value: &str);
+    /// Every number the shell would hand to the browser.
+    fn number(value: f64);
+    /// The app's retry strategy.
+    fn strategy(retry: u32, code: &str) -> f64;
+}
+
+/// Text `index` of the NUL-separated `texts`, when it is not empty (as `Core::new` reads
+/// them, byte by byte).
+fn nth(texts: &str, index: usize) -> Option<String> {
+    let (mut at, mut field) = (0, String::new());
+    for byte in texts.bytes() {
+        if byte == 0 {
+            if at == index {
+                break;
+            }
+            at += 1;
+            field.clear();
+        } else if at == index {
+            // SAFETY: whole UTF-8 sequences, cut only at NUL.
+            unsafe { field.as_mut_vec().push(byte) };
+        }
+    }
+    (at == index && !field.is_empty()).then_some(field)
+}
+
+fn error(error: &UploadError) {
+    text(error.code());
+    text(&error.message());
+    if let Some(status) = error.status() {
+        number(status.into());
+    }
+    if let Some(reason) = error.reason() {
+        text(reason);
+    }
+    if let UploadError::Http { raw, .. } | UploadError::InvalidResponse { raw, .. } = error {
+        text(raw);
+    }
+}
+
+fn thrown(error: UploadError) -> JsValue {
+    JsValue::from_str(error.code())
+}
+
+/// One upload's machine, as the shell holds it.
+#[wasm_bindgen]
+pub struct Probe {
+    machine: RefCell<Machine>,
+    meter: RefCell<ProgressMeter>,
+}
+
+#[wasm_bindgen]
+impl Probe {
+    /// Every option `Core::new` takes, in the same shape.
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(kind: u8, texts: String, size: f64, chunk_size: f64, retries: f64, parallel: f64, stream: u8, seed: f64) -> Result<Probe, JsValue> {
+        let secret = nth(&texts, 0).unwrap_or_default();
+        let mut options = UploadOptions::with_upload_token(String::new());
+        options.credentials = match kind {
+            0 => Credentials::UploadToken(secret),
+            1 => Credentials::AccessToken { access_token: secret, refresh_token: nth(&texts, 1) },
+            _ => Credentials::ApiKey(secret),
+        };
+        options.video_id = nth(&texts, 2);
+        options.video_name = nth(&texts, 3);
+        if let Some(host) = nth(&texts, 4) {
+            options.api_host = host;
+        }
+        options.auto_chunk_size = chunk_size == -2.0;
+        if chunk_size >= 0.0 {
+            options.chunk_size = chunk_size as u64;
+        }
+        if retries >= 0.0 {
+            options.retries = retries as u32;
+        }
+        if parallel >= 0.0 {
+            options.parallel_parts = parallel as u32;
+        }
+        let origin = |at| nth(&texts, at).map(|name| Origin { name, version: nth(&texts, at + 1).unwrap_or_default() });
+        options.application = origin(5);
+        options.sdk = origin(7);
+        let name = nth(&texts, 9).unwrap_or_default();
+        let machine = if stream != 0 {
+            Machine::stream(&options, stream & 1 != 0, stream & 2 != 0, seed as u64)
+        } else {
+            Machine::file(&options, size as u64, &name, seed as u64)
+        };
+        let mut machine = machine.map_err(thrown)?;
+        machine.set_retry_strategy(Rc::new(|retry, error| Some(strategy(retry, error.code()))));
+        Ok(Probe { machine: RefCell::new(machine), meter: RefCell::new(ProgressMeter::new(100.0, 2000.0)) })
+    }
+
+    /// `Core::start`.
+    pub fn start(&self, video_id: &str, acknowledged: u32, bytes: f64, size: f64, started: f64) -> Result<bool, JsValue> {
+        let recorded = |value: f64| (value >= 0.0).then_some(value as u64);
+        let mut machine = self.machine.borrow_mut();
+        machine.continue_from(video_id, acknowledged, recorded(bytes), recorded(size), recorded(started).map(|n| n as u32));
+        machine.start().map_err(thrown)
+    }
+
+    pub fn pause(&self) -> bool {
+        self.machine.borrow_mut().pause()
+    }
+
+    pub fn resume(&self) -> bool {
+        self.machine.borrow_mut().resume()
+    }
+
+    pub fn cancel(&self) {
+        self.machine.borrow_mut().cancel();
+    }
+
+    pub fn paused(&self) -> bool {
+        self.machine.borrow().is_paused()
+    }
+
+    /// `Core::push`, with the blob's size.
+    pub fn push(&self, size: f64, last: bool) -> Result<u32, JsValue> {
+        let mut machine = self.machine.borrow_mut();
+        let part = if last { Some(machine.push_last(size as u64)) } else { machine.push(size as u64).transpose() };
+        match part {
+            Some(Ok(part)) => Ok(part.number + part.blobs as u32),
+            Some(Err(error)) => Err(thrown(error)),
+            None => Ok(0),
+        }
+    }
+
+    /// A timer fired.
+    pub fn wake(&self, id: u32) {
+        self.machine.borrow_mut().wake(id);
+    }
+
+    /// Whether a transfer is still awaited.
+    pub fn awaits(&self, id: u32) -> bool {
+        self.machine.borrow().awaits(id)
+    }
+
+    /// Upload progress of a transfer, of a file and of a stream.
+    pub fn progress(&self, id: u32, loaded: f64, total: f64, now: f64) {
+        let progress = self.machine.borrow_mut().progress(id, loaded as u64, total as u64);
+        if let Some(progress) = progress {
+            if let Some(report) = self.meter.borrow_mut().observe(now, progress, false) {
+                let p = report.progress;
+                for value in [p.uploaded_bytes as f64, p.total_bytes as f64, p.chunks_count.into(), p.chunks_bytes as f64, p.current_chunk.into(), p.current_chunk_uploaded_bytes as f64, report.bytes_per_second, report.eta_seconds.unwrap_or(-1.0)] {
+                    number(value);
+                }
+            }
+        }
+        let part = self.machine.borrow_mut().part_progress(id, loaded as u64, total as u64);
+        if let Some(part) = part {
+            for value in [part.part.into(), part.uploaded_bytes as f64, part.total_bytes as f64] {
+                number(value);
+            }
+        }
+    }
+
+    /// An outcome: `kind` 0 an answer (status, raw body and the fields the shell parses from
+    /// it), 1 a network error, 2 a timeout, 3 an abort, else a refusal.
+    #[allow(clippy::too_many_arguments)]
+    pub fn handle(&self, id: u32, kind: u8, status: u16, raw: String, video_id: Option<String>, access: Option<String>, refresh: Option<String>, type_: Option<String>, title: Option<String>, name: Option<String>, detail: Option<String>, retry_after: f64, elapsed_ms: f64) {
+        let outcome = match kind {
+            0 => Outcome::Answered(Answer {
+                status,
+                raw,
+                video_id,
+                tokens: access.zip(refresh),
+                problem: Problem { type_, title, name, detail },
+                retry_after_ms: (retry_after >= 0.0).then_some(retry_after),
+                elapsed_ms,
+            }),
+            1 => Outcome::Network,
+            2 => Outcome::Timeout,
+            3 => Outcome::Aborted,
+            _ => Outcome::Refused(raw),
+        };
+        self.machine.borrow_mut().handle(id, outcome);
+    }
+
+    /// Reports the machine's events, then returns what it asks for next (its request's
+    /// texts and numbers go to JavaScript).
+    pub fn poll(&self) -> u32 {
+        loop {
+            let event = self.machine.borrow_mut().poll_event();
+            match event {
+                Some(Event::Acknowledged { piece, answered }) => {
+                    let machine = self.machine.borrow();
+                    if let Some(progress) = machine.acknowledged_progress(&piece) {
+                        number(progress.uploaded_bytes as f64);
+                    }
+                    let (leading, leading_bytes) = machine.leading_acknowledged();
+                    for value in [piece.range.part.into(), leading.into(), leading_bytes as f64, machine.acknowledged_bytes() as f64, f64::from(u8::from(answered))] {
+                        number(value);
+                    }
+                    if let Some(plan) = machine.plan() {
+                        for value in [plan.count().into(), plan.chunk_size() as f64, plan.cut_so_far().0.into()] {
+                            number(value);
+                        }
+                    }
+                    if let Some(id) = machine.video_id() {
+                        text(id);
+                    }
+                }
+                Some(Event::Retry { attempt, delay_ms, reason, error: failure }) => {
+                    number(f64::from(attempt) + delay_ms);
+                    text(reason.as_str());
+                    error(&failure);
+                }
+                Some(Event::Warning(warning)) => {
+                    text(warning.code());
+                    text(warning.message());
+                }
+                None => break,
+            }
+        }
+        let step = self.machine.borrow_mut().poll();
+        match step {
+            Step::Send(request) => {
+                text(request.method);
+                text(&request.url);
+                for (name, value) in &request.headers {
+                    text(name);
+                    text(value);
+                }
+                if let Body::Json(json) = &request.body {
+                    text(json);
+                }
+                if let Body::Piece { piece, content_range, video_id, file_name, .. } = &request.body {
+                    number(piece.start as f64);
+                    number(piece.end as f64);
+                    text(content_range);
+                    text(video_id.as_deref().unwrap_or_default());
+                    text(file_name);
+                }
+                request.id
+            }
+            Step::Sleep { id, ms } => {
+                number(ms);
+                id
+            }
+            Step::Complete { video_id, answered } => {
+                text(video_id.as_deref().unwrap_or_default());
+                u32::from(answered)
+            }
+            Step::Failed(failure) => {
+                error(&failure);
+                0
+            }
+            Step::Wait => 0,
+        }
+    }
+}
