@@ -11,21 +11,13 @@ pub(crate) fn push_ascii(out: &mut String, byte: u8) {
     unsafe { out.as_mut_vec().push(byte & 0x7f) };
 }
 
-/// Appends the decimal digits of `n`.
-pub(crate) fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// Appends the decimal digits of `n`. Most significant first by recursion (at most 20 deep):
+/// a digit buffer filled from its end would bring a bounds check and its panic data.
+pub(crate) fn push_u64(out: &mut String, n: u64) {
+    if n >= 10 {
+        push_u64(out, n / 10);
     }
-    for &d in &digits[i..] {
-        push_ascii(out, d);
-    }
+    push_ascii(out, b'0' + (n % 10) as u8);
 }
 
 /// A whole number of decimal digits and nothing else, when it fits a `u32`. By hand: `parse`
