@@ -24,6 +24,7 @@ pub mod limits;
 pub mod machine;
 pub mod meter;
 pub mod options;
+pub mod packed;
 pub mod plan;
 pub mod progress;
 pub mod request;

@@ -15,7 +15,8 @@ use web_sys::Blob;
 use crate::error::UploadError;
 use crate::machine::Machine;
 use crate::meter::Report;
-use crate::options::{Credentials, Origin, UploadOptions};
+use crate::options::UploadOptions;
+use crate::packed::unpack;
 
 use super::driver::{number_field, Driver, Note};
 
@@ -27,15 +28,11 @@ pub struct Core {
 
 #[wasm_bindgen]
 impl Core {
-    /// Validates the options, read and type-checked by the entry (`js/index.js`), with the
-    /// official messages (throwing `{code, message}`), and prepares the upload of `file`, or
-    /// of a stream when `file` is absent. Credentials: `kind` 0 is an upload token, 1 an
-    /// access token, 2 an API key. `texts` holds, NUL-separated, the secret, the refresh
-    /// token, `videoId`, `videoName`, `apiHost`, the application's and the SDK's name and
-    /// version, and the file's name; bit `i` of `present` says whether text `i` was given.
-    /// Negative numbers mean "not given", but a `chunk_size` of −2 means `'auto'`. `notify(type, detail)` hears `progress`, `chunk`,
-    /// `part`, `retry`, `warning`, `success` and `error`. Plain arguments, and one string
-    /// for the texts: each string argument costs its own copy and shim code in the wasm.
+    /// Validates the options, read and type-checked by the entry (`js/index.js`) and packed
+    /// as [`crate::packed`] says, with the official messages (throwing `{code, message}`), and
+    /// prepares the upload of `file`, or of a stream when `file` is absent. A negative
+    /// `stall_ms` means "not given". `notify(type, detail)` hears `progress`, `chunk`, `part`,
+    /// `retry`, `warning`, `success` and `error`.
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -51,55 +48,7 @@ impl Core {
         stall_ms: f64,
         notify: Function,
     ) -> Result<Core, JsValue> {
-        // Byte by byte: `split` would bring its pattern machinery (memchr) into the wasm.
-        let mut field = String::new();
-        let mut bytes = texts.bytes();
-        let mut index = 0;
-        let mut next = || {
-            field.clear();
-            for byte in bytes.by_ref().take_while(|byte| *byte != 0) {
-                // SAFETY: the bytes of a `str` in order, cut only at NUL (ASCII), so `field`
-                // holds whole UTF-8 sequences.
-                unsafe { field.as_mut_vec().push(byte) };
-            }
-            let given = present & (1 << index) != 0;
-            index += 1;
-            given.then(|| field.clone())
-        };
-        let secret = next().unwrap_or_default();
-        let credentials = match kind {
-            0 => Credentials::UploadToken(secret),
-            1 => Credentials::AccessToken { access_token: secret, refresh_token: next() },
-            _ => Credentials::ApiKey(secret),
-        };
-        if kind != 1 {
-            next();
-        }
-        let mut options = UploadOptions::with_upload_token(String::new());
-        options.credentials = credentials;
-        options.video_id = next();
-        options.video_name = next();
-        if let Some(host) = next() {
-            options.api_host = host;
-        }
-        options.auto_chunk_size = chunk_size == -2.0;
-        if chunk_size >= 0.0 {
-            options.chunk_size = chunk_size as u64;
-        }
-        if retries >= 0.0 {
-            options.retries = retries as u32;
-        }
-        if parallel_parts >= 0.0 {
-            options.parallel_parts = parallel_parts as u32;
-        }
-        // An origin is given when either of its fields is.
-        let mut origin = || {
-            let (name, version) = (next(), next());
-            (name.is_some() || version.is_some()).then(|| Origin { name: name.unwrap_or_default(), version: version.unwrap_or_default() })
-        };
-        options.application = origin();
-        options.sdk = origin();
-        let file_name = next().unwrap_or_default();
+        let (options, file_name) = unpack(kind, &texts, present, chunk_size, retries, parallel_parts);
         let stream = (file.is_none()).then_some((stream_flags & 1 != 0, stream_flags & 2 != 0));
         Core::build(options, file, &file_name, stream, strategy, stall_ms, notify).map_err(|error| error_object(&error))
     }

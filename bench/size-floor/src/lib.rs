@@ -3,7 +3,8 @@
 //! (constructors, start, pause, resume, cancel, push, poll, handle, progress, wake, the
 //! retry strategy) and hands every text and number the shell would read to JavaScript,
 //! so that nothing the shell keeps alive is optimized away. What it leaves out is exactly
-//! the shell: no XHR, FormData, Blob, timer or event object.
+//! the shell: no XHR, FormData, Blob, timer or event object. The options come in packed as
+//! the entry packs them for `Core` (`src/packed.rs`).
 #![no_std]
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
@@ -23,6 +24,8 @@ pub mod machine;
 pub mod meter;
 #[path = "../../../src/options.rs"]
 pub mod options;
+#[path = "../../../src/packed.rs"]
+pub mod packed;
 #[path = "../../../src/plan.rs"]
 pub mod plan;
 #[path = "../../../src/progress.rs"]
@@ -71,25 +74,6 @@ extern "C" {
     fn strategy(retry: u32, code: &str) -> f64;
 }
 
-/// Text `index` of the NUL-separated `texts`, when it is not empty (as `Core::new` reads
-/// them, byte by byte).
-fn nth(texts: &str, index: usize) -> Option<String> {
-    let (mut at, mut field) = (0, String::new());
-    for byte in texts.bytes() {
-        if byte == 0 {
-            if at == index {
-                break;
-            }
-            at += 1;
-            field.clear();
-        } else if at == index {
-            // SAFETY: whole UTF-8 sequences, cut only at NUL.
-            unsafe { field.as_mut_vec().push(byte) };
-        }
-    }
-    (at == index && !field.is_empty()).then_some(field)
-}
-
 fn error(error: &UploadError) {
     text(error.code());
     text(&error.message());
@@ -117,36 +101,10 @@ pub struct Probe {
 
 #[wasm_bindgen]
 impl Probe {
-    /// Every option `Core::new` takes, in the same shape.
-    #[wasm_bindgen(constructor)]
+    /// Every option `Core::new` takes, packed as the entry packs them.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(kind: u8, texts: String, size: f64, chunk_size: f64, retries: f64, parallel: f64, stream: u8, seed: f64) -> Result<Probe, JsValue> {
-        let secret = nth(&texts, 0).unwrap_or_default();
-        let mut options = UploadOptions::with_upload_token(String::new());
-        options.credentials = match kind {
-            0 => Credentials::UploadToken(secret),
-            1 => Credentials::AccessToken { access_token: secret, refresh_token: nth(&texts, 1) },
-            _ => Credentials::ApiKey(secret),
-        };
-        options.video_id = nth(&texts, 2);
-        options.video_name = nth(&texts, 3);
-        if let Some(host) = nth(&texts, 4) {
-            options.api_host = host;
-        }
-        options.auto_chunk_size = chunk_size == -2.0;
-        if chunk_size >= 0.0 {
-            options.chunk_size = chunk_size as u64;
-        }
-        if retries >= 0.0 {
-            options.retries = retries as u32;
-        }
-        if parallel >= 0.0 {
-            options.parallel_parts = parallel as u32;
-        }
-        let origin = |at| nth(&texts, at).map(|name| Origin { name, version: nth(&texts, at + 1).unwrap_or_default() });
-        options.application = origin(5);
-        options.sdk = origin(7);
-        let name = nth(&texts, 9).unwrap_or_default();
+    pub fn new(kind: u8, texts: String, present: u32, size: f64, chunk_size: f64, retries: f64, parallel: f64, stream: u8, seed: f64) -> Result<Probe, JsValue> {
+        let (options, name) = packed::unpack(kind, &texts, present, chunk_size, retries, parallel);
         let machine = if stream != 0 {
             Machine::stream(&options, stream & 1 != 0, stream & 2 != 0, seed as u64)
         } else {
