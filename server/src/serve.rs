@@ -82,6 +82,10 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
             },
             () = &mut shutdown => break,
         };
+        // Without it, a response written in more than one piece (a file from --www or --pkg:
+        // headers, then the body in chunks) waits on Nagle's algorithm for the client's
+        // delayed ACK, ~40 ms a file on loopback, which is most of a page's start-up.
+        let _ = stream.set_nodelay(true);
         let app = app.clone();
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let app = app.clone();
