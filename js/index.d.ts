@@ -174,8 +174,9 @@ export interface PreviousUpload {
 }
 
 /**
- * The video the completing chunk returns: the server's answer, with `videoId` added when the
- * answer lacks it. When that answer was lost and a re-sent chunk learnt the upload had
+ * The video the completing chunk returns, shaped as the official uploader shapes it:
+ * `_public` for `public` (kept as well) and the dates as `Date`s; with `videoId` added when
+ * the answer lacks it. When that answer was lost and a re-sent chunk learnt the upload had
  * completed, it is read back with `GET /videos/{videoId}` where the credentials allow (an
  * access token or API key); with an upload token it is `{videoId}` alone.
  */
@@ -183,12 +184,14 @@ export interface VideoUploadResponse {
   readonly videoId: string;
   readonly title?: string;
   readonly description?: string;
+  /** The official uploader's name for `public`. */
+  readonly _public?: boolean;
   readonly public?: boolean;
   readonly panoramic?: boolean;
   readonly mp4Support?: boolean;
-  readonly publishedAt?: string;
-  readonly createdAt?: string;
-  readonly updatedAt?: string;
+  readonly publishedAt?: Date;
+  readonly createdAt?: Date;
+  readonly updatedAt?: Date;
   readonly tags?: string[];
   readonly metadata?: { readonly key?: string; readonly value?: string }[];
   readonly source?: { readonly type?: string; readonly uri?: string };

@@ -38,6 +38,21 @@ const PLAYABLE_POLL_MS = 500;
 /** `onPlayable` gives up after this long: a video that is not playable by then will not be soon. */
 const PLAYABLE_GIVE_UP_MS = 10 * 60 * 1000;
 
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The Video as the official uploader resolves it (`apiResponseToVideoUploadResponse`):
+ * `_public` for `public` (which is kept too), and `publishedAt`, `createdAt` and
+ * `updatedAt` as `Date`s.
+ */
+function officialVideo(video) {
+  if (!video || typeof video !== 'object') return video;
+  const shaped = { ...video };
+  if ('public' in video) shaped._public = video.public;
+  for (const key of ['publishedAt', 'createdAt', 'updatedAt']) if (video[key]) shaped[key] = new Date(video[key]);
+  return shaped;
+}
+
 /**
  * Why an upload failed: an `Error` with the official `VideoUploadError` fields (`status`,
  * `raw`, and every field of the parsed problem body: `type`, `title`, `name`, `detail`, …),
@@ -52,7 +67,13 @@ export class UploadError extends Error {
     } catch {
       // Not JSON: `raw` says what the server sent.
     }
-    if (body && typeof body === 'object' && !Array.isArray(body)) Object.assign(this, body);
+    // Defined, not assigned: a `__proto__` key assigned would replace the prototype (and the
+    // error would no longer be an Error); it, `constructor` and `prototype` are skipped.
+    if (body && typeof body === 'object' && !Array.isArray(body)) {
+      for (const [key, value] of Object.entries(body)) {
+        if (value !== undefined && !UNSAFE_KEYS.has(key)) Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
+      }
+    }
     for (const key of ['status', 'raw', 'reason', 'code']) if (error[key] !== undefined) this[key] = error[key];
     this.message = error.message;
   }
@@ -158,15 +179,24 @@ function core(options, stream, notify) {
   }
 }
 
-/** Forwards the browser's `offline` and `online` events to `target` until the returned function is called. */
-function watchConnectivity(target) {
+/**
+ * Until the returned function is called, the browser's own `offline` and `online` events (on
+ * the global object itself: an element's event of that name that bubbles there does not
+ * count) go to the core, which pauses while the network is gone and resumes when it returns,
+ * and are then dispatched on `target`.
+ */
+function watchConnectivity(target, core) {
   if (typeof addEventListener !== 'function') return () => {};
-  const forward = (event) => target.dispatchEvent(new CustomEvent(event.type));
-  addEventListener('offline', forward);
-  addEventListener('online', forward);
+  const heard = (event) => {
+    if (event.target !== globalThis) return;
+    core[event.type]();
+    target.dispatchEvent(new CustomEvent(event.type));
+  };
+  addEventListener('offline', heard);
+  addEventListener('online', heard);
   return () => {
-    removeEventListener('offline', forward);
-    removeEventListener('online', forward);
+    removeEventListener('offline', heard);
+    removeEventListener('online', heard);
   };
 }
 
@@ -194,28 +224,16 @@ class Upload extends EventTarget {
     };
   }
 
-  #offline = false;
-
   constructor(options, stream) {
     super();
     this.#core = core(options, stream, (type, detail) => this.#notify(type, detail));
-    // While an upload runs, the browser's offline and online events are forwarded here
-    // (watchConnectivity). Offline pauses it, so that no retry is spent on a network that
-    // is gone; online resumes it at once, with no backoff left to wait out.
-    this.addEventListener('offline', () => {
-      if (this.#core.pause()) this.#offline = true;
-    });
-    this.addEventListener('online', () => {
-      if (this.#offline) {
-        this.#offline = false;
-        this.#core.resume();
-      }
-    });
   }
 
   #notify(type, detail) {
     if (type === 'progress') for (const callback of this.#progress) callback(detail);
     if (type === 'error') detail = new UploadError(detail);
+    if (type === 'success') detail = officialVideo(detail);
+    if (type === 'part') detail.video = officialVideo(detail.video);
     if (type === 'retry') detail.error = new UploadError(detail.error);
     // A stream's `part` settles an uploadPart() promise; it is no event of its own.
     if (type !== 'part') this.dispatchEvent(new CustomEvent(type, { detail }));
@@ -237,13 +255,11 @@ class Upload extends EventTarget {
   }
 
   pause() {
-    // The user's pause outlasts the network's return.
-    this.#offline = false;
+    // The user's pause outlasts the network's return (the core knows whose pause it is).
     if (this.#core.pause()) this.dispatchEvent(new CustomEvent('pause'));
   }
 
   resume() {
-    this.#offline = false;
     if (this.#core.resume()) this.dispatchEvent(new CustomEvent('resume'));
   }
 
@@ -322,7 +338,7 @@ export class VideoUploader extends Upload {
     if (this.#settle) throw new UploadError({ code: 'UPLOAD_IN_PROGRESS', message: 'An upload is already in progress on this uploader.' });
     const video = await new Promise((resolve, reject) => {
       this.#settle = [resolve, reject];
-      this.#unwatch = watchConnectivity(this);
+      this.#unwatch = watchConnectivity(this, coreOf(this));
       try {
         // A first start continues what an earlier page left, if anything.
         const from = resume?.record.previous;
@@ -368,7 +384,7 @@ export class ProgressiveUploader extends Upload {
   }
 
   #push(blob, last) {
-    this.#unwatch ??= watchConnectivity(this);
+    this.#unwatch ??= watchConnectivity(this, coreOf(this));
     try {
       const part = coreOf(this).push(blob, last);
       if (part === 0) return Promise.resolve();

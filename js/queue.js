@@ -17,6 +17,9 @@ const invalid = (key, detail) => {
 };
 
 /** One file of a queue: its uploader, where it stands, and what became of it. */
+/** The queued files whose upload ever began (one that failed may hold a resumable record). */
+const begun = new WeakSet();
+
 class QueuedFile {
   #queue;
   state = 'queued';
@@ -45,8 +48,10 @@ class QueuedFile {
     this.#queue.pump();
   }
 
-  /** Cancels this file: it fails with `ABORTED` (one not begun, without sending anything). */
+  /** Cancels this file: it fails with `ABORTED` (one not begun, without sending anything).
+   * A failed file's upload is cancelled too, which forgets its resumable record. */
   cancel() {
+    if (this.state === 'failed' && begun.has(this)) this.uploader.cancel();
     if (this.state === 'done' || this.state === 'failed') return;
     if (this.started) this.uploader.cancel();
     else this.#queue.settle(this, new UploadError({ code: 'ABORTED', message: 'The upload was cancelled.' }));
@@ -137,6 +142,7 @@ export class UploadQueue extends EventTarget {
       if (queued.state !== 'queued') continue;
       queued.state = 'uploading';
       queued.started = true;
+      begun.add(queued);
       running++;
       this.#emit('file-start', { file: queued.file });
       queued.uploader.upload().then(

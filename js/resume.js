@@ -241,6 +241,11 @@ export async function attach(uploader, file, options) {
     write((store) => store.setItem(key, JSON.stringify(record)));
   });
   uploader.addEventListener('success', end);
+  // The recorded video is gone (or the token may not write it): the core starts again into
+  // a new video, whose first chunk writes a new record; this one must not outlive it.
+  uploader.addEventListener('warning', ({ detail }) => {
+    if (detail.code === 'RESUMED_VIDEO_GONE') write((store) => store.removeItem(key));
+  });
   // cancel() forgets the upload; an ABORTED error alone is no sign, since a page being
   // unloaded aborts its requests too (Firefox reports it), and that upload must stay
   // resumable. upload() after a cancel() or a success claims the record again.

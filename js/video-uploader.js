@@ -8,12 +8,12 @@
 // at once, default 3, at most 8), max-file-size (bytes), manual
 // (wait for start() instead of starting when a file is picked or dropped), no-drop,
 // pausable, no-resume (uploads are resumable after a reload unless it is set). State attributes for styling, set by the element: uploading, paused, complete,
-// error. Events (bubbling and composed CustomEvents): file-ready, upload-start, progress,
+// error. Events (CustomEvents on the element, which do not bubble): file-ready, upload-start, progress,
 // chunk, retry, pause, resume, offline, online, warning, success (the Video), error (the error),
 // reset. Every event's detail carries `file` (the File it is about) besides its own fields.
 // Look: CSS custom properties (--vu-accent, --vu-progress-color, --vu-progress-background,
 // --vu-progress-height, --vu-radius, --vu-font) and ::part() on every piece; slots
-// `heading`, `pick`, `pause`, `resume`, `cancel`, `retry` for the texts.
+// `heading`, `pick`, `pause`, `resume`, `cancel`, `retry`, `start-over` for the texts.
 import { UploadQueue } from './queue.js';
 
 const TEMPLATE = `
@@ -62,6 +62,7 @@ const ROW = `
   <button part="resume" type="button" hidden><slot name="resume">Resume</slot></button>
   <button part="cancel" type="button" hidden><slot name="cancel">Cancel</slot></button>
   <button part="retry" type="button" hidden><slot name="retry">Retry</slot></button>
+  <button part="start-over" type="button" hidden><slot name="start-over">Start over</slot></button>
 </div>
 `;
 
@@ -87,13 +88,27 @@ export function duration(seconds) {
   return s < 60 ? `${s} s left` : `${Math.floor(s / 60)} min ${s % 60} s left`;
 }
 
+/** Errors that sending the same upload again cannot mend, but a new upload of the file
+ * (into a new video) can: the video is gone, or the link may not write to it. */
+const START_OVER = new Set(['NOT_FOUND', 'FORBIDDEN']);
+/** Errors of the file itself: nothing but another file helps. */
+const FINAL = new Set(['FILE_EMPTY', 'FILE_TOO_LARGE']);
+
+/** `text` as a sentence: one final stop, whatever it ended with. */
+const sentence = (text) => {
+  const trimmed = String(text).trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+};
+
 /** Plain words, and what to do, for an upload error. */
 export function explain(error) {
   switch (error?.code) {
     case 'UNAUTHORIZED':
       return 'This upload link has expired or was withdrawn; ask for a new one.';
     case 'FORBIDDEN':
-      return 'This upload link cannot add to this video; ask for a new one.';
+      return 'This upload link cannot add to this video. You can start over into a new video.';
+    case 'NOT_FOUND':
+      return 'The video this upload was going into is gone. You can start over into a new video.';
     case 'FILE_TOO_LARGE':
       return error.message;
     case 'FILE_EMPTY':
@@ -108,7 +123,7 @@ export function explain(error) {
     case 'CREDENTIALS_MISSING':
       return 'There is no upload token: this page needs an upload link.';
     default:
-      return `${error?.title ?? error?.message ?? 'The upload failed'}. You can retry.`;
+      return `${sentence(error?.title ?? error?.message ?? 'The upload failed')} You can retry.`;
   }
 }
 
@@ -203,7 +218,9 @@ export class VideoUploaderElement extends HTMLElement {
   }
 
   #emit(type, detail) {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+    // On the element alone, as a <video>'s `progress`, `pause` and `error`: bubbling, they would reach
+    // `window`, where `error`, `offline` and `online` are the platform's own events.
+    this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
   #announce(text) {
@@ -240,6 +257,7 @@ export class VideoUploaderElement extends HTMLElement {
     li.querySelector('[part~="resume"]').addEventListener('click', () => row.queued?.resume());
     li.querySelector('[part~="cancel"]').addEventListener('click', () => row.queued?.cancel());
     li.querySelector('[part~="retry"]').addEventListener('click', () => this.#upload(file));
+    li.querySelector('[part~="start-over"]').addEventListener('click', () => this.#startOver(file));
     this.shadowRoot.querySelector('[part~="files"]').append(li);
     return row;
   }
@@ -258,7 +276,10 @@ export class VideoUploaderElement extends HTMLElement {
     if (focused === pause && pause.hidden && !resume.hidden) resume.focus();
     if (focused === resume && resume.hidden && !pause.hidden) pause.focus();
     row.li.querySelector('[part~="cancel"]').hidden = !running;
-    row.li.querySelector('[part~="retry"]').hidden = state !== 'error';
+    // An error says which way out there is: the same upload again, a new one, or none.
+    const code = state === 'error' ? row.error?.code : undefined;
+    row.li.querySelector('[part~="retry"]').hidden = state !== 'error' || START_OVER.has(code) || FINAL.has(code);
+    row.li.querySelector('[part~="start-over"]').hidden = !START_OVER.has(code);
     const states = [...this.#rows.values()].map((r) => r.li.dataset.state);
     this.toggleAttribute('uploading', states.some((s) => s === 'uploading' || s === 'paused' || s === 'queued'));
     this.toggleAttribute('paused', states.includes('paused'));
@@ -269,7 +290,10 @@ export class VideoUploaderElement extends HTMLElement {
   #fail(file, error) {
     // The bar falls back to what the server acknowledged: bytes sent but refused do not count.
     const row = this.#rows.get(file);
-    if (row) this.#set(file, file.size ? (100 * (row.acknowledged ?? 0)) / file.size : 0);
+    if (row) {
+      row.error = error;
+      this.#set(file, file.size ? (100 * (row.acknowledged ?? 0)) / file.size : 0);
+    }
     this.#show(file, 'error', explain(error));
     this.#announce(`${file.name}: ${explain(error)}`);
     this.#emit('error', Object.assign(error, { file }));
@@ -297,6 +321,18 @@ export class VideoUploaderElement extends HTMLElement {
     queue.addEventListener('file-error', (event) => row(event) && this.#fail(event.detail.file, event.detail));
     this.#queue = queue;
     return queue;
+  }
+
+  /** Uploads `file` again from its first byte, into a new video: its failed upload (and its
+   * resumable record, which named the video that failed) is forgotten. */
+  #startOver(file) {
+    const row = this.#rows.get(file);
+    if (!row) return;
+    row.queued?.cancel();
+    row.queued = null;
+    row.acknowledged = 0;
+    this.#set(file, 0);
+    this.#upload(file);
   }
 
   #upload(file) {

@@ -31,6 +31,7 @@ pub mod request;
 pub mod retry;
 pub mod stream;
 mod text;
+mod watchdog;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -17,3 +17,6 @@ pub const DEFAULT_API_HOST: &str = "ws.api.video";
 pub const DEFAULT_RETRIES: u32 = 6;
 /// The name in `AV-Origin-Client`.
 pub const CLIENT_NAME: &str = "wasm-video-uploader";
+/// How long a request may go without upload progress or an answer before it ends as a
+/// timeout (and is retried): 30 s.
+pub const DEFAULT_STALL_TIMEOUT_MS: u32 = 30_000;

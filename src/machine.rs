@@ -22,6 +22,7 @@ use crate::request::{Body, Outcome, Piece, Request};
 use crate::retry::{RetryReason, RetryStrategy};
 use crate::stream::{Part, Stream};
 use crate::text::push_json_escaped;
+use crate::watchdog::Watchdogs;
 
 /// What the shell does next.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +30,9 @@ use crate::text::push_json_escaped;
 pub enum Step {
     /// Perform this request and hand its outcome to [`Machine::handle`].
     Send(Request),
-    /// Call [`Machine::wake`] with `id` after `ms` milliseconds (a retry's backoff).
+    /// Call [`Machine::wake`] with `id` after `ms` milliseconds: a retry's backoff, or a
+    /// request's stall watchdog. A timer the machine no longer needs
+    /// ([`Machine::needs_timer`]) may be cleared; waking it changes nothing.
     Sleep {
         /// The timer's id.
         id: u32,
@@ -82,6 +85,10 @@ pub enum Warning {
     /// A success answer had no `videoId`, so later pieces go without one, as the official
     /// uploader sends them. api.video always sends it; mocks and proxies may not.
     VideoIdMissing,
+    /// The video an earlier page's record named is gone (404) or may not be written with
+    /// these credentials (403): the record is worthless, and the upload starts again into a
+    /// new video (once).
+    ResumedVideoGone,
 }
 
 impl Warning {
@@ -89,6 +96,7 @@ impl Warning {
     pub fn code(self) -> &'static str {
         match self {
             Warning::VideoIdMissing => "VIDEO_ID_MISSING_IN_RESPONSE",
+            Warning::ResumedVideoGone => "RESUMED_VIDEO_GONE",
         }
     }
 
@@ -96,6 +104,7 @@ impl Warning {
     pub fn message(self) -> &'static str {
         match self {
             Warning::VideoIdMissing => "The server answered without a videoId; later pieces are sent without one.",
+            Warning::ResumedVideoGone => "The video this upload was continuing is gone or cannot be written to; the upload starts again into a new video.",
         }
     }
 }
@@ -161,9 +170,15 @@ pub struct Machine {
     source: Source,
     state: State,
     paused: bool,
+    /// The pause is the network's ([`Machine::offline`]): coming back online ends it.
+    offline: bool,
     flights: Vec<Flight>,
+    watchdogs: Watchdogs,
     /// The pieces an earlier page may have sent (see [`Machine::continue_from`]).
     sent_before: core::ops::Range<u32>,
+    /// The plan as it was before [`Machine::continue_from`] skipped what an earlier page had
+    /// sent: where the upload starts again if that page's video is gone. Taken once.
+    fresh_plan: Option<ChunkPlan>,
     warned: bool,
     last_id: u32,
     attempts: Attempts,
@@ -212,8 +227,11 @@ impl Machine {
             source,
             state,
             paused: false,
+            offline: false,
             flights: Vec::new(),
+            watchdogs: Watchdogs::default(),
             sent_before: 0..0,
+            fresh_plan: None,
             warned: false,
             last_id: 0,
             attempts: Attempts::new(options.retries, seed),
@@ -232,13 +250,24 @@ impl Machine {
     /// started.
     pub fn continue_from(&mut self, video_id: &str, acknowledged: u32, bytes: Option<u64>, size: Option<u64>, cut: Option<u32>) -> bool {
         let Source::File { plan, acked_bytes } = &mut self.source else { return false };
+        let fresh = plan.clone();
         if !matches!(self.state, State::Idle) || video_id.is_empty() || !plan.skip(acknowledged, bytes, size, cut) {
             return false;
+        }
+        // Only a video the record named, not one the options name, is given up for a new one.
+        if self.video_id.is_none() {
+            self.fresh_plan = Some(fresh);
         }
         *acked_bytes = plan.cut_so_far().1;
         self.video_id = Some(video_id.to_owned());
         self.sent_before = acknowledged..plan.held_until();
         true
+    }
+
+    /// A request that goes `ms` without progress or an answer ends as a timeout; `None`
+    /// waits for ever. Takes effect from the next request or progress.
+    pub fn set_stall_timeout(&mut self, ms: Option<u32>) {
+        self.options.stall_timeout_ms = ms.filter(|ms| *ms > 0);
     }
 
     /// Replaces the default retry policy with `strategy`.
@@ -317,6 +346,7 @@ impl Machine {
             State::Complete { reported, .. } => *reported = false,
             _ => return Err(UploadError::AlreadyUploading),
         }
+        self.offline = false;
         Ok(core::mem::replace(&mut self.paused, false))
     }
 
@@ -329,7 +359,13 @@ impl Machine {
     /// Pauses: no new piece starts. A piece still sending its body is given up (the shell
     /// aborts it, and it is sent again on resume); a piece whose body has all left is let
     /// finish, since the server may already hold it. Returns false if already paused or over.
+    /// A pause while offline becomes the user's: coming back online does not end it.
     pub fn pause(&mut self) -> bool {
+        self.offline = false;
+        self.hold()
+    }
+
+    fn hold(&mut self) -> bool {
         if self.paused || matches!(self.state, State::Complete { .. } | State::Failed { .. }) {
             return false;
         }
@@ -348,11 +384,29 @@ impl Machine {
     /// and retries spent while the network was gone say nothing of the server. Returns false
     /// if not paused.
     pub fn resume(&mut self) -> bool {
+        self.offline = false;
         let resumed = core::mem::replace(&mut self.paused, false);
         if resumed {
             self.fresh_budgets();
         }
         resumed
+    }
+
+    /// The browser went offline: a running upload pauses as [`Machine::pause`] does, so that
+    /// no retry is spent on a network that is gone, until [`Machine::online`]. Returns
+    /// whether it paused (not when paused already, not started, or over).
+    pub fn offline(&mut self) -> bool {
+        if matches!(self.state, State::Idle) || !self.hold() {
+            return false;
+        }
+        self.offline = true;
+        true
+    }
+
+    /// The browser is back online: a pause that [`Machine::offline`] made ends at once, with
+    /// no backoff left to wait out. Returns whether it resumed.
+    pub fn online(&mut self) -> bool {
+        self.offline && self.resume()
     }
 
     /// Cancels: the upload fails with [`UploadError::Aborted`] at once, and the shell aborts
@@ -390,6 +444,7 @@ impl Machine {
 
     /// Records upload progress of piece request `id` (`loaded` of `body_total` multipart
     /// bytes) and returns where the file upload stands. `None` for a stale `id`.
+    /// Progress re-arms the request's stall watchdog.
     pub fn progress(&mut self, id: u32, loaded: u64, body_total: u64) -> Option<Progress> {
         let piece = self.record_progress(id, loaded, body_total)?;
         self.progress_of(&piece)
@@ -441,6 +496,9 @@ impl Machine {
 
     fn record_progress(&mut self, id: u32, loaded: u64, body_total: u64) -> Option<Piece> {
         let flight = self.flights.iter_mut().find(|flight| matches!(flight.phase, Phase::Sending { id: current, .. } if current == id))?;
+        if self.options.stall_timeout_ms.is_some() {
+            self.watchdogs.restart(id);
+        }
         if let Phase::Sending { body_sent, .. } = &mut flight.phase {
             *body_sent |= body_total > 0 && loaded >= body_total;
         }
@@ -456,6 +514,21 @@ impl Machine {
     fn next_id(&mut self) -> u32 {
         self.last_id = self.last_id.wrapping_add(1);
         self.last_id
+    }
+
+    /// The id of a request about to be sent, whose stall watchdog starts with it.
+    fn request_id(&mut self) -> u32 {
+        let id = self.next_id();
+        if self.options.stall_timeout_ms.is_some() {
+            self.watchdogs.restart(id);
+        }
+        id
+    }
+
+    /// Whether timer `id` (of a [`Step::Sleep`]) still matters: a backoff not over, or a
+    /// watchdog of a request on the wire. The shell may clear any other.
+    pub fn needs_timer(&self, id: u32) -> bool {
+        self.watchdogs.watched_by(id).is_some_and(|request| self.awaits(request)) || self.flights.iter().any(|flight| flight.phase == Phase::Sleeping { id })
     }
 
     /// A piece to start now, if the plan, the others on the wire and `parallel_parts` allow:
@@ -484,6 +557,15 @@ impl Machine {
 
     /// What to do now. Always has an answer.
     pub fn poll(&mut self) -> Step {
+        let mut watchdogs = core::mem::take(&mut self.watchdogs);
+        watchdogs.retain(|id| self.awaits(id));
+        let candidate = self.last_id.wrapping_add(1);
+        let armed = watchdogs.arm(|| candidate);
+        self.watchdogs = watchdogs;
+        if let (Some(id), Some(ms)) = (armed, self.options.stall_timeout_ms) {
+            self.last_id = id;
+            return Step::Sleep { id, ms: f64::from(ms) };
+        }
         match &mut self.state {
             State::Idle | State::Refreshing { .. } | State::Fetching { .. } => Step::Wait,
             State::Complete { reported: true, .. } | State::Failed { reported: true, .. } => Step::Wait,
@@ -496,13 +578,13 @@ impl Machine {
                 Step::Failed(error.clone())
             }
             State::RefreshDue => {
-                let id = self.next_id();
+                let id = self.request_id();
                 self.state = State::Refreshing { id };
                 Step::Send(self.refresh_request(id))
             }
             State::FetchDue { piece } => {
                 let piece = *piece;
-                let id = self.next_id();
+                let id = self.request_id();
                 self.state = State::Fetching { id, piece };
                 let url = self.options.video_url(self.video_id.as_deref().unwrap_or_default());
                 Step::Send(Request { id, method: "GET", url, headers: self.options.headers(), body: Body::Empty })
@@ -531,7 +613,7 @@ impl Machine {
                 None => return Step::Wait,
             },
         };
-        let id = self.next_id();
+        let id = self.request_id();
         let flight = &mut self.flights[due];
         let resent = core::mem::replace(&mut flight.sent, true);
         flight.phase = Phase::Sending { id, resent, body_sent: false };
@@ -564,8 +646,13 @@ impl Machine {
         Request { id, method: "POST", url: self.options.refresh_url(), headers, body: Body::Json(body) }
     }
 
-    /// A timer from [`Step::Sleep`] fired.
+    /// A timer from [`Step::Sleep`] fired. A watchdog's request has stalled: it ends as a
+    /// timeout (see [`Machine::handle`]), and the shell aborts it.
     pub fn wake(&mut self, id: u32) {
+        if let Some(request) = self.watchdogs.fired(id) {
+            self.handle(request, Outcome::Timeout);
+            return;
+        }
         for flight in &mut self.flights {
             if flight.phase == (Phase::Sleeping { id }) {
                 flight.phase = Phase::Due;
@@ -656,8 +743,20 @@ impl Machine {
                     self.state = State::RefreshDue;
                 }
             }
+            Verdict::Failed(UploadError::Http { status: 403 | 404, .. }) if self.fresh_plan.is_some() => self.start_over(),
             Verdict::Failed(error) => self.fail(error),
         }
+    }
+
+    /// The recorded video is gone: everything from the earlier page is dropped, and the
+    /// upload starts again from its first piece, into a new video.
+    fn start_over(&mut self) {
+        let Some(plan) = self.fresh_plan.take() else { return };
+        self.source = Source::File { plan, acked_bytes: 0 };
+        self.video_id = None;
+        self.sent_before = 0..0;
+        self.flights.clear();
+        self.events.push(Event::Warning(Warning::ResumedVideoGone));
     }
 
     fn handle_refresh(&mut self, outcome: Outcome) {

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use crate::error::UploadError;
 pub use crate::limits::{DEFAULT_API_HOST, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, MAX_FILE_SIZE, MAX_PARALLEL_PARTS, MIN_CHUNK_SIZE};
-use crate::limits::{CLIENT_NAME, DEFAULT_RETRIES};
+use crate::limits::{CLIENT_NAME, DEFAULT_RETRIES, DEFAULT_STALL_TIMEOUT_MS};
 use crate::text::{base64, concat, parse_u32, push_encoded};
 
 /// How the uploader authenticates.
@@ -128,6 +128,9 @@ pub struct UploadOptions {
     pub application: Option<Origin>,
     /// `AV-Origin-Sdk`: an SDK wrapping the uploader.
     pub sdk: Option<Origin>,
+    /// A request that goes this many milliseconds without upload progress or an answer ends
+    /// as a timeout, and is retried (default 30 s); `None` waits for ever.
+    pub stall_timeout_ms: Option<u32>,
 }
 
 impl UploadOptions {
@@ -144,6 +147,7 @@ impl UploadOptions {
             parallel_parts: 1,
             application: None,
             sdk: None,
+            stall_timeout_ms: Some(DEFAULT_STALL_TIMEOUT_MS),
         }
     }
 

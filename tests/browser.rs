@@ -467,6 +467,32 @@ async fn cancel_rejects_with_aborted_and_upload_then_continues_the_same_video() 
 }
 
 #[wasm_bindgen_test]
+async fn offline_pauses_the_rust_upload_without_a_retry_and_online_resumes_it() {
+    let data = bytes(3 * MIN_CHUNK_SIZE as usize, 17);
+    let uploader = chunked_uploader(&data, "offline.mp4");
+    let events = record_events(&uploader);
+    let paused = Rc::new(RefCell::new(Vec::new()));
+    let seen = paused.clone();
+    on_first_chunk(&uploader, move |uploader| {
+        let window = web_sys::window().unwrap();
+        window.dispatch_event(&web_sys::Event::new("offline").unwrap()).unwrap();
+        seen.borrow_mut().push(uploader.is_paused());
+        // An element's event of the same name that bubbles to window is not the network's.
+        let body = window.document().unwrap().body().unwrap();
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        body.dispatch_event(&web_sys::Event::new_with_event_init_dict("online", &init).unwrap()).unwrap();
+        seen.borrow_mut().push(uploader.is_paused());
+        window.dispatch_event(&web_sys::Event::new("online").unwrap()).unwrap();
+        seen.borrow_mut().push(uploader.is_paused());
+    });
+    let video = uploader.upload().await.unwrap();
+    assert_eq!(*paused.borrow(), [true, true, false], "paused while offline, by the network's own events alone");
+    assert_eq!(names(&events.borrow()), ["chunk", "offline", "online", "chunk", "chunk", "success"], "no retry, no pause or resume");
+    assert_stored(&video, &data).await;
+}
+
+#[wasm_bindgen_test]
 async fn an_upload_cancelled_while_paused_runs_again_on_upload() {
     let data = bytes(2 * MIN_CHUNK_SIZE as usize, 13);
     let uploader = chunked_uploader(&data, "paused-cancelled.mp4");

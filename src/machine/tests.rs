@@ -16,6 +16,8 @@ fn options() -> UploadOptions {
     let mut options = UploadOptions::with_upload_token("to123");
     options.chunk_size = 8 * MIB;
     options.api_host = "http://127.0.0.1:8787".into();
+    // Conversations below that are not about stalls have no watchdog timers in them.
+    options.stall_timeout_ms = None;
     options
 }
 
@@ -636,6 +638,8 @@ fn every_input_at_every_step_leaves_an_answer_and_a_way_to_the_end() {
         credentials.chunk_size = 5 * MIB;
         // And every third with adaptive sizes, which these walks' timed answers grow.
         credentials.auto_chunk_size = seed % 3 == 1;
+        // And half of them with stall watchdogs, whose timers the walks fire at any time.
+        credentials.stall_timeout_ms = (seed % 2 == 0).then_some(1000);
         let mut machine = if is_stream {
             Machine::stream(&credentials, seed % 8 == 0, true, seed).unwrap()
         } else {
@@ -669,10 +673,18 @@ fn every_input_at_every_step_leaves_an_answer_and_a_way_to_the_end() {
                     }
                 }
                 6 => {
-                    machine.pause();
+                    if walk.below(2) == 0 {
+                        machine.pause();
+                    } else {
+                        machine.offline();
+                    }
                 }
                 7 => {
-                    machine.resume();
+                    if walk.below(2) == 0 {
+                        machine.resume();
+                    } else {
+                        machine.online();
+                    }
                 }
                 8 => {
                     if walk.below(3) == 0 {
@@ -1038,4 +1050,248 @@ fn in_parallel_a_new_size_waits_until_every_piece_on_its_way_has_landed() {
     let next = send_all(&mut machine);
     assert_eq!(next.len(), 3);
     assert!(next.iter().all(|r| piece_of(r).0.len() == 80 * MIB), "three fast answers, three doublings: {next:?}");
+}
+
+fn watched(ms: u32) -> UploadOptions {
+    let mut options = options();
+    options.stall_timeout_ms = Some(ms);
+    options
+}
+
+/// The watchdog the machine arms now; panics on anything else.
+fn watchdog(machine: &mut Machine, ms: f64) -> u32 {
+    match machine.poll() {
+        Step::Sleep { id, ms: set } if set == ms => id,
+        other => panic!("expected a watchdog of {ms} ms, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_piece_that_never_answers_ends_as_a_timeout_and_goes_again() {
+    let mut machine = file(&watched(30_000), 20 * MIB);
+    let first = send(&mut machine);
+    let timer = watchdog(&mut machine, 30_000.0);
+    assert_eq!(machine.poll(), Step::Wait, "one watchdog per request");
+    assert!(machine.needs_timer(timer));
+    machine.wake(timer);
+    assert!(!machine.awaits(first.id), "the shell aborts the stalled request");
+    let [Event::Retry { attempt: 1, reason: RetryReason::Timeout, error: UploadError::Timeout, .. }] = events(&mut machine)[..] else { panic!() };
+    sleep_through(&mut machine);
+    let again = send(&mut machine);
+    assert_eq!((piece_of(&again).0, piece_of(&again).2), (piece_of(&first).0, 1));
+    machine.handle(first.id, ok("vi1"));
+    assert!(events(&mut machine).is_empty(), "the stalled request's late answer changes nothing");
+}
+
+#[test]
+fn progress_rearms_the_watchdog_and_the_last_byte_gives_the_server_a_whole_period() {
+    let mut machine = file(&watched(1_000), 20 * MIB);
+    let request = send(&mut machine);
+    let first = watchdog(&mut machine, 1_000.0);
+    assert!(machine.progress(request.id, 10, 100).is_some());
+    let second = watchdog(&mut machine, 1_000.0);
+    assert!(!machine.needs_timer(first), "the shell may clear the old timer");
+    machine.wake(first);
+    assert!(machine.awaits(request.id), "a stale watchdog stalls nothing");
+    assert!(machine.progress(request.id, 100, 100).is_some());
+    let answer = watchdog(&mut machine, 1_000.0);
+    assert!(!machine.needs_timer(second));
+    machine.handle(request.id, ok("vi1"));
+    assert!(!machine.needs_timer(answer), "an answered request's watchdog is gone");
+    let next = send(&mut machine);
+    assert_eq!(machine.poll(), Step::Sleep { id: next.id + 1, ms: 1_000.0 }, "the next piece is watched from its sending");
+}
+
+#[test]
+fn parallel_pieces_are_watched_each_and_one_stall_retries_that_one_alone() {
+    let mut options = watched(500);
+    options.parallel_parts = 3;
+    options.chunk_size = 5 * MIB;
+    let mut machine = file(&options, 40 * MIB);
+    let first = send(&mut machine);
+    watchdog(&mut machine, 500.0);
+    machine.handle(first.id, ok("vi1"));
+    let mut sent = || (send(&mut machine), watchdog(&mut machine, 500.0));
+    let ((a, ta), (b, tb), (c, tc)) = (sent(), sent(), sent());
+    let timers = [ta, tb, tc];
+    assert_eq!(machine.poll(), Step::Wait);
+    machine.wake(timers[1]);
+    assert!(machine.awaits(a.id) && !machine.awaits(b.id) && machine.awaits(c.id));
+    assert!(machine.needs_timer(timers[0]) && machine.needs_timer(timers[2]));
+}
+
+#[test]
+fn a_stall_on_every_try_settles_the_upload_with_a_timeout() {
+    let mut options = watched(100);
+    options.retries = 2;
+    let mut machine = file(&options, 5 * MIB);
+    for attempt in 0..3 {
+        let request = send(&mut machine);
+        assert_eq!(piece_of(&request).2, attempt);
+        let timer = watchdog(&mut machine, 100.0);
+        machine.wake(timer);
+        if attempt < 2 {
+            sleep_through(&mut machine);
+        }
+    }
+    assert_eq!(machine.poll(), Step::Failed(UploadError::Timeout));
+}
+
+#[test]
+fn a_stalled_refresh_fails_and_a_stalled_read_of_the_video_completes_with_its_id() {
+    let mut machine = file(&{
+        let mut options = access_token();
+        options.stall_timeout_ms = Some(100);
+        options
+    }, MIB);
+    let piece = send(&mut machine);
+    watchdog(&mut machine, 100.0);
+    machine.handle(piece.id, failure(401, "x"));
+    let refresh = send(&mut machine);
+    assert!(matches!(refresh.body, Body::Json(_)));
+    let timer = watchdog(&mut machine, 100.0);
+    machine.wake(timer);
+    assert_eq!(machine.poll(), Step::Failed(UploadError::Timeout));
+
+    let mut options = api_key();
+    options.stall_timeout_ms = Some(100);
+    let mut machine = file(&options, MIB);
+    let piece = send(&mut machine);
+    let timer = watchdog(&mut machine, 100.0);
+    machine.wake(timer);
+    sleep_through(&mut machine);
+    let again = send(&mut machine);
+    watchdog(&mut machine, 100.0);
+    machine.handle(again.id, failure(400, ALREADY_UPLOADED));
+    let read = send(&mut machine);
+    assert_eq!(read.method, "GET");
+    let timer = watchdog(&mut machine, 100.0);
+    machine.wake(timer);
+    assert_eq!(machine.poll(), Step::Complete { video_id: Some("viX".into()), answered: false });
+    assert!(!machine.awaits(piece.id));
+}
+
+#[test]
+fn no_stall_timeout_sets_no_watchdog() {
+    let mut machine = file(&options(), 20 * MIB);
+    let request = send(&mut machine);
+    assert!(machine.progress(request.id, 1, 2).is_some());
+    assert_eq!(machine.poll(), Step::Wait);
+    let mut machine = file(&watched(1), 20 * MIB);
+    machine.set_stall_timeout(Some(0));
+    let _ = send(&mut machine);
+    assert_eq!(machine.poll(), Step::Wait, "0 is no watchdog, as stallTimeout: 0");
+}
+
+#[test]
+fn offline_pauses_without_spending_a_retry_and_online_resumes_at_once() {
+    let mut machine = file(&options(), 20 * MIB);
+    assert!(!Machine::file(&options(), MIB, "x", 1).unwrap().offline(), "an upload not started has nothing to pause");
+    let first = send(&mut machine);
+    assert!(machine.progress(first.id, 50, 100).is_some());
+    assert!(machine.offline());
+    assert!(!machine.offline(), "already paused");
+    assert!(machine.is_paused());
+    assert!(!machine.awaits(first.id), "the piece mid-body is given up");
+    machine.handle(first.id, Outcome::Network);
+    assert!(events(&mut machine).is_empty(), "no retry is spent on a network that is gone");
+    assert_eq!(machine.poll(), Step::Wait);
+    assert!(machine.online());
+    assert!(!machine.online(), "once");
+    let again = send(&mut machine);
+    assert_eq!((piece_of(&again).0, piece_of(&again).2), (piece_of(&first).0, 0));
+}
+
+#[test]
+fn a_backoff_under_way_when_the_network_goes_is_not_waited_out_after_it_returns() {
+    let mut machine = file(&options(), 20 * MIB);
+    let first = send(&mut machine);
+    machine.handle(first.id, Outcome::Network);
+    let Step::Sleep { id, .. } = machine.poll() else { panic!() };
+    assert!(machine.offline());
+    machine.wake(id);
+    assert_eq!(machine.poll(), Step::Wait, "nothing goes while offline");
+    assert!(machine.online());
+    assert_eq!(piece_of(&send(&mut machine)).0, piece_of(&first).0);
+}
+
+#[test]
+fn the_users_pause_outlasts_the_network_and_the_users_resume_ends_an_offline_pause() {
+    let mut machine = file(&options(), 20 * MIB);
+    let _ = send(&mut machine);
+    assert!(machine.offline());
+    assert!(!machine.pause(), "paused already, but now the user's pause");
+    assert!(!machine.online(), "coming back online does not end the user's pause");
+    assert!(machine.is_paused());
+    assert!(machine.resume());
+    let _ = send(&mut machine);
+    assert!(machine.offline());
+    assert!(machine.resume(), "the user may resume while offline");
+    assert!(!machine.online(), "and online then has nothing to resume");
+    assert!(machine.pause());
+    assert!(!machine.offline(), "a paused upload is not paused again by the network");
+    assert!(!machine.online());
+    assert!(machine.is_paused());
+}
+
+#[test]
+fn offline_after_the_end_changes_nothing() {
+    let mut machine = file(&options(), MIB);
+    let request = send(&mut machine);
+    machine.handle(request.id, ok("vi1"));
+    assert!(!machine.offline());
+    machine.cancel();
+    let mut machine = file(&options(), MIB);
+    machine.cancel();
+    assert!(!machine.offline(), "a failed upload has nothing to pause");
+}
+
+#[test]
+fn a_recorded_video_that_is_gone_or_forbidden_is_given_up_once_for_a_new_one() {
+    for status in [404, 403] {
+        let mut options = parallel(2);
+        options.chunk_size = 5 * MIB;
+        let mut machine = Machine::file(&options, 20 * MIB, "movie.mp4", 7).unwrap();
+        assert!(machine.continue_from("viGone", 1, None, None, None));
+        assert_eq!(machine.start(), Ok(false));
+        let (first, second) = (send(&mut machine), send(&mut machine));
+        assert_eq!((piece_of(&first).0.index, piece_of(&first).1.as_deref()), (1, Some("viGone")));
+        machine.handle(first.id, failure(status, "x"));
+        assert_eq!(events(&mut machine), [Event::Warning(Warning::ResumedVideoGone)]);
+        assert!(!machine.awaits(second.id), "the other piece into the gone video is given up");
+        assert_eq!(machine.video_id(), None);
+        assert_eq!(machine.acknowledged_bytes(), 0);
+
+        // From the first piece, alone, into a new video; then as any upload.
+        let again = send(&mut machine);
+        assert_eq!(machine.poll(), Step::Wait, "the first piece goes alone");
+        assert_eq!((piece_of(&again).0.index, piece_of(&again).1), (0, None));
+        assert_eq!(piece_of(&again).0.range.header(), "part 1/4");
+        machine.handle(again.id, ok("viNew"));
+        let _ = events(&mut machine);
+        let next = send(&mut machine);
+        assert_eq!((piece_of(&next).0.index, piece_of(&next).1.as_deref()), (1, Some("viNew")));
+
+        // Once: the new video gone too is a failure like any other.
+        machine.handle(next.id, failure(status, "x"));
+        assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: s, .. }) if s == status));
+    }
+}
+
+#[test]
+fn a_video_named_by_the_options_is_never_given_up() {
+    let mut options = options();
+    options.video_id = Some("viMine".into());
+    let mut machine = Machine::file(&options, 20 * MIB, "movie.mp4", 7).unwrap();
+    assert!(machine.continue_from("viMine", 1, None, None, None));
+    assert_eq!(machine.start(), Ok(false));
+    let request = send(&mut machine);
+    machine.handle(request.id, failure(404, "x"));
+    assert!(events(&mut machine).is_empty());
+    assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 404, .. })));
+
+    let mut machine = file(&options, 20 * MIB);
+    let request = send(&mut machine);
+    machine.handle(request.id, failure(404, "x"));
+    assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 404, .. })), "not continued: a plain failure");
 }

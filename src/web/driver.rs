@@ -3,9 +3,12 @@
 //! Everything that happens (a call from the app, an XHR event, a timer) calls into the
 //! driver, which hands it to the [`Machine`] and then runs [`Driver::drive`]: it does what
 //! [`Machine::poll`] says until the machine waits. One JS closure serves every XHR event
-//! and timer of the upload. The request on the wire is owned by the driver and dropped,
-//! which aborts it, as soon as the machine no longer awaits it, so nothing outlives its
-//! upload or a pause or a cancel.
+//! and timer of the upload, each handler bound to its request's id (or its timer's), so an
+//! event is never matched to a request by its target: test doubles of `XMLHttpRequest`
+//! (xhr-mock, sinon's, MSW's) call handlers with events of every shape, or none. The
+//! request on the wire is owned by the driver and dropped, which aborts it, as soon as the
+//! machine no longer awaits it, so nothing outlives its upload or a pause or a cancel; a
+//! timer the machine no longer needs is cleared the same way.
 
 use alloc::borrow::ToOwned;
 use alloc::boxed::Box;
@@ -29,13 +32,10 @@ use crate::text::parse_u32;
 
 use super::exclusive::{Exclusive, Lent};
 
-/// How long a transfer may go without upload progress before it is aborted and retried.
-pub const DEFAULT_STALL_TIMEOUT_MS: f64 = 30_000.0;
-
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: f64, argument: f64) -> JsValue;
+    fn set_timeout(handler: &Function, ms: f64, kind: u32, id: u32) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
     /// An XMLHttpRequest seen through one `send` for every body (null, a string, a
@@ -45,7 +45,16 @@ extern "C" {
     fn send(this: &Sender, body: &JsValue) -> Result<(), JsValue>;
 }
 
-/// The XHR's own event handlers; its upload side has `onprogress`.
+/// What calls the driver's callback: a timer of the machine, or an XHR's handler.
+const TIMER: u32 = 0;
+const LOAD: u32 = 1;
+// 2: `onerror`, whatever else a handler may be.
+const ABORT: u32 = 3;
+const TIMEOUT: u32 = 4;
+const PROGRESS: u32 = 5;
+
+/// The XHR's own event handlers, in the order of their kinds from [`LOAD`]; its upload side
+/// has `onprogress`.
 const XHR_HANDLERS: [&str; 4] = ["onload", "onerror", "onabort", "ontimeout"];
 
 /// Sets (or, with `null`, clears) the handler properties `names` of `target`, through
@@ -54,12 +63,6 @@ fn set_handlers(target: &JsValue, names: &[&str], handler: &JsValue) {
     for name in names {
         let _ = Reflect::set(target, &JsValue::from_str(name), handler);
     }
-}
-
-/// A timer's argument: a backoff passes the machine's timer id (≥ 1); a stall watchdog,
-/// the negated id of its transfer's request.
-fn stall_of(id: u32) -> f64 {
-    -f64::from(id)
 }
 
 /// What the driver tells its owner (the JS binding or the Rust API).
@@ -87,25 +90,22 @@ pub(crate) enum Note<'a> {
 }
 
 type Sink = Box<dyn Fn(Note)>;
-type Callback = Closure<dyn Fn(JsValue)>;
+/// `(kind, id, event)`: what called, about which request or timer, and the XHR's event.
+type Callback = Closure<dyn Fn(u32, u32, JsValue)>;
 
-/// The request on the wire, and its stall watchdog. Dropping it, on whatever path, detaches
-/// its handlers (so no event of it reaches the driver again), clears the watchdog and
-/// aborts the XHR (a no-op once it has ended).
+/// The request on the wire. Dropping it, on whatever path, detaches its handlers (so no
+/// event of it reaches the driver again) and aborts the XHR (a no-op once it has ended).
 struct Transfer {
     id: u32,
     xhr: XmlHttpRequest,
-    /// The XHR's upload side, whose progress events name it as their target.
+    /// The XHR's upload side, which has the progress handler.
     upload: JsValue,
-    stalled: bool,
-    watchdog: JsValue,
     /// When it was sent (`Date.now()`), to time its answer.
     sent_at: f64,
 }
 
 impl Drop for Transfer {
     fn drop(&mut self) {
-        clear_timeout(&self.watchdog);
         set_handlers(&self.xhr, &XHR_HANDLERS, &JsValue::NULL);
         set_handlers(&self.upload, &["onprogress"], &JsValue::NULL);
         let _ = self.xhr.abort();
@@ -121,9 +121,8 @@ pub(crate) struct Driver {
     parts: Exclusive<Vec<Blob>>,
     /// The requests on the wire (several when pieces go in parallel).
     transfers: Exclusive<Vec<Transfer>>,
-    /// The backoff timers set, by the machine's timer id: one per piece waiting to be
-    /// retried (several when pieces go in parallel).
-    backoffs: Exclusive<Vec<(u32, JsValue)>>,
+    /// The timers set, by the machine's timer id: backoffs and stall watchdogs.
+    timers: Exclusive<Vec<(u32, JsValue)>>,
     /// The one JS function every XHR event and timer of this upload calls.
     callback: Exclusive<Option<Callback>>,
     sink: Sink,
@@ -132,7 +131,6 @@ pub(crate) struct Driver {
     /// The parsed body of the last answer, which may be the Video.
     last_body: Exclusive<JsValue>,
     completed: Exclusive<Option<JsValue>>,
-    stall_ms: Cell<Option<f64>>,
     driving: Cell<bool>,
     again: Cell<bool>,
 }
@@ -146,21 +144,20 @@ impl Driver {
             buffered: Exclusive::default(),
             parts: Exclusive::default(),
             transfers: Exclusive::default(),
-            backoffs: Exclusive::default(),
+            timers: Exclusive::default(),
             callback: Exclusive::default(),
             sink,
             meter: Exclusive::new(ProgressMeter::new(100.0, 2000.0)),
             last_progress: Cell::new(0),
             last_body: Exclusive::new(JsValue::UNDEFINED),
             completed: Exclusive::default(),
-            stall_ms: Cell::new(Some(DEFAULT_STALL_TIMEOUT_MS)),
             driving: Cell::new(false),
             again: Cell::new(false),
         });
         let weak = Rc::downgrade(&driver);
-        let callback = Closure::<dyn Fn(JsValue)>::new(move |argument: JsValue| {
+        let callback = Callback::new(move |kind: u32, id: u32, event: JsValue| {
             if let Some(driver) = weak.upgrade() {
-                driver.on_callback(argument);
+                driver.on_callback(kind, id, &event);
             }
         });
         driver.callback.replace(Some(callback));
@@ -175,7 +172,25 @@ impl Driver {
 
     /// Aborts and retries a transfer without progress for `ms`; `None` never does.
     pub(crate) fn set_stall_timeout(&self, ms: Option<f64>) {
-        self.stall_ms.set(ms.filter(|ms| *ms > 0.0));
+        // `as` saturates: a day or a year is "for ever" alike.
+        self.machine.borrow_mut().set_stall_timeout(ms.map(|ms| ms as u32));
+    }
+
+    /// The browser went offline: the machine pauses. Returns whether it did.
+    pub(crate) fn offline(self: &Rc<Self>) -> bool {
+        let paused = self.machine.borrow_mut().offline();
+        self.drive();
+        paused
+    }
+
+    /// The browser is back online: an offline pause ends. Returns whether it did.
+    pub(crate) fn online(self: &Rc<Self>) -> bool {
+        let resumed = self.machine.borrow_mut().online();
+        if resumed {
+            self.meter.borrow_mut().reset_rate();
+        }
+        self.drive();
+        resumed
     }
 
     /// Starts (or continues) a file upload. Returns whether it ended a pause.
@@ -260,9 +275,11 @@ impl Driver {
             match step {
                 Step::Send(request) => self.send(request),
                 Step::Sleep { id, ms } => {
-                    let timer = self.timer(ms, f64::from(id));
-                    self.backoffs.borrow_mut().push((id, timer));
-                    self.meter.borrow_mut().reset_rate();
+                    let timer = match self.callback() {
+                        Some(callback) => set_timeout(&callback, ms, TIMER, id),
+                        None => JsValue::UNDEFINED,
+                    };
+                    self.timers.borrow_mut().push((id, timer));
                 }
                 Step::Complete { video_id, answered } => {
                     let video = self.completed.borrow_mut().clone();
@@ -310,6 +327,8 @@ impl Driver {
                 }
             }
             MachineEvent::Retry { attempt, delay_ms, reason, error } => {
+                // The rate measured before the failure says nothing of the next attempt.
+                self.meter.borrow_mut().reset_rate();
                 (self.sink)(Note::Retry { attempt, delay_ms, reason, error: &error });
             }
             MachineEvent::Warning(warning) => (self.sink)(Note::Warning(warning)),
@@ -329,43 +348,42 @@ impl Driver {
         video
     }
 
-    /// Aborts every transfer on the wire the machine no longer awaits. Their handlers go
-    /// first, so the aborts raise no event.
+    /// Aborts every transfer on the wire the machine no longer awaits, and clears every timer
+    /// it no longer needs. Their handlers go first, so the aborts raise no event.
     fn drop_stale_transfers(&self) {
         let machine = self.machine.borrow_mut();
         // Dropping one detaches its handlers and aborts it; nothing calls back meanwhile.
         self.transfers.borrow_mut().retain(|t| machine.awaits(t.id));
+        self.timers.borrow_mut().retain(|(id, timer)| machine.needs_timer(*id) || {
+            clear_timeout(timer);
+            false
+        });
     }
 
     fn callback(&self) -> Option<Function> {
         self.callback.borrow_mut().as_ref().map(|callback| callback.as_ref().unchecked_ref::<Function>().clone())
     }
 
-    fn timer(&self, ms: f64, argument: f64) -> JsValue {
-        match self.callback() {
-            Some(callback) => set_timeout(&callback, ms, argument),
-            None => JsValue::UNDEFINED,
-        }
+    /// The callback bound to `kind` and request `id`: what an XHR handler of that request is.
+    fn handler(&self, kind: u32, id: u32) -> JsValue {
+        self.callback().map_or(JsValue::NULL, |callback| callback.bind2(&JsValue::NULL, &kind.into(), &id.into()).into())
     }
 
     fn send(&self, request: Request) {
         let id = request.id;
         match self.open(&request) {
-            Ok(xhr) => {
-                let watchdog = match (&request.body, self.stall_ms.get()) {
-                    (Body::Piece { .. }, Some(ms)) => self.timer(ms, stall_of(id)),
-                    _ => JsValue::UNDEFINED,
-                };
-                let upload = xhr.upload().map_or(JsValue::UNDEFINED, JsValue::from);
+            Ok((xhr, upload)) => {
                 let sent_at = js_sys::Date::now();
-                self.transfers.borrow_mut().push(Transfer { id, xhr, upload, stalled: false, watchdog, sent_at });
+                self.transfers.borrow_mut().push(Transfer { id, xhr, upload, sent_at });
             }
             // The browser refused before anything was sent: that too is an outcome.
             Err(error) => self.machine.borrow_mut().handle(id, Outcome::Refused(error)),
         }
     }
 
-    fn open(&self, request: &Request) -> Result<XmlHttpRequest, String> {
+    /// Opens and sends `request`; returns the XHR and its upload side (a piece's, whose
+    /// progress is followed; else `undefined`).
+    fn open(&self, request: &Request) -> Result<(XmlHttpRequest, JsValue), String> {
         let js = |error: JsValue| browser_detail(&error);
         let xhr = XmlHttpRequest::new().map_err(js)?;
         xhr.open_with_async(request.method, &request.url, true).map_err(js)?;
@@ -373,8 +391,10 @@ impl Driver {
             xhr.set_request_header(name, value).map_err(js)?;
         }
         xhr.set_request_header("Accept", "application/json").map_err(js)?;
-        let handler: JsValue = self.callback().map_or(JsValue::NULL, JsValue::from);
-        set_handlers(&xhr, &XHR_HANDLERS, &handler);
+        for (kind, name) in (LOAD..).zip(XHR_HANDLERS) {
+            set_handlers(&xhr, &[name], &self.handler(kind, request.id));
+        }
+        let mut upload = JsValue::UNDEFINED;
         let body = match &request.body {
             Body::Empty => JsValue::NULL,
             Body::Json(json) => JsValue::from_str(json),
@@ -391,81 +411,45 @@ impl Driver {
                 }
                 form.append_with_blob_and_filename("file", &slice, file_name).map_err(js)?;
                 xhr.set_request_header("Content-Range", content_range).map_err(js)?;
-                set_handlers(&xhr.upload().map_err(js)?.into(), &["onprogress"], &handler);
+                upload = xhr.upload().map_err(js)?.into();
+                set_handlers(&upload, &["onprogress"], &self.handler(PROGRESS, request.id));
                 form.into()
             }
         };
         xhr.unchecked_ref::<Sender>().send(&body).map_err(js)?;
-        Ok(xhr)
+        Ok((xhr, upload))
     }
 
-    /// Every XHR event and timer of the upload lands here.
-    fn on_callback(self: &Rc<Self>, argument: JsValue) {
-        if let Some(timer) = argument.as_f64() {
-            if timer < 0.0 {
-                self.on_stall(-timer as u32);
-            } else {
-                let id = timer as u32;
-                self.backoffs.borrow_mut().retain(|(set, _)| *set != id);
+    /// Every XHR event and timer of the upload lands here: `kind` says what called, `id`
+    /// names the request (or the timer), and `event` is whatever the XHR's handler was given
+    /// (only upload progress reads it: `loaded` and `total`).
+    fn on_callback(self: &Rc<Self>, kind: u32, id: u32, event: &JsValue) {
+        match kind {
+            TIMER => {
+                self.timers.borrow_mut().retain(|(set, _)| *set != id);
                 self.machine.borrow_mut().wake(id);
             }
-            self.drive();
-            return;
-        }
-        // An XHR event (a ProgressEvent for upload progress).
-        let target = field(&argument, "target");
-        let kind = string_field(&argument, "type").unwrap_or_default();
-        if kind == "progress" {
-            let id = self.transfer_of(&target, true).map(|index| self.transfers.borrow_mut()[index].id);
-            if let Some(id) = id {
-                self.on_progress(id, number_field(&argument, "loaded") as u64, number_field(&argument, "total") as u64);
+            PROGRESS => self.on_progress(id, number_field(event, "loaded") as u64, number_field(event, "total") as u64),
+            _ => {
+                let transfer = {
+                    let mut transfers = self.transfers.borrow_mut();
+                    let Some(index) = transfers.iter().position(|t| t.id == id) else { return };
+                    transfers.remove(index)
+                };
+                let outcome = match kind {
+                    LOAD => self.answer(&transfer.xhr, js_sys::Date::now() - transfer.sent_at),
+                    ABORT => Outcome::Aborted,
+                    TIMEOUT => Outcome::Timeout,
+                    _ => Outcome::Network, // onerror
+                };
+                self.machine.borrow_mut().handle(id, outcome);
+                drop(transfer);
             }
-            self.drive();
-            return;
         }
-        let Some(index) = self.transfer_of(&target, false) else { return };
-        let transfer = self.transfers.borrow_mut().remove(index);
-        let outcome = match kind.as_str() {
-            "load" => self.answer(&transfer.xhr, js_sys::Date::now() - transfer.sent_at),
-            "abort" if transfer.stalled => Outcome::Timeout,
-            "abort" => Outcome::Aborted,
-            "timeout" => Outcome::Timeout,
-            _ => Outcome::Network,
-        };
-        self.machine.borrow_mut().handle(transfer.id, outcome);
-        drop(transfer);
         self.drive();
     }
 
-    /// The transfer an XHR event is about: the one whose XHR (or, for upload progress, its
-    /// upload side) is the event's target. An event without one (a scripted stand-in for
-    /// XMLHttpRequest, as the official suite uses) is the only transfer's, if there is one.
-    fn transfer_of(&self, target: &JsValue, upload: bool) -> Option<usize> {
-        let transfers = self.transfers.borrow_mut();
-        let named = transfers.iter().position(|t| if upload { &t.upload == target } else { AsRef::<JsValue>::as_ref(&t.xhr) == target });
-        named.or_else(|| (transfers.len() == 1 && target.is_undefined()).then_some(0))
-    }
-
-    fn on_stall(&self, id: u32) {
-        let xhr = {
-            let mut transfers = self.transfers.borrow_mut();
-            let Some(transfer) = transfers.iter_mut().find(|t| t.id == id) else { return };
-            transfer.stalled = true;
-            transfer.xhr.clone()
-        };
-        // Its abort event reports the stall as a timeout.
-        let _ = xhr.abort();
-    }
-
     fn on_progress(&self, id: u32, loaded: u64, total: u64) {
-        // The watchdog is re-armed by progress while the body is on the wire, and disarmed
-        // once it has all left: the server may then take its time.
-        if let Some(ms) = self.stall_ms.get() {
-            let watchdog = if loaded < total { self.timer(ms, stall_of(id)) } else { JsValue::UNDEFINED };
-            if let Some(transfer) = self.transfers.borrow_mut().iter_mut().find(|t| t.id == id) {
-                clear_timeout(&core::mem::replace(&mut transfer.watchdog, watchdog));
-            }
-        }
         if self.file.is_some() {
             let progress = self.machine.borrow_mut().progress(id, loaded, total);
             if let Some(progress) = progress {
@@ -521,7 +505,7 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        for (_, timer) in self.backoffs.borrow_mut().iter() {
+        for (_, timer) in self.timers.borrow_mut().iter() {
             clear_timeout(timer);
         }
         // The transfer, if any, aborts as it drops.

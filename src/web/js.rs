@@ -106,6 +106,17 @@ impl Core {
         self.driver.resume()
     }
 
+    /// The browser went offline: the upload pauses (no retry is spent on a network that is
+    /// gone). Returns whether it did.
+    pub fn offline(&self) -> bool {
+        self.driver.offline()
+    }
+
+    /// The browser is back online: an offline pause ends at once. Returns whether it did.
+    pub fn online(&self) -> bool {
+        self.driver.online()
+    }
+
     /// Cancels: the upload fails with reason `ABORTED`.
     pub fn cancel(&self) {
         self.driver.cancel();

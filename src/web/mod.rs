@@ -12,7 +12,7 @@ mod progressive;
 #[cfg(feature = "rust-api")]
 mod uploader;
 
-pub use driver::DEFAULT_STALL_TIMEOUT_MS;
+pub use crate::limits::DEFAULT_STALL_TIMEOUT_MS;
 #[cfg(feature = "rust-api")]
 pub use event::{UploadEvent, Video};
 #[cfg(feature = "rust-api")]

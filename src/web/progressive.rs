@@ -15,7 +15,7 @@ use crate::UploadOptions;
 
 use super::driver::{Driver, Note};
 use super::event::{UploadEvent, Video};
-use super::uploader::{event_of, Listeners, Slot};
+use super::uploader::{event_of, ConnectivityWatch, Listeners, Slot};
 
 type PartSlot = Rc<Slot<Result<Video, UploadError>>>;
 type ProgressListener = Rc<RefCell<dyn FnMut(&PartProgress)>>;
@@ -26,6 +26,8 @@ pub struct ProgressiveUploader {
     listeners: Rc<Listeners>,
     progress: Rc<RefCell<Vec<ProgressListener>>>,
     pending: Rc<RefCell<HashMap<u32, PartSlot>>>,
+    /// Offline pauses the stream's parts and online resumes them, while the uploader lives.
+    _watch: ConnectivityWatch,
 }
 
 impl ProgressiveUploader {
@@ -66,7 +68,8 @@ impl ProgressiveUploader {
                 sink_listeners.emit(event);
             }
         }));
-        Ok(ProgressiveUploader { driver, listeners, progress, pending })
+        let _watch = ConnectivityWatch::new(Rc::downgrade(&driver), Rc::downgrade(&listeners));
+        Ok(ProgressiveUploader { driver, listeners, progress, pending, _watch })
     }
 
     /// Calls `listener` with the progress of each part on the wire.

@@ -193,7 +193,7 @@ impl Uploader {
         }
         let slot = Slot::new();
         self.result.replace(Some(slot.clone()));
-        let watch = ConnectivityWatch::new(Rc::downgrade(&self.listeners));
+        let watch = ConnectivityWatch::new(Rc::downgrade(&self.driver), Rc::downgrade(&self.listeners));
         match self.driver.start() {
             Ok(true) => self.listeners.emit(UploadEvent::Resume),
             Ok(false) => {}
@@ -244,25 +244,38 @@ pub(crate) fn resume(driver: &Rc<Driver>, listeners: &Listeners) {
     }
 }
 
-/// Forwards the global `offline` and `online` events to the upload's listeners while it runs.
-struct ConnectivityWatch {
+/// While it lives, the browser's `offline` and `online` events go to the machine (which
+/// pauses while the network is gone, and resumes when it returns, as the JS binding does)
+/// and then to the listeners. Only the global object's own events count: one re-dispatched
+/// by an element bubbles to it with that element as its target.
+pub(crate) struct ConnectivityWatch {
     target: Option<EventTarget>,
-    offline: Closure<dyn FnMut()>,
-    online: Closure<dyn FnMut()>,
+    offline: Closure<dyn FnMut(web_sys::Event)>,
+    online: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl ConnectivityWatch {
-    fn new(listeners: Weak<Listeners>) -> ConnectivityWatch {
-        let forward = |event: UploadEvent| {
-            let listeners = listeners.clone();
-            Closure::<dyn FnMut()>::new(move || {
+    pub(crate) fn new(driver: Weak<Driver>, listeners: Weak<Listeners>) -> ConnectivityWatch {
+        let target = js_sys::global().dyn_into::<EventTarget>().ok();
+        let forward = |event: UploadEvent, online: bool| {
+            let (driver, listeners, global) = (driver.clone(), listeners.clone(), target.clone());
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |browser: web_sys::Event| {
+                if browser.target() != global {
+                    return;
+                }
+                if let Some(driver) = driver.upgrade() {
+                    if online {
+                        driver.online();
+                    } else {
+                        driver.offline();
+                    }
+                }
                 if let Some(listeners) = listeners.upgrade() {
                     listeners.emit(event.clone());
                 }
             })
         };
-        let (offline, online) = (forward(UploadEvent::Offline), forward(UploadEvent::Online));
-        let target = js_sys::global().dyn_into::<EventTarget>().ok();
+        let (offline, online) = (forward(UploadEvent::Offline, false), forward(UploadEvent::Online, true));
         if let Some(target) = &target {
             let _ = target.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
             let _ = target.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());

@@ -23,7 +23,7 @@ after(async () => {
   await server?.stop();
 });
 
-/** Opens the page in `browser` and records the element's events (they bubble to the document). */
+/** Opens the page in `browser` and records the element's events (on the element: they do not bubble). */
 async function openPage(browser, url) {
   const page = await browser.newPage();
   await page.goto(url);
@@ -31,9 +31,10 @@ async function openPage(browser, url) {
   await page.evaluate(() => {
     window.progressEvents = [];
     window.outcomes = [];
-    document.addEventListener('progress', (e) => window.progressEvents.push({ ...e.detail, file: undefined }));
-    document.addEventListener('success', (e) => window.outcomes.push({ ok: true, video: { ...e.detail, file: undefined } }));
-    document.addEventListener('error', (e) => window.outcomes.push({ ok: false, error: { ...e.detail, file: undefined, message: e.detail.message } }));
+    const element = document.querySelector('video-uploader');
+    element.addEventListener('progress', (e) => window.progressEvents.push({ ...e.detail, file: undefined }));
+    element.addEventListener('success', (e) => window.outcomes.push({ ok: true, video: { ...e.detail, file: undefined } }));
+    element.addEventListener('error', (e) => window.outcomes.push({ ok: false, error: { ...e.detail, file: undefined, message: e.detail.message } }));
   });
   return { page };
 }
@@ -189,7 +190,10 @@ eachEngine((browser) => {
       assert.equal(await page.isHidden('video-uploader [part~="pause"]'), true, 'the buttons go once the upload ends');
 
       // Cancel: the upload stops and says so; retry continues the same video.
-      await page.evaluate(() => document.addEventListener('progress', () => document.querySelector('video-uploader').cancel(), { once: true }));
+      await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        element.addEventListener('progress', () => element.cancel(), { once: true });
+      });
       await page.setInputFiles('video-uploader input[type=file]', source.file);
       await page.waitForFunction(() => window.outcomes.length === 2);
       const cancelled = (await page.evaluate(() => window.outcomes))[1];

@@ -38,9 +38,11 @@ eachEngine((browser) => {
     await page.goto(`${server.url}/${name}`);
     await page.evaluate(() => {
       window.events = [];
-      for (const type of ['file-ready', 'upload-start', 'progress', 'chunk', 'retry', 'pause', 'resume', 'success', 'error', 'reset']) {
-        // Bubbling and composed: heard on the document.
-        document.addEventListener(type, (event) => window.events.push({ type, detail: { ...event.detail, file: undefined, fileName: event.detail?.file?.name } }));
+      for (const type of ['file-ready', 'upload-start', 'progress', 'chunk', 'retry', 'pause', 'resume', 'offline', 'online', 'warning', 'success', 'error', 'reset']) {
+        // On each element: their events do not bubble.
+        for (const element of document.querySelectorAll('video-uploader')) {
+          element.addEventListener(type, (event) => window.events.push({ type, detail: { ...event.detail, file: undefined, fileName: event.detail?.file?.name } }));
+        }
       }
     });
     await page.waitForFunction(() => customElements.get('video-uploader') !== undefined);
@@ -115,7 +117,7 @@ eachEngine((browser) => {
         const element = document.querySelector('video-uploader');
         const rows = () => [...element.shadowRoot.querySelectorAll('li')];
         window.mostAtOnce = 0;
-        document.addEventListener('upload-start', () => {
+        element.addEventListener('upload-start', () => {
           window.mostAtOnce = Math.max(window.mostAtOnce, rows().filter((li) => li.dataset.state === 'uploading').length);
         });
         const transfer = new DataTransfer();
@@ -173,6 +175,38 @@ eachEngine((browser) => {
     } finally {
       await page.close();
       rmSync(small.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a host page that listens on window hears each network change once; the element\'s events stay on it', async () => {
+    const token = await server.createToken(0);
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${token}" api-host="${server.url}" chunk-size="${5 * MIB}"></video-uploader>`);
+    const source = randomFile(30 * MIB, 'echo.mp4');
+    try {
+      await page.evaluate(() => {
+        window.heard = [];
+        window.uncaught = [];
+        for (const type of ['offline', 'online', 'error', 'progress', 'pause', 'success']) addEventListener(type, () => window.heard.push(type));
+        addEventListener('error', (event) => window.uncaught.push(String(event.message)));
+        addEventListener('unhandledrejection', (event) => window.uncaught.push(String(event.reason)));
+        // The network goes once the first chunk has landed, and comes back once the upload knows it.
+        const element = document.querySelector('video-uploader');
+        element.addEventListener('chunk', () => dispatchEvent(new Event('offline')), { once: true });
+        element.addEventListener('offline', () => setTimeout(() => dispatchEvent(new Event('online'))), { once: true });
+      });
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'success' || e.type === 'error'));
+      const seen = (await events(page)).map((e) => e.type);
+      assert.deepEqual(seen.filter((type) => type === 'offline' || type === 'online'), ['offline', 'online'], 'the element tells each change once');
+      assert.equal(seen.at(-1), 'success');
+      assert.deepEqual(await page.evaluate(() => window.heard), ['offline', 'online'], 'window hears the network alone, once each');
+      assert.deepEqual(await page.evaluate(() => window.uncaught), []);
+      const video = (await events(page)).at(-1).detail;
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+    } finally {
+      await page.close();
+      rmSync(source.dir, { recursive: true, force: true });
     }
   });
 });

@@ -386,6 +386,78 @@ eachEngine((browser) => {
       assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
     }));
 
+  for (const [status, why] of [[404, 'deleted through the API'], [403, 'that the token may not write']]) {
+    test(`resumable: a recorded video ${why} (${status}) gives way to a new, whole video after a reload, with one warning`, () =>
+      withProxiedPage(22, `gone-${status}.mp4`, [[3, { holdBodyAfter: MIB }]], async ({ source, proxy, page, token }) => {
+        const options = { uploadToken: token, apiHost: proxy.url, chunkSize: 5 * MIB, resumable: true };
+        // A video another token started: this token may not write to it.
+        const other = status === 403 ? await page.evaluate(async ({ apiHost, token }) => {
+          const file = new File([new Uint8Array(1000)], 'other.mp4');
+          return (await new window.pkg.VideoUploader({ file, uploadToken: token, apiHost }).upload()).videoId;
+        }, { apiHost: server.url, token: await server.createToken(0) }) : null;
+        const logStart = server.logs.length;
+        await page.setInputFiles('#file', source.file);
+        await startUpload(page, options);
+        await proxy.reached(3, 'held');
+        const [recorded] = await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads());
+        await page.goto(`${server.url}/`);
+        proxy.release(3);
+        await untilLogged(logStart, token, (upload) => upload.range.startsWith('part 3/'));
+        if (status === 404) {
+          await server.deleteVideo(recorded.videoId);
+        } else {
+          // The record now names the other token's video, as a stale or foreign record would.
+          await page.evaluate((other) => {
+            const key = Object.keys(localStorage).find((k) => k.startsWith('wasm-video-uploader:'));
+            localStorage.setItem(key, JSON.stringify({ ...JSON.parse(localStorage.getItem(key)), videoId: other }));
+          }, other);
+        }
+        await page.evaluate(async () => {
+          window.pkg = await import('/pkg/index.js');
+        });
+        await page.setInputFiles('#file', source.file);
+        const { video, warnings } = await page.evaluate(async (options) => {
+          const file = document.getElementById('file').files[0];
+          const uploader = new window.pkg.VideoUploader({ file, ...options });
+          const warnings = [];
+          uploader.addEventListener('warning', (event) => warnings.push(event.detail.code));
+          return { video: await uploader.upload(), warnings };
+        }, options);
+        assert.deepEqual(warnings, ['RESUMED_VIDEO_GONE']);
+        assert.notEqual(video.videoId, recorded.videoId);
+        assert.notEqual(video.videoId, other);
+        assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+        assert.deepEqual(await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads()), [], 'no record is left');
+        const refused = uploadsSince(logStart, token).filter((l) => l.status === status);
+        assert.equal(refused.length, 1, 'the gone video is tried once');
+      }));
+  }
+
+  test('resumable: cancel() after a failure (what the element\'s reset does) leaves no record', () =>
+    withProxiedPage(22, 'failed.mp4', [[3, { holdBodyAfter: MIB }]], async ({ source, proxy, page, token }) => {
+      const options = { uploadToken: token, apiHost: proxy.url, chunkSize: 5 * MIB, resumable: true };
+      await page.setInputFiles('#file', source.file);
+      await page.evaluate(async (options) => {
+        const { UploadQueue } = await import('/pkg/queue.js');
+        window.queue = new UploadQueue(options);
+        window.queue.add(document.getElementById('file').files[0]);
+        window.outcome = window.queue.done();
+      }, options);
+      await proxy.reached(3, 'held');
+      const [recorded] = await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads());
+      // The video goes while chunk 3 is on its way: the upload fails for good.
+      await server.deleteVideo(recorded.videoId);
+      proxy.release(3);
+      const { errors } = await page.evaluate(async () => {
+        const { errors } = await window.outcome;
+        return { errors: errors.map((e) => e.code) };
+      });
+      assert.deepEqual(errors, ['NOT_FOUND']);
+      assert.equal((await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads())).length, 1, 'a failed upload keeps its record');
+      await page.evaluate(() => window.queue.cancel());
+      assert.deepEqual(await page.evaluate(() => window.pkg.VideoUploader.findPreviousUploads()), [], 'cancel() forgets it');
+    }));
+
   test('resumable with parallelParts 4: after a reload, the chunks that landed behind a stuck one count as landed, and none is stored twice', () =>
     // The proxy holds the third request's body after 1 MiB: one of chunks 2 to 5 is stuck
     // while the others land around it; the page is reloaded once every other chunk but the

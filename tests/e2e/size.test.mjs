@@ -1,19 +1,23 @@
 // What a page downloads to construct a VideoUploader from the package entry, measured in
-// headless Chromium: every file it fetches, each gzip -9, summed. Deterministic, so it is a
+// headless Chromium: every file it fetches, each `gzip -9`, summed. Deterministic, so it is a
 // test. The budget is the official @api.video/video-uploader 1.1.6 bundle (17,839 B); the
 // ceiling below is where this package stands today, so that no change makes it larger.
 // The core alone, with no shell, already weighs 95 % of the budget (`npm run bench:size`;
 // README, "Size").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import { startServer } from '../support/server.mjs';
 import { launchBrowser } from '../support/browser.mjs';
 
 const BUDGET = 17_839;
-const CEILING = 29_600;
+const CEILING = 26_200;
 let server;
 let browser;
+
+/** `gzip -9`, the CLI the build's size line and the README use: Node's zlib deflates the
+ * same bytes to another size (for this wasm, ~1 % larger), and the figures must agree. */
+const gzip9 = (bytes) => execFileSync('gzip', ['-9', '-c'], { input: bytes }).length;
 
 before(async () => {
   server = await startServer();
@@ -42,7 +46,7 @@ test(`a VideoUploader loads at most ${CEILING} bytes gzip -9 (budget ${BUDGET})`
   });
   assert.equal(constructed, true);
   const sizes = {};
-  for (const response of fetched) sizes[new URL(response.url()).pathname] = gzipSync(await response.body(), { level: 9 }).length;
+  for (const response of fetched) sizes[new URL(response.url()).pathname] = gzip9(await response.body());
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   console.log(`# a VideoUploader loads ${total} B gzip -9 (budget ${BUDGET}): ${JSON.stringify(sizes)}`);
   assert.deepEqual(Object.keys(sizes).sort(), ['/pkg/index.js', '/pkg/wasm_video_uploader_bg.wasm']);

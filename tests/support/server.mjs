@@ -77,6 +77,15 @@ export async function startServer(options = {}) {
     return post('/videos', { title }, 201);
   }
 
+  /** Deletes a video (`DELETE /videos/{id}`), as an app's backend deletes an abandoned one. */
+  async function deleteVideo(videoId) {
+    const response = await fetch(`${url}/videos/${encodeURIComponent(videoId)}`, {
+      method: 'DELETE',
+      headers: { Authorization: 'Basic ' + Buffer.from(`${apiKey}:`).toString('base64') },
+    });
+    if (response.status !== 204) throw new Error(`DELETE /videos/${videoId}: ${response.status} ${await response.text()}`);
+  }
+
   async function stop() {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -89,5 +98,5 @@ export async function startServer(options = {}) {
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 
-  return { url, apiKey, dataDir, logs, child, createToken, createVideo, stop };
+  return { url, apiKey, dataDir, logs, child, createToken, createVideo, deleteVideo, stop };
 }

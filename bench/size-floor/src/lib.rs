@@ -38,6 +38,8 @@ pub mod retry;
 pub mod stream;
 #[path = "../../../src/text.rs"]
 mod text;
+#[path = "../../../src/watchdog.rs"]
+mod watchdog;
 
 pub use error::UploadError;
 pub use machine::{Event, Machine, Step};
@@ -133,6 +135,25 @@ impl Probe {
 
     pub fn cancel(&self) {
         self.machine.borrow_mut().cancel();
+    }
+
+    /// `Core::offline` and `Core::online`.
+    pub fn offline(&self) -> bool {
+        self.machine.borrow_mut().offline()
+    }
+
+    pub fn online(&self) -> bool {
+        self.machine.borrow_mut().online()
+    }
+
+    /// `stallTimeout`.
+    pub fn set_stall_timeout(&self, ms: f64) {
+        self.machine.borrow_mut().set_stall_timeout((ms >= 0.0).then_some(ms as u32));
+    }
+
+    /// Whether the shell keeps a timer set.
+    pub fn needs_timer(&self, id: u32) -> bool {
+        self.machine.borrow().needs_timer(id)
     }
 
     pub fn paused(&self) -> bool {
