@@ -249,10 +249,29 @@ export interface RetryEventDetail {
 
 /** A condition that does not stop the upload. */
 export interface WarningEventDetail {
-  /** `VIDEO_ID_MISSING_IN_RESPONSE`: a success answer had no `videoId`; later chunks go without one. */
-  code: 'VIDEO_ID_MISSING_IN_RESPONSE';
+  /**
+   * `VIDEO_ID_MISSING_IN_RESPONSE`: a success answer had no `videoId`; later chunks go without one.
+   * `RESUMED_VIDEO_GONE`: the video a resumable record named is gone (404) or may not be
+   * written (403); the record is dropped and the upload starts again into a new video.
+   * `RESUME_UNAVAILABLE`: the browser's storage cannot be used; the upload is not resumable.
+   */
+  code: 'VIDEO_ID_MISSING_IN_RESPONSE' | 'RESUMED_VIDEO_GONE' | 'RESUME_UNAVAILABLE';
   message: string;
 }
+
+/**
+ * An `EventTarget` whose events, by name, are those of `EventMap`: the one typed listener
+ * interface of the package's uploaders, queue and element.
+ */
+export interface TypedEventTarget<EventMap> extends EventTarget {
+  addEventListener<K extends keyof EventMap & string>(type: K, listener: (this: this, event: EventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof EventMap & string>(type: K, listener: (this: this, event: EventMap[K]) => void, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+}
+
+/** What the uploaders extend, for their types: at run time, `EventTarget` (not exported). */
+declare const TypedTarget: { new <EventMap>(): TypedEventTarget<EventMap>; prototype: EventTarget };
 
 export interface VideoUploaderEventMap {
   progress: CustomEvent<UploadProgressEvent>;
@@ -267,7 +286,7 @@ export interface VideoUploaderEventMap {
   error: CustomEvent<UploadError>;
 }
 
-export declare class VideoUploader extends EventTarget {
+export declare class VideoUploader extends TypedTarget<VideoUploaderEventMap> {
   /** @throws {VideoUploaderOptionError} with the official messages for bad options. */
   constructor(options: VideoUploaderOptions);
   /** Uploads the file. After a failure or `cancel()`, calling it again continues the same video. */
@@ -287,18 +306,6 @@ export declare class VideoUploader extends EventTarget {
   pause(): void;
   resume(): void;
   readonly paused: boolean;
-  addEventListener<K extends keyof VideoUploaderEventMap>(
-    type: K,
-    listener: (this: VideoUploader, event: VideoUploaderEventMap[K]) => void,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
-  removeEventListener<K extends keyof VideoUploaderEventMap>(
-    type: K,
-    listener: (this: VideoUploader, event: VideoUploaderEventMap[K]) => void,
-    options?: boolean | EventListenerOptions,
-  ): void;
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
 }
 
 export type ProgressiveUploaderOptions = CommonOptions &
@@ -329,7 +336,7 @@ export interface ProgressiveUploaderEventMap {
   error: CustomEvent<UploadError>;
 }
 
-export declare class ProgressiveUploader extends EventTarget {
+export declare class ProgressiveUploader extends TypedTarget<ProgressiveUploaderEventMap> {
   /** @throws {VideoUploaderOptionError} with the official messages for bad options. */
   constructor(options: ProgressiveUploaderOptions);
   /** Buffers or sends `blob`; resolves with the answer when it completed a part, else with nothing. */
@@ -344,12 +351,6 @@ export declare class ProgressiveUploader extends EventTarget {
   pause(): void;
   resume(): void;
   readonly paused: boolean;
-  addEventListener<K extends keyof ProgressiveUploaderEventMap>(
-    type: K,
-    listener: (this: ProgressiveUploader, event: ProgressiveUploaderEventMap[K]) => void,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
 }
 
 /** The official package's static API; results are JSON strings of the Video. */
@@ -369,3 +370,6 @@ export declare class UploaderStaticWrapper {
   static cancelAll(): void;
   static disposeProgressiveUploadSession(sessionId: string): void;
 }
+
+// Only what is exported above is: `TypedTarget` is a type-level device, no value.
+export {};

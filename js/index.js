@@ -2,6 +2,10 @@
 // `Core`, with the names of @api.video/video-uploader 1.1.6. The promises are made here and
 // settled by the core's notifications, so the wasm carries no futures.
 import loadWasm, { initSync as loadWasmSync, Core } from './wasm_video_uploader.js';
+import { UploadError, fail, invalid } from './error.js';
+import { pack } from './options.js';
+
+export { UploadError };
 
 let loaded = false;
 let loadError = null;
@@ -38,8 +42,6 @@ const PLAYABLE_POLL_MS = 500;
 /** `onPlayable` gives up after this long: a video that is not playable by then will not be soon. */
 const PLAYABLE_GIVE_UP_MS = 10 * 60 * 1000;
 
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
 /**
  * The Video as the official uploader resolves it (`apiResponseToVideoUploadResponse`):
  * `_public` for `public` (which is kept too), and `publishedAt`, `createdAt` and
@@ -53,127 +55,18 @@ function officialVideo(video) {
   return shaped;
 }
 
-/**
- * Why an upload failed: an `Error` with the official `VideoUploadError` fields (`status`,
- * `raw`, and every field of the parsed problem body: `type`, `title`, `name`, `detail`, …),
- * plus a stable `code`, and `reason` for failures without a response.
- */
-export class UploadError extends Error {
-  constructor(error) {
-    super(error.message);
-    let body;
-    try {
-      body = error.raw && JSON.parse(error.raw);
-    } catch {
-      // Not JSON: `raw` says what the server sent.
-    }
-    // Defined, not assigned: a `__proto__` key assigned would replace the prototype (and the
-    // error would no longer be an Error); it, `constructor` and `prototype` are skipped.
-    if (body && typeof body === 'object' && !Array.isArray(body)) {
-      for (const [key, value] of Object.entries(body)) {
-        if (value !== undefined && !UNSAFE_KEYS.has(key)) Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
-      }
-    }
-    for (const key of ['status', 'raw', 'reason', 'code']) if (error[key] !== undefined) this[key] = error[key];
-    this.message = error.message;
-  }
-}
-
-const fail = (code, message) => {
-  throw new UploadError({ code, message });
-};
-const invalid = (key, detail) => fail('OPTION_INVALID', `Invalid '${key}' option: ${detail}`);
-
-/**
- * Reads and type-checks the options (the official names) into the core's arguments; the core
- * validates their values with the official messages. Throws an `UploadError`.
- */
+/** The core of one upload, from the options (see `pack`); throws an `UploadError`. */
 function core(options, stream, notify) {
   if (!loaded) {
     fail('WASM_NOT_LOADED', `The uploader's wasm is not loaded${loadError ? ` (${loadError.message})` : ''}: call init({ module_or_path }) with its URL first.`);
   }
-  if (options === null || typeof options !== 'object') {
-    fail(stream ? 'CREDENTIALS_MISSING' : 'FILE_MISSING', stream ? 'You must provide either an accessToken, an uploadToken or an API key' : "'file' is missing");
-  }
-  const given = (key) => options[key] !== undefined && options[key] !== null;
-  const text = (key) => {
-    if (!given(key)) return undefined;
-    if (typeof options[key] !== 'string') invalid(key, 'expected a string');
-    return options[key];
-  };
-  const whole = (key) => {
-    const value = options[key];
-    return Number.isInteger(value) && value >= 0 ? value : -1;
-  };
-  if (!stream) {
-    if (!given('file')) fail('FILE_MISSING', "'file' is missing");
-    if (!(options.file instanceof Blob)) invalid('file', 'expected a File or a Blob');
-    const max = options.maxVideoDuration;
-    if (given('maxVideoDuration') && !(typeof max === 'number' && max > 0 && max < Infinity)) {
-      invalid('maxVideoDuration', 'expected a positive number of seconds');
-    }
-  }
-  // The official uploader's order: uploadToken, then accessToken, then apiKey.
-  const kind = 'uploadToken' in options ? 0 : 'accessToken' in options ? 1 : 'apiKey' in options ? 2 : -1;
-  if (kind < 0) fail('CREDENTIALS_MISSING', 'You must provide either an accessToken, an uploadToken or an API key');
-  const credential = ['uploadToken', 'accessToken', 'apiKey'][kind];
-  const secret = text(credential) ?? '';
-  // It goes into a URL or a header as it is: a space or a control character is a mistake
-  // (a token pasted with its line break), caught before anything is sent.
-  if (/[^\x21-\x7e]/.test(secret)) invalid(credential, 'expected visible ASCII characters, no spaces');
-  if (given('retries') && whole('retries') < 0) invalid('retries', 'expected a whole number');
-  // A chunk size that is not a whole number of bytes gets the official chunk-size message;
-  // 'auto' (−2 to the core) adapts it to the link.
-  const chunkSize = options.chunkSize === 'auto' ? -2 : given('chunkSize') ? Math.max(whole('chunkSize'), 0) : -1;
-  // A number given as a version (`1` for "1") goes through String(), as in the official uploader.
-  // An origin object that is given is validated, whatever it holds.
-  const origin = (key, field) => {
-    const value = options.origin?.[key];
-    return value == null ? undefined : String(value[field] ?? '');
-  };
-  const strategy = options.retryStrategy;
-  if (given('retryStrategy') && typeof strategy !== 'function') invalid('retryStrategy', 'expected a function');
-  let stall = -1;
-  if (given('stallTimeout')) {
-    stall = options.stallTimeout;
-    if (typeof stall !== 'number' || !(stall >= 0) || stall === Infinity) invalid('stallTimeout', 'expected milliseconds');
-  }
-  const file = stream ? undefined : options.file;
+  const packed = pack(options, stream);
   try {
-    // The texts cross into wasm as one string (NUL-separated, with a bitmask of those
-    // given): one string to copy instead of ten, and a much smaller constructor in the wasm.
-    const texts = [
-      secret,
-      text('refreshToken'),
-      text('videoId'),
-      text('videoName'),
-      text('apiHost'),
-      origin('application', 'name'),
-      origin('application', 'version'),
-      origin('sdk', 'name'),
-      origin('sdk', 'version'),
-      typeof file?.name === 'string' ? file.name : '',
-    ];
-    const names = [credential, 'refreshToken', 'videoId', 'videoName', 'apiHost', 'origin', 'origin', 'origin', 'origin', 'file'];
-    let present = 0;
-    texts.forEach((value, i) => {
-      if (value !== undefined) present |= 1 << i;
-      if (value?.includes('\0')) invalid(names[i], 'contains a NUL character');
-    });
-    return new Core(
-      kind,
-      texts.map((value) => value ?? '').join('\0'),
-      present,
-      chunkSize,
-      given('retries') ? whole('retries') : -1,
-      // Not a whole number: 0, which the core refuses with the range it takes.
-      given('parallelParts') ? Math.max(whole('parallelParts'), 0) : -1,
-      file,
-      (options.preventEmptyParts === true ? 1 : 0) | (options.mergeSmallPartsBeforeUpload !== false ? 2 : 0),
-      typeof strategy === 'function' ? (count, error) => strategy(count, new UploadError(error)) : undefined,
-      stall,
-      notify,
-    );
+    // Every timer and XHR handler of the upload is this arrow, bound: no wasm-bindgen
+    // closure in the package's wasm.
+    let made;
+    made = new Core(...packed, notify, (kind, id, event) => made.event(kind, id, event));
+    return made;
   } catch (error) {
     throw new UploadError(error);
   }

@@ -1,5 +1,8 @@
 // Types of `wasm-video-uploader/queue.js`: many files, a few at a time.
-import type { VideoUploader, VideoUploaderOptions, VideoUploadResponse, VideoUploadError, UploadProgressEvent } from './index.js';
+import type { VideoUploader, VideoUploaderOptions, VideoUploadResponse, VideoUploadError, UploadProgressEvent, TypedEventTarget } from './index.js';
+
+/** What the queue extends, for its types: at run time, `EventTarget` (not exported). */
+declare const TypedTarget: { new <EventMap>(): TypedEventTarget<EventMap>; prototype: EventTarget };
 
 type WithoutFile<T> = T extends unknown ? Omit<T, 'file'> : never;
 
@@ -54,7 +57,7 @@ export interface UploadQueueEventMap {
   done: CustomEvent<QueueResult>;
 }
 
-export declare class UploadQueue extends EventTarget {
+export declare class UploadQueue extends TypedTarget<UploadQueueEventMap> {
   /** @throws `OPTION_INVALID` for a bad `concurrency`. */
   constructor(options?: UploadQueueOptions);
   readonly files: QueuedFile[];
@@ -65,10 +68,7 @@ export declare class UploadQueue extends EventTarget {
   cancel(): void;
   /** Resolves once no file is queued, uploading or paused. */
   done(): Promise<QueueResult>;
-  addEventListener<K extends keyof UploadQueueEventMap>(
-    type: K,
-    listener: (this: UploadQueue, event: UploadQueueEventMap[K]) => void,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
 }
+
+// Only what is exported above is: `TypedTarget` is a type-level device, no value.
+export {};

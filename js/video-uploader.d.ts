@@ -1,5 +1,5 @@
 // Types of the <video-uploader> element (video-uploader.js).
-import type { VideoUploadResponse, UploadError, UploadProgressEvent, ChunkEventDetail, RetryEventDetail } from './index.js';
+import type { VideoUploadResponse, UploadError, UploadProgressEvent, ChunkEventDetail, RetryEventDetail, WarningEventDetail } from './index.js';
 
 type WithFile<T> = T & { file: File };
 
@@ -14,7 +14,7 @@ export interface VideoUploaderElementEventMap {
   resume: CustomEvent<{ file: File }>;
   offline: CustomEvent<{ file: File }>;
   online: CustomEvent<{ file: File }>;
-  warning: CustomEvent<{ file: File; code: string; message: string }>;
+  warning: CustomEvent<WithFile<WarningEventDetail>>;
   success: CustomEvent<WithFile<VideoUploadResponse>>;
   error: CustomEvent<UploadError & { file: File }>;
   reset: CustomEvent<Record<string, never>>;
@@ -46,12 +46,20 @@ export declare class VideoUploaderElement extends HTMLElement {
   resume(): void;
   cancel(): void;
   reset(): void;
+  // Its own, not `TypedEventTarget`'s: HTMLElement's overloads would type `error` and
+  // `progress` as the DOM's events.
   addEventListener<K extends keyof VideoUploaderElementEventMap>(
     type: K,
     listener: (this: VideoUploaderElement, event: VideoUploaderElementEventMap[K]) => void,
     options?: boolean | AddEventListenerOptions,
   ): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof VideoUploaderElementEventMap>(
+    type: K,
+    listener: (this: VideoUploaderElement, event: VideoUploaderElementEventMap[K]) => void,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
 }
 
 declare global {

@@ -15,7 +15,8 @@ rm -rf "$bindgen" pkg
 mkdir -p pkg
 wasm-bindgen --target web --out-dir "$bindgen" --out-name wasm_video_uploader \
   target/wasm32-unknown-unknown/release/wasm_video_uploader.wasm
-cp js/index.js "$bindgen/"
+# The entry and the pure modules it imports, beside the glue it imports.
+cp js/index.js js/error.js js/options.js "$bindgen/"
 
 step "wasm-opt -Oz, then short import and export names"
 bash scripts/optimize-wasm.sh "$bindgen/wasm_video_uploader_bg.wasm" pkg/wasm_video_uploader_bg.wasm "$bindgen/wasm_video_uploader.js"

@@ -13,6 +13,9 @@ bash bench/size-floor.sh
 step "tsc --noEmit (a consumer of the package's TypeScript declarations)"
 tsc -p tests/types/tsconfig.json
 
+step "node --test tests/unit (the JS side of the JS-wasm contract, without a browser)"
+node --test tests/unit/
+
 step "cargo test --workspace (native: core and server)"
 cargo test --workspace
 

@@ -192,6 +192,96 @@ impl core::error::Error for UploadError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(not(target_arch = "wasm32"))]
+    use crate::machine::Warning;
+    #[cfg(not(target_arch = "wasm32"))]
+    use crate::retry::RetryReason;
+
+    // The contract file is read with serde_json, a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn contract(path: &[&str]) -> Vec<String> {
+        let contract: serde_json::Value = serde_json::from_str(include_str!("../tests/fixtures/contract.json")).unwrap();
+        let list = path.iter().fold(&contract, |value, key| &value[*key]);
+        let mut list: Vec<String> = list.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+        list.sort();
+        list
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    /// One of each variant; the match below stops the build when a variant is added and
+    /// not listed here.
+    fn every_error() -> Vec<UploadError> {
+        let http = |status| UploadError::Http { status, problem: Problem::default(), raw: String::new() };
+        let errors = vec![
+            UploadError::MissingFile,
+            UploadError::MissingCredentials,
+            UploadError::MissingVideoId,
+            UploadError::InvalidOrigin { message: String::new() },
+            UploadError::InvalidChunkSize { chunk_size: 0 },
+            UploadError::InvalidOption { name: "x", detail: String::new() },
+            UploadError::EmptyFile,
+            UploadError::FileTooLarge { size: 0 },
+            UploadError::AlreadyUploading,
+            http(400),
+            http(401),
+            http(403),
+            http(404),
+            http(413),
+            http(429),
+            http(500),
+            http(418),
+            UploadError::InvalidResponse { status: 200, detail: String::new(), raw: String::new() },
+            UploadError::Network,
+            UploadError::Timeout,
+            UploadError::Aborted,
+            UploadError::Browser { detail: String::new() },
+        ];
+        for error in &errors {
+            match error {
+                UploadError::MissingFile
+                | UploadError::MissingCredentials
+                | UploadError::MissingVideoId
+                | UploadError::InvalidOrigin { .. }
+                | UploadError::InvalidChunkSize { .. }
+                | UploadError::InvalidOption { .. }
+                | UploadError::EmptyFile
+                | UploadError::FileTooLarge { .. }
+                | UploadError::AlreadyUploading
+                | UploadError::Http { .. }
+                | UploadError::InvalidResponse { .. }
+                | UploadError::Network
+                | UploadError::Timeout
+                | UploadError::Aborted
+                | UploadError::Browser { .. } => {}
+            }
+        }
+        errors
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn every_code_the_core_gives_is_the_contracts() {
+        let mut codes: Vec<String> = every_error().iter().map(|e| e.code().to_owned()).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes, contract(&["errorCodes", "core"]));
+        let mut warnings: Vec<String> = [Warning::VideoIdMissing, Warning::ResumedVideoGone]
+            .iter()
+            .map(|w| match w {
+                Warning::VideoIdMissing | Warning::ResumedVideoGone => w.code().to_owned(),
+            })
+            .collect();
+        warnings.sort();
+        assert_eq!(warnings, contract(&["warningCodes", "core"]));
+        let mut reasons: Vec<String> = [RetryReason::Network, RetryReason::Timeout, RetryReason::RateLimited, RetryReason::RequestTimeout, RetryReason::ServerError]
+            .iter()
+            .map(|r| match r {
+                RetryReason::Network | RetryReason::Timeout | RetryReason::RateLimited | RetryReason::RequestTimeout | RetryReason::ServerError => r.as_str().to_owned(),
+            })
+            .collect();
+        reasons.sort();
+        assert_eq!(reasons, contract(&["retryReasons"]));
+    }
 
     #[test]
     fn http_codes_follow_status() {

@@ -20,6 +20,7 @@ extern crate alloc;
 mod attempts;
 pub mod content_range;
 pub mod error;
+pub mod event_fields;
 pub mod limits;
 pub mod machine;
 pub mod meter;

@@ -63,6 +63,8 @@ pub enum Event {
         piece: Piece,
         /// Whether the body just handled answers it.
         answered: bool,
+        /// Where a file upload stands now (`None` for a stream's part).
+        standing: Option<Standing>,
     },
     /// A piece failed and will be sent again after `delay_ms`.
     Retry {
@@ -77,6 +79,25 @@ pub enum Event {
     },
     /// Something the app should know that does not stop the upload.
     Warning(Warning),
+}
+
+/// Where a file upload stands once a chunk has landed: what its `chunk` event and the
+/// progress report of that landing tell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Standing {
+    /// Chunks in the plan (with adaptive sizes, an estimate until the last is cut).
+    pub chunks_count: u32,
+    /// How many of the first chunks the server has, all of them, and where they end (see
+    /// [`Machine::leading_acknowledged`]).
+    pub leading: (u32, u64),
+    /// The bytes of every chunk the server has.
+    pub uploaded_bytes: u64,
+    /// The size of the chunks cut from now on.
+    pub chunks_bytes: u64,
+    /// How many chunks were cut.
+    pub started: u32,
+    /// The progress of the upload, with the landed chunk as the current one.
+    pub progress: Progress,
 }
 
 /// A condition that does not stop the upload, with a stable code.
@@ -250,7 +271,7 @@ impl Machine {
     /// started.
     pub fn continue_from(&mut self, video_id: &str, acknowledged: u32, bytes: Option<u64>, size: Option<u64>, cut: Option<u32>) -> bool {
         let Source::File { plan, acked_bytes } = &mut self.source else { return false };
-        let fresh = plan.clone();
+        let fresh = *plan;
         if !matches!(self.state, State::Idle) || video_id.is_empty() || !plan.skip(acknowledged, bytes, size, cut) {
             return false;
         }
@@ -474,8 +495,16 @@ impl Machine {
     }
 
     /// Where the file upload stands once `piece` is acknowledged.
-    pub fn acknowledged_progress(&self, piece: &Piece) -> Option<Progress> {
-        self.progress_of(piece)
+    fn standing(&self, piece: &Piece) -> Option<Standing> {
+        let plan = self.plan()?;
+        Some(Standing {
+            chunks_count: plan.count(),
+            leading: self.leading_acknowledged(),
+            uploaded_bytes: self.acknowledged_bytes(),
+            chunks_bytes: plan.chunk_size(),
+            started: plan.cut_so_far().0,
+            progress: self.progress_of(piece)?,
+        })
     }
 
     /// The acknowledged bytes and those of the pieces on the wire, with `piece` as the
@@ -724,7 +753,8 @@ impl Machine {
                     Source::Stream(stream) => stream.pop(),
                 }
                 if !piece.is_last() {
-                    self.events.push(Event::Acknowledged { piece, answered });
+                    let standing = self.standing(&piece);
+                    self.events.push(Event::Acknowledged { piece, answered, standing });
                 } else if !answered && self.options.can_read_videos() && self.video_id.is_some() {
                     self.state = State::FetchDue { piece };
                 } else {
@@ -778,8 +808,9 @@ impl Machine {
     }
 
     fn complete(&mut self, piece: Piece, answered: bool) {
-        self.events.push(Event::Acknowledged { piece, answered });
         self.flights.clear();
+        let standing = self.standing(&piece);
+        self.events.push(Event::Acknowledged { piece, answered, standing });
         self.state = State::Complete { answered, reported: false };
     }
 

@@ -83,6 +83,43 @@ mod tests {
         (texts.map(Option::unwrap_or_default).join("\0"), present)
     }
 
+    // The contract file is read with serde_json, a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
+    /// The entry's packing of each case of `tests/fixtures/contract.json` (checked against
+    /// `js/options.js` by `tests/unit/contract.test.mjs`) unpacks to what the case says.
+    #[test]
+    fn every_case_of_the_contract_unpacks_as_it_says() {
+        use serde_json::{json, Value};
+        let contract: Value = serde_json::from_str(include_str!("../tests/fixtures/contract.json")).unwrap();
+        let pair = |origin: &Option<Origin>| origin.as_ref().map_or(Value::Null, |o| json!([o.name, o.version]));
+        for case in contract["packedOptions"].as_array().unwrap() {
+            let packed = &case["packed"];
+            let texts: Vec<&str> = packed["texts"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+            let number = |key: &str| packed[key].as_f64().unwrap();
+            let (options, file_name) =
+                unpack(number("kind") as u8, &texts.join("\0"), number("present") as u32, number("chunkSize"), number("retries"), number("parallelParts"));
+            let credentials = match &options.credentials {
+                Credentials::UploadToken(token) => json!(["uploadToken", token, null]),
+                Credentials::AccessToken { access_token, refresh_token } => json!(["accessToken", access_token, refresh_token]),
+                Credentials::ApiKey(key) => json!(["apiKey", key, null]),
+            };
+            let unpacked = json!({
+                "credentials": credentials,
+                "videoId": options.video_id,
+                "videoName": options.video_name,
+                "apiHost": options.api_host,
+                "chunkSize": options.chunk_size,
+                "autoChunkSize": options.auto_chunk_size,
+                "retries": options.retries,
+                "parallelParts": options.parallel_parts,
+                "application": pair(&options.application),
+                "sdk": pair(&options.sdk),
+                "fileName": file_name,
+            });
+            assert_eq!(unpacked, case["unpacked"], "{}", case["case"]);
+        }
+    }
+
     #[test]
     fn nothing_given_keeps_the_defaults() {
         let (texts, present) = pack([Some("to1"), None, None, None, None, None, None, None, None, Some("a.mp4")]);

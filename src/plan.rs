@@ -240,6 +240,21 @@ mod tests {
         let too_big = MAX_FILE_SIZE + 1;
         assert_eq!(ChunkPlan::new(too_big, MIN_CHUNK_SIZE), Err(UploadError::FileTooLarge { size: too_big }));
         assert_eq!(ChunkPlan::adaptive(too_big), Err(UploadError::FileTooLarge { size: too_big }));
+        // At the limit, a file is accepted, in any chunk size.
+        assert_eq!(ChunkPlan::new(MAX_FILE_SIZE, MIN_CHUNK_SIZE).unwrap().count(), 6144);
+        assert_eq!(ChunkPlan::new(MAX_FILE_SIZE, MAX_CHUNK_SIZE).unwrap().count(), 240);
+        assert!(ChunkPlan::adaptive(MAX_FILE_SIZE).is_ok());
+    }
+
+    #[test]
+    fn a_plan_of_the_largest_chunks_continues_where_an_earlier_page_stopped() {
+        // The recorded bytes are exactly the largest chunks' worth: that is a fit.
+        let mut plan = ChunkPlan::new(300 * 1024 * 1024, MAX_CHUNK_SIZE).unwrap();
+        assert!(plan.skip(2, None, None, None));
+        assert_eq!(plan.cut_so_far(), (2, 2 * MAX_CHUNK_SIZE));
+        let mut adaptive = ChunkPlan::adaptive(300 * 1024 * 1024).unwrap();
+        assert!(adaptive.skip(1, Some(MAX_CHUNK_SIZE), Some(MAX_CHUNK_SIZE), Some(1)));
+        assert!(!ChunkPlan::adaptive(300 * 1024 * 1024).unwrap().skip(1, Some(MAX_CHUNK_SIZE + 1), Some(MAX_CHUNK_SIZE), Some(1)), "no chunk is larger");
     }
 
     /// The sizes, in MiB, of the chunks an adaptive plan cuts from a file of `size_mib` when

@@ -160,4 +160,11 @@ mod tests {
         let mean = samples.iter().sum::<f64>() / 1000.0;
         assert!((0.4..0.6).contains(&mean), "{mean}");
     }
+
+    #[test]
+    fn each_retried_failure_has_its_reason() {
+        let reasons = [UploadError::Network, UploadError::Timeout, http(408), http(429), http(500), http(599)].map(|e| RetryReason::of(&e).map(RetryReason::as_str));
+        let expected = ["NETWORK_ERROR", "NETWORK_TIMEOUT", "REQUEST_TIMEOUT", "RATE_LIMITED", "SERVER_ERROR", "SERVER_ERROR"].map(Some);
+        assert_eq!(reasons, expected);
+    }
 }

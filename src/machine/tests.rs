@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use super::*;
 use crate::error::Problem;
+use crate::limits::MAX_CHUNK_SIZE;
 use crate::options::{Credentials, Origin};
 use crate::request::Answer;
 
@@ -102,7 +103,10 @@ fn chunks_chain_the_first_video_id_and_complete_once() {
         assert_eq!((piece.start, attempt), (u64::from(i) * 8 * MIB, 0));
         ranges.push(content_range);
         machine.handle(request.id, ok("vi1"));
-        assert_eq!(events(&mut machine), [Event::Acknowledged { piece, answered: true }]);
+        let [Event::Acknowledged { piece: landed, answered: true, standing: Some(standing) }] = events(&mut machine)[..] else { panic!() };
+        assert_eq!(landed, piece);
+        assert_eq!((standing.chunks_count, standing.leading, standing.uploaded_bytes), (6, (i + 1, u64::from(i + 1) * 8 * MIB), u64::from(i + 1) * 8 * MIB));
+        assert_eq!((standing.chunks_bytes, standing.started, standing.progress.uploaded_bytes), (8 * MIB, i + 1, u64::from(i + 1) * 8 * MIB));
     }
     assert_eq!(ranges, ["part 1/6", "part 2/6", "part 3/6", "part 4/6", "part 5/6", "part 6/6"]);
     assert_eq!(machine.poll(), Step::Complete { video_id: Some("vi1".into()), answered: true });
@@ -233,7 +237,7 @@ fn a_resend_told_the_piece_already_landed_is_a_success_in_every_mode() {
         let again = send(&mut machine);
         machine.handle(again.id, failure(400, PART_ALREADY_SENT));
         let acknowledged: Vec<Event> = events(&mut machine).into_iter().filter(|e| matches!(e, Event::Acknowledged { .. })).collect();
-        assert_eq!(acknowledged.last(), Some(&Event::Acknowledged { piece: piece_of(&again).0, answered: false }));
+        assert!(matches!(acknowledged.last(), Some(Event::Acknowledged { piece, answered: false, .. }) if *piece == piece_of(&again).0));
         // The last part's answer is lost too; its retry is told the video is complete.
         let last = send(&mut machine);
         machine.handle(last.id, failure(502, "x"));
@@ -930,7 +934,11 @@ fn progress_never_overshoots_and_ends_at_total() {
     }
     assert_eq!(previous, 12 * MIB);
     machine.handle(last.id, answer(201, Some("viP")));
-    assert_eq!(machine.acknowledged_progress(&piece).unwrap().uploaded_bytes, 12 * MIB);
+    let standing = events(&mut machine).into_iter().find_map(|e| match e {
+        Event::Acknowledged { piece: landed, standing, .. } if landed == piece => standing,
+        _ => None,
+    });
+    assert_eq!(standing.unwrap().progress.uploaded_bytes, 12 * MIB);
 }
 
 #[test]
@@ -1294,4 +1302,27 @@ fn a_video_named_by_the_options_is_never_given_up() {
     let request = send(&mut machine);
     machine.handle(request.id, failure(404, "x"));
     assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 404, .. })), "not continued: a plain failure");
+}
+
+#[test]
+fn a_strategy_that_answers_no_delay_gives_up() {
+    for answer in [-1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let mut machine = file(&options(), MIB);
+        machine.set_retry_strategy(Rc::new(move |_, _: &UploadError| Some(answer)));
+        let request = send(&mut machine);
+        machine.handle(request.id, Outcome::Network);
+        assert!(events(&mut machine).is_empty(), "{answer}: no retry");
+        assert_eq!(machine.poll(), Step::Failed(UploadError::Network), "{answer}");
+    }
+}
+
+#[test]
+fn a_continued_upload_of_the_largest_chunks_goes_into_the_recorded_video() {
+    let mut options = options();
+    options.chunk_size = MAX_CHUNK_SIZE;
+    let mut machine = Machine::file(&options, 300 * MIB, "movie.mp4", 7).unwrap();
+    assert!(machine.continue_from("viOld", 2, Some(2 * MAX_CHUNK_SIZE), Some(MAX_CHUNK_SIZE), Some(2)));
+    assert_eq!(machine.start(), Ok(false));
+    let (piece, video_id, _) = piece_of(&send(&mut machine));
+    assert_eq!((piece.index, piece.start, video_id.as_deref()), (2, 2 * MAX_CHUNK_SIZE, Some("viOld")));
 }

@@ -23,7 +23,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Blob, FormData, XmlHttpRequest};
 
 use crate::error::{Problem, UploadError};
-use crate::machine::{Event as MachineEvent, Machine, Step, Warning};
+use crate::machine::{Event as MachineEvent, Machine, Standing, Step, Warning};
 use crate::meter::{ProgressMeter, Report};
 use crate::progress::{PartProgress, Progress};
 use crate::request::{Answer, Body, Outcome, Request};
@@ -71,11 +71,8 @@ pub(crate) enum Note<'a> {
     Progress(Report),
     /// Progress of a stream's part.
     PartProgress(PartProgress),
-    /// The server has a chunk of a file; `leading`: how many of the first chunks it has, all
-    /// of them (chunks land out of order when they go in parallel), and where they end;
-    /// `uploaded_bytes`: the bytes of every chunk it has; `chunks_bytes`: the size of the
-    /// chunks cut from there; `started`: how many chunks were cut (see `ChunkPlan::skip`).
-    Chunk { chunk: u32, chunks_count: u32, leading: (u32, u64), video_id: Option<&'a str>, uploaded_bytes: u64, chunks_bytes: u64, started: u32 },
+    /// The server has chunk `chunk` of a file; where the upload stands now.
+    Chunk { chunk: u32, video_id: Option<&'a str>, standing: Standing },
     /// The server has a part of a stream; `video` is its answer (or `{videoId}` when the
     /// answer was lost).
     Part { part: u32, video: &'a JsValue },
@@ -90,8 +87,10 @@ pub(crate) enum Note<'a> {
 }
 
 type Sink = Box<dyn Fn(Note)>;
-/// `(kind, id, event)`: what called, about which request or timer, and the XHR's event.
-type Callback = Closure<dyn Fn(u32, u32, JsValue)>;
+/// The Rust API's callback: `(kind, id, event)`, what called, about which request or
+/// timer, and the XHR's event.
+#[cfg(feature = "rust-api")]
+pub(crate) type Callback = Closure<dyn Fn(u32, u32, JsValue)>;
 
 /// The request on the wire. Dropping it, on whatever path, detaches its handlers (so no
 /// event of it reaches the driver again) and aborts the XHR (a no-op once it has ended).
@@ -123,8 +122,10 @@ pub(crate) struct Driver {
     transfers: Exclusive<Vec<Transfer>>,
     /// The timers set, by the machine's timer id: backoffs and stall watchdogs.
     timers: Exclusive<Vec<(u32, JsValue)>>,
-    /// The one JS function every XHR event and timer of this upload calls.
-    callback: Exclusive<Option<Callback>>,
+    /// The one JS function every XHR event and timer of this upload calls, with `(kind, id,
+    /// event)`, and which calls [`Driver::on_callback`]: a JS arrow into `Core.event` in the
+    /// JS binding (no wasm-bindgen closure to carry), a [`Callback`] in the Rust API.
+    callback: Function,
     sink: Sink,
     meter: Exclusive<ProgressMeter>,
     last_progress: Cell<u64>,
@@ -136,16 +137,17 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
-    /// A driver for `machine`; pieces of a file upload are sliced from `file`.
-    pub(crate) fn new(machine: Machine, file: Option<Blob>, sink: Sink) -> Rc<Driver> {
-        let driver = Rc::new(Driver {
+    /// A driver for `machine`; pieces of a file upload are sliced from `file`. `callback`
+    /// must call [`Driver::on_callback`] with its arguments.
+    pub(crate) fn new(machine: Machine, file: Option<Blob>, sink: Sink, callback: Function) -> Rc<Driver> {
+        Rc::new(Driver {
             machine: Exclusive::new(machine),
             file,
             buffered: Exclusive::default(),
             parts: Exclusive::default(),
             transfers: Exclusive::default(),
             timers: Exclusive::default(),
-            callback: Exclusive::default(),
+            callback,
             sink,
             meter: Exclusive::new(ProgressMeter::new(100.0, 2000.0)),
             last_progress: Cell::new(0),
@@ -153,15 +155,24 @@ impl Driver {
             completed: Exclusive::default(),
             driving: Cell::new(false),
             again: Cell::new(false),
-        });
-        let weak = Rc::downgrade(&driver);
+        })
+    }
+
+    /// A driver whose callback is a Rust closure, which the caller keeps as long as the
+    /// driver (the Rust API).
+    #[cfg(feature = "rust-api")]
+    pub(crate) fn with_closure(machine: Machine, file: Option<Blob>, sink: Sink) -> (Rc<Driver>, Callback) {
+        let slot: Rc<core::cell::RefCell<alloc::rc::Weak<Driver>>> = Rc::default();
+        let weak = slot.clone();
         let callback = Callback::new(move |kind: u32, id: u32, event: JsValue| {
-            if let Some(driver) = weak.upgrade() {
+            let driver = weak.borrow().upgrade();
+            if let Some(driver) = driver {
                 driver.on_callback(kind, id, &event);
             }
         });
-        driver.callback.replace(Some(callback));
-        driver
+        let driver = Driver::new(machine, file, sink, callback.as_ref().unchecked_ref::<Function>().clone());
+        slot.replace(Rc::downgrade(&driver));
+        (driver, callback)
     }
 
     /// Access to the machine, for the owner's settings and queries.
@@ -275,10 +286,7 @@ impl Driver {
             match step {
                 Step::Send(request) => self.send(request),
                 Step::Sleep { id, ms } => {
-                    let timer = match self.callback() {
-                        Some(callback) => set_timeout(&callback, ms, TIMER, id),
-                        None => JsValue::UNDEFINED,
-                    };
+                    let timer = set_timeout(&self.callback, ms, TIMER, id);
                     self.timers.borrow_mut().push((id, timer));
                 }
                 Step::Complete { video_id, answered } => {
@@ -303,19 +311,11 @@ impl Driver {
 
     fn note_event(&self, event: MachineEvent) {
         match event {
-            MachineEvent::Acknowledged { piece, answered } => {
+            MachineEvent::Acknowledged { piece, answered, standing } => {
                 let video_id = self.machine.borrow_mut().video_id().map(str::to_owned);
-                let plan = self.machine.borrow_mut().plan().copied();
-                if let Some(plan) = plan {
-                    let (progress, leading, uploaded_bytes) = {
-                        let machine = self.machine.borrow_mut();
-                        (machine.acknowledged_progress(&piece), machine.leading_acknowledged(), machine.acknowledged_bytes())
-                    };
-                    if let Some(progress) = progress {
-                        self.progress(progress, true);
-                    }
-                    let (chunk, chunks_count, chunks_bytes, started) = (piece.range.part, plan.count(), plan.chunk_size(), plan.cut_so_far().0);
-                    (self.sink)(Note::Chunk { chunk, chunks_count, leading, video_id: video_id.as_deref(), uploaded_bytes, chunks_bytes, started });
+                if let Some(standing) = standing {
+                    self.progress(standing.progress, true);
+                    (self.sink)(Note::Chunk { chunk: piece.range.part, video_id: video_id.as_deref(), standing });
                 } else {
                     let mut parts = self.parts.borrow_mut();
                     if !parts.is_empty() {
@@ -360,13 +360,9 @@ impl Driver {
         });
     }
 
-    fn callback(&self) -> Option<Function> {
-        self.callback.borrow_mut().as_ref().map(|callback| callback.as_ref().unchecked_ref::<Function>().clone())
-    }
-
     /// The callback bound to `kind` and request `id`: what an XHR handler of that request is.
     fn handler(&self, kind: u32, id: u32) -> JsValue {
-        self.callback().map_or(JsValue::NULL, |callback| callback.bind2(&JsValue::NULL, &kind.into(), &id.into()).into())
+        self.callback.bind2(&JsValue::NULL, &kind.into(), &id.into()).into()
     }
 
     fn send(&self, request: Request) {
@@ -423,7 +419,7 @@ impl Driver {
     /// Every XHR event and timer of the upload lands here: `kind` says what called, `id`
     /// names the request (or the timer), and `event` is whatever the XHR's handler was given
     /// (only upload progress reads it: `loaded` and `total`).
-    fn on_callback(self: &Rc<Self>, kind: u32, id: u32, event: &JsValue) {
+    pub(crate) fn on_callback(self: &Rc<Self>, kind: u32, id: u32, event: &JsValue) {
         match kind {
             TIMER => {
                 self.timers.borrow_mut().retain(|(set, _)| *set != id);

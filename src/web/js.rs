@@ -13,8 +13,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::Blob;
 
 use crate::error::UploadError;
+use crate::event_fields as fields;
 use crate::machine::Machine;
-use crate::meter::Report;
 use crate::options::UploadOptions;
 use crate::packed::unpack;
 
@@ -32,7 +32,9 @@ impl Core {
     /// as [`crate::packed`] says, with the official messages (throwing `{code, message}`), and
     /// prepares the upload of `file`, or of a stream when `file` is absent. A negative
     /// `stall_ms` means "not given". `notify(type, detail)` hears `progress`, `chunk`, `part`,
-    /// `retry`, `warning`, `success` and `error`.
+    /// `retry`, `warning`, `success` and `error`. `call(kind, id, event)` must call
+    /// [`Core::event`] of this core with its arguments: every timer and XHR handler of the
+    /// upload is it, bound.
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -47,12 +49,19 @@ impl Core {
         strategy: Option<Function>,
         stall_ms: f64,
         notify: Function,
+        call: Function,
     ) -> Result<Core, JsValue> {
         let (options, file_name) = unpack(kind, &texts, present, chunk_size, retries, parallel_parts);
         let stream = (file.is_none()).then_some((stream_flags & 1 != 0, stream_flags & 2 != 0));
-        Core::build(options, file, &file_name, stream, strategy, stall_ms, notify).map_err(|error| error_object(&error))
+        Core::build(options, file, &file_name, stream, strategy, stall_ms, notify, call).map_err(|error| error_object(&error))
     }
 
+    /// A timer or an XHR handler of this upload fired (see `call` in [`Core::new`]).
+    pub fn event(&self, kind: u32, id: u32, event: JsValue) {
+        self.driver.on_callback(kind, id, &event);
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn build(
         options: UploadOptions,
         file: Option<Blob>,
@@ -61,6 +70,7 @@ impl Core {
         strategy: Option<Function>,
         stall_ms: f64,
         notify: Function,
+        call: Function,
     ) -> Result<Core, UploadError> {
         let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
         let mut machine = match (stream, &file) {
@@ -77,7 +87,7 @@ impl Core {
             let (kind, detail) = note_detail(&note);
             // A throwing listener must not break the upload, as with DOM event listeners.
             let _ = notify.call2(&JsValue::NULL, &JsValue::from_str(kind), &detail);
-        }));
+        }), call);
         if stall_ms >= 0.0 {
             driver.set_stall_timeout(Some(stall_ms));
         }
@@ -136,64 +146,43 @@ impl Core {
 }
 
 fn note_detail(note: &Note) -> (&'static str, JsValue) {
-    let object = Object::new();
-    let kind = match note {
-        Note::Progress(report) => return ("progress", progress_object(report)),
-        Note::PartProgress(progress) => {
-            set(&object, "part", progress.part);
-            set(&object, "uploadedBytes", progress.uploaded_bytes as f64);
-            set(&object, "totalBytes", progress.total_bytes as f64);
-            "progress"
+    let n = |value: u64| JsValue::from(value as f64);
+    match note {
+        Note::Progress(report) => {
+            let p = report.progress;
+            let eta = report.eta_seconds.map_or(JsValue::NULL, JsValue::from);
+            let values = [n(p.uploaded_bytes), n(p.total_bytes), p.chunks_count.into(), n(p.chunks_bytes), p.current_chunk.into(), n(p.current_chunk_uploaded_bytes), report.bytes_per_second.into(), eta];
+            ("progress", object(&fields::PROGRESS, &values))
         }
-        Note::Chunk { chunk, chunks_count, leading: (leading, leading_bytes), video_id, uploaded_bytes, chunks_bytes, started } => {
-            set(&object, "chunk", *chunk);
-            set(&object, "chunksCount", *chunks_count);
-            set(&object, "leadingChunks", *leading);
-            set(&object, "leadingBytes", *leading_bytes as f64);
-            set(&object, "videoId", video_id.map_or(JsValue::UNDEFINED, JsValue::from_str));
-            set(&object, "uploadedBytes", *uploaded_bytes as f64);
-            set(&object, "chunksBytes", *chunks_bytes as f64);
-            set(&object, "startedChunks", *started);
-            "chunk"
+        Note::PartProgress(p) => ("progress", object(&fields::PART_PROGRESS, &[p.part.into(), n(p.uploaded_bytes), n(p.total_bytes)])),
+        Note::Chunk { chunk, video_id, standing: s } => {
+            let video_id = video_id.map_or(JsValue::UNDEFINED, JsValue::from_str);
+            let values = [(*chunk).into(), s.chunks_count.into(), s.leading.0.into(), n(s.leading.1), video_id, n(s.uploaded_bytes), n(s.chunks_bytes), s.started.into()];
+            ("chunk", object(&fields::CHUNK, &values))
         }
-        Note::Part { part, video } => {
-            set(&object, "part", *part);
-            set(&object, "video", (*video).clone());
-            "part"
-        }
+        // A stream's part settles an `uploadPart()` promise; it is no event of its own.
+        Note::Part { part, video } => ("part", object(&["part", "video"], &[(*part).into(), (*video).clone()])),
         Note::Retry { attempt, delay_ms, reason, error } => {
-            set(&object, "attempt", *attempt);
-            set(&object, "delay", *delay_ms);
-            set(&object, "reason", reason.as_str());
-            set(&object, "error", error_object(error));
-            "retry"
+            ("retry", object(&fields::RETRY, &[(*attempt).into(), (*delay_ms).into(), reason.as_str().into(), error_object(error)]))
         }
-        Note::Warning(warning) => {
-            set(&object, "code", warning.code());
-            set(&object, "message", warning.message());
-            "warning"
-        }
-        Note::Complete { video, .. } => return ("success", (*video).clone()),
-        Note::Failed(error) => return ("error", error_object(error)),
-    };
-    (kind, object.into())
-}
-fn set(target: &Object, key: &str, value: impl Into<JsValue>) {
-    // Defining a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
+        Note::Warning(warning) => ("warning", object(&fields::WARNING, &[warning.code().into(), warning.message().into()])),
+        Note::Complete { video, .. } => ("success", (*video).clone()),
+        Note::Failed(error) => ("error", error_object(error)),
+    }
 }
 
-fn progress_object(report: &Report) -> JsValue {
-    let (progress, object) = (report.progress, Object::new());
-    set(&object, "uploadedBytes", progress.uploaded_bytes as f64);
-    set(&object, "totalBytes", progress.total_bytes as f64);
-    set(&object, "chunksCount", progress.chunks_count);
-    set(&object, "chunksBytes", progress.chunks_bytes as f64);
-    set(&object, "currentChunk", progress.current_chunk);
-    set(&object, "currentChunkUploadedBytes", progress.current_chunk_uploaded_bytes as f64);
-    set(&object, "bytesPerSecond", report.bytes_per_second);
-    set(&object, "etaSeconds", report.eta_seconds.map_or(JsValue::NULL, JsValue::from));
+/// A plain object of `keys` and `values`, in that order.
+fn object(keys: &[&str], values: &[JsValue]) -> JsValue {
+    let object = Object::new();
+    for (key, value) in keys.iter().zip(values) {
+        set(&object, key, value);
+    }
     object.into()
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    // Defining a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
 
@@ -202,16 +191,16 @@ fn progress_object(report: &Report) -> JsValue {
 /// of the parsed problem body, as the official uploader's errors do. No key is `undefined`.
 fn error_object(error: &UploadError) -> JsValue {
     let object = Object::new();
-    set(&object, "code", error.code());
-    set(&object, "message", error.message());
+    set(&object, "code", &error.code().into());
+    set(&object, "message", &error.message().into());
     if let Some(status) = error.status() {
-        set(&object, "status", status);
+        set(&object, "status", &status.into());
     }
     if let Some(reason) = error.reason() {
-        set(&object, "reason", reason);
+        set(&object, "reason", &reason.into());
     }
     if let UploadError::Http { raw, .. } | UploadError::InvalidResponse { raw, .. } = error {
-        set(&object, "raw", raw.as_str());
+        set(&object, "raw", &raw.as_str().into());
     }
     object.into()
 }

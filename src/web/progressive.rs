@@ -13,7 +13,7 @@ use crate::progress::PartProgress;
 use crate::retry::RetryStrategy;
 use crate::UploadOptions;
 
-use super::driver::{Driver, Note};
+use super::driver::{Callback, Driver, Note};
 use super::event::{UploadEvent, Video};
 use super::uploader::{event_of, ConnectivityWatch, Listeners, Slot};
 
@@ -23,6 +23,8 @@ type ProgressListener = Rc<RefCell<dyn FnMut(&PartProgress)>>;
 /// Uploads a stream of blobs of unknown total size as it is produced.
 pub struct ProgressiveUploader {
     driver: Rc<Driver>,
+    /// What the driver's timers and XHR handlers call; it must outlive them.
+    _callback: Callback,
     listeners: Rc<Listeners>,
     progress: Rc<RefCell<Vec<ProgressListener>>>,
     pending: Rc<RefCell<HashMap<u32, PartSlot>>>,
@@ -40,7 +42,7 @@ impl ProgressiveUploader {
         let progress: Rc<RefCell<Vec<ProgressListener>>> = Rc::default();
         let pending: Rc<RefCell<HashMap<u32, PartSlot>>> = Rc::default();
         let (sink_listeners, sink_progress, sink_pending) = (listeners.clone(), progress.clone(), pending.clone());
-        let driver = Driver::new(machine, None, Box::new(move |note| {
+        let (driver, callback) = Driver::with_closure(machine, None, Box::new(move |note| {
             match &note {
                 Note::PartProgress(part) => {
                     let snapshot: Vec<ProgressListener> = sink_progress.borrow().clone();
@@ -69,7 +71,7 @@ impl ProgressiveUploader {
             }
         }));
         let _watch = ConnectivityWatch::new(Rc::downgrade(&driver), Rc::downgrade(&listeners));
-        Ok(ProgressiveUploader { driver, listeners, progress, pending, _watch })
+        Ok(ProgressiveUploader { driver, _callback: callback, listeners, progress, pending, _watch })
     }
 
     /// Calls `listener` with the progress of each part on the wire.

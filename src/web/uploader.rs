@@ -18,7 +18,7 @@ use crate::progress::Progress;
 use crate::retry::RetryStrategy;
 use crate::UploadOptions;
 
-use super::driver::{Driver, Note};
+use super::driver::{Callback, Driver, Note};
 use super::event::{UploadEvent, Video};
 
 type Listener = Rc<RefCell<dyn FnMut(&UploadEvent)>>;
@@ -93,11 +93,11 @@ impl<T> Slot<T> {
 pub(crate) fn event_of(note: &Note) -> Option<UploadEvent> {
     Some(match note {
         Note::Progress(report) => UploadEvent::Progress(*report),
-        Note::Chunk { chunk, chunks_count, video_id, uploaded_bytes, .. } => UploadEvent::Chunk {
+        Note::Chunk { chunk, video_id, standing } => UploadEvent::Chunk {
             chunk: *chunk,
-            chunks_count: *chunks_count,
+            chunks_count: standing.chunks_count,
             video_id: video_id.unwrap_or_default().to_owned(),
-            uploaded_bytes: *uploaded_bytes,
+            uploaded_bytes: standing.uploaded_bytes,
         },
         Note::Retry { attempt, delay_ms, reason, error } => {
             UploadEvent::Retry { attempt: *attempt, delay_ms: *delay_ms, reason: *reason, error: (*error).clone() }
@@ -118,6 +118,8 @@ pub(crate) fn event_of(note: &Note) -> Option<UploadEvent> {
 /// ```
 pub struct Uploader {
     driver: Rc<Driver>,
+    /// What the driver's timers and XHR handlers call; it must outlive them.
+    _callback: Callback,
     listeners: Rc<Listeners>,
     result: ResultSlot,
 }
@@ -139,7 +141,7 @@ impl Uploader {
         let listeners = Rc::new(Listeners::default());
         let result: ResultSlot = Rc::default();
         let (sink_listeners, sink_result) = (listeners.clone(), result.clone());
-        let driver = Driver::new(machine, Some(file.clone()), Box::new(move |note| {
+        let (driver, callback) = Driver::with_closure(machine, Some(file.clone()), Box::new(move |note| {
             let settled = match &note {
                 Note::Complete { video, .. } => Some(Ok(Video::of(video))),
                 Note::Failed(error) => Some(Err((*error).clone())),
@@ -154,7 +156,7 @@ impl Uploader {
                 }
             }
         }));
-        Ok(Uploader { driver, listeners, result })
+        Ok(Uploader { driver, _callback: callback, listeners, result })
     }
 
     /// Calls `listener` with every event of the upload.

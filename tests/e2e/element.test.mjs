@@ -209,4 +209,62 @@ eachEngine((browser) => {
       rmSync(source.dir, { recursive: true, force: true });
     }
   });
+
+  test('error texts read as sentences, and say which way out there is', async () => {
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script><video-uploader></video-uploader>`);
+    try {
+      const texts = await page.evaluate(async () => {
+        const { explain } = await import('/pkg/video-uploader.js');
+        return [
+          explain({ code: 'SERVER_ERROR', title: 'The video was not found.' }),
+          explain({ code: 'SERVER_ERROR', title: 'Internal error' }),
+          explain({ code: 'HTTP_ERROR', message: 'Teapot!  ' }),
+          explain({ code: 'NOT_FOUND', title: 'The requested resource was not found.' }),
+          explain({ code: 'FORBIDDEN' }),
+        ];
+      });
+      assert.deepEqual(texts, [
+        'The video was not found. You can retry.',
+        'Internal error. You can retry.',
+        'Teapot! You can retry.',
+        'The video this upload was going into is gone. You can start over into a new video.',
+        'This upload link cannot add to this video. You can start over into a new video.',
+      ]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('a video deleted mid-upload fails with Start over, not Retry; Start over uploads the file whole into a new video', async () => {
+    const token = await server.createToken(0);
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${token}" api-host="${server.url}" chunk-size="${5 * MIB}" pausable></video-uploader>`);
+    const source = randomFile(12 * MIB, 'deleted.mp4');
+    try {
+      // Paused as chunk 1 lands, so that the video is deleted before chunk 2 goes.
+      await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        element.addEventListener('chunk', () => element.pause(), { once: true });
+      });
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'pause'));
+      const gone = (await events(page)).find((e) => e.type === 'chunk').detail.videoId;
+      await server.deleteVideo(gone);
+      await page.evaluate(() => document.querySelector('video-uploader').resume());
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'error'));
+      assert.equal((await events(page)).find((e) => e.type === 'error').detail.code, 'NOT_FOUND');
+      assert.equal(await page.textContent('video-uploader [part~="status"]'), 'The video this upload was going into is gone. You can start over into a new video.');
+      assert.equal(await page.isVisible('video-uploader [part~="retry"]'), false, 'no retry can mend it');
+      assert.equal(await page.isVisible('video-uploader [part~="start-over"]'), true);
+      await page.click('video-uploader [part~="start-over"]');
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'success'));
+      const video = (await events(page)).find((e) => e.type === 'success').detail;
+      assert.notEqual(video.videoId, gone);
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+      assert.equal(await page.evaluate(async () => (await (await import('/pkg/index.js')).VideoUploader.findPreviousUploads()).length), 0, 'no record is left');
+    } finally {
+      await page.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -104,14 +104,18 @@ for (const mode of ['upload token', 'upload token into a container', 'API key', 
 // the browser's upload in the middle of the body.
 const CHUNK = 32 * MIB;
 
+// `pieces`: the requests the proxy may see. Only a chunk given up in the middle of its body
+// is sent again; one whose bytes the browser says have all left is let finish, since the
+// server may have it. With the whole body held by the proxy, whether Chromium has said so
+// before the pause depends on when its network service last reported upload progress: 3 or 4.
 const points = {
-  'before any byte of the chunk': { rule: null },
-  'in the middle of the body': { rule: { holdBodyAfter: 8 * MIB }, fact: 'held' },
-  'after the last byte, before the server has it': { rule: { holdBodyAfter: Infinity }, fact: 'held' },
-  'after the server committed it, before the answer': { rule: { holdAnswer: true }, fact: 'answered' },
+  'before any byte of the chunk': { rule: null, pieces: [3] },
+  'in the middle of the body': { rule: { holdBodyAfter: 8 * MIB }, fact: 'held', pieces: [4] },
+  'after the last byte, before the server has it': { rule: { holdBodyAfter: Infinity }, fact: 'held', pieces: [3, 4] },
+  'after the server committed it, before the answer': { rule: { holdAnswer: true }, fact: 'answered', pieces: [3] },
 };
 
-for (const [point, { rule, fact }] of Object.entries(points)) {
+for (const [point, { rule, fact, pieces }] of Object.entries(points)) {
   test(`a pause ${point} resumes to one complete video`, async () => {
     const title = `pause-${Object.keys(points).indexOf(point)}.mp4`;
     const source = randomFile(3 * CHUNK, title);
@@ -150,7 +154,7 @@ for (const [point, { rule, fact }] of Object.entries(points)) {
       assert.equal(result.ok, true, JSON.stringify(result));
       const events = await page.evaluate(() => window.events);
       assert.deepEqual(events.filter((e) => e.startsWith('chunk') || e === 'success'), ['chunk 1', 'chunk 2', 'chunk 3', 'success']);
-      assert.ok(proxy.pieces <= 4, 'at most the paused chunk was sent twice');
+      assert.ok(pieces.includes(proxy.pieces), `${proxy.pieces} requests, where ${pieces.join(' or ')} are right: only a chunk given up mid-body goes twice`);
       await assertOneVideo(title, result.video.videoId, source);
     } finally {
       await page.close();

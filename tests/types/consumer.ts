@@ -17,6 +17,7 @@ import init, {
   UploadError,
 } from '../../pkg/index.js';
 import { UploadQueue, type QueuedFile } from '../../pkg/queue.js';
+import type { VideoUploaderElement } from '../../pkg/video-uploader.js';
 
 declare const file: File;
 
@@ -118,3 +119,21 @@ async function flutterStyle(blob: Blob): Promise<string> {
 void main();
 void record;
 void flutterStyle;
+
+// The Video as the official uploader shapes it, and the typed listeners of every target.
+export async function officialShapes(file: File, element: VideoUploaderElement) {
+  const video = await new VideoUploader({ file, uploadToken: 'to1' }).upload();
+  const created: Date | undefined = video.createdAt;
+  const isPublic: boolean | undefined = video._public ?? video.public;
+  console.log(created?.getTime(), isPublic);
+  element.addEventListener('success', (event) => console.log(event.detail.videoId, event.detail.file.name));
+  element.addEventListener('warning', (event) => console.log(event.detail.code === 'RESUMED_VIDEO_GONE'));
+  element.addEventListener('error', (event) => console.log(event.detail.code));
+  element.removeEventListener('reset', () => {});
+  // @ts-expect-error: no such field on a chunk event
+  new VideoUploader({ file, uploadToken: 'to1' }).addEventListener('chunk', (event) => event.detail.nope);
+}
+
+// @ts-expect-error: a type only, no value of that name is exported
+import { TypedTarget as NoSuchValue } from '../../pkg/index.js';
+export const notExported = NoSuchValue;

@@ -228,21 +228,15 @@ impl Probe {
         loop {
             let event = self.machine.borrow_mut().poll_event();
             match event {
-                Some(Event::Acknowledged { piece, answered }) => {
-                    let machine = self.machine.borrow();
-                    if let Some(progress) = machine.acknowledged_progress(&piece) {
-                        number(progress.uploaded_bytes as f64);
-                    }
-                    let (leading, leading_bytes) = machine.leading_acknowledged();
-                    for value in [piece.range.part.into(), leading.into(), leading_bytes as f64, machine.acknowledged_bytes() as f64, f64::from(u8::from(answered))] {
-                        number(value);
-                    }
-                    if let Some(plan) = machine.plan() {
-                        for value in [plan.count().into(), plan.chunk_size() as f64, plan.cut_so_far().0.into()] {
+                Some(Event::Acknowledged { piece, answered, standing }) => {
+                    if let Some(s) = standing {
+                        let p = s.progress;
+                        for value in [p.uploaded_bytes as f64, s.chunks_count.into(), s.leading.0.into(), s.leading.1 as f64, s.uploaded_bytes as f64, s.chunks_bytes as f64, s.started.into()] {
                             number(value);
                         }
                     }
-                    if let Some(id) = machine.video_id() {
+                    number(f64::from(piece.range.part) + f64::from(u8::from(answered)));
+                    if let Some(id) = self.machine.borrow().video_id() {
                         text(id);
                     }
                 }
