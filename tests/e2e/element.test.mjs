@@ -267,4 +267,71 @@ eachEngine((browser) => {
       rmSync(source.dir, { recursive: true, force: true });
     }
   });
+
+  test('upload-token, video-name and accept reach the upload; no-drop ignores a drop; pause and resume are events', async () => {
+    const token = await server.createToken(0);
+    const page = await plainPage(`<input id="source" type="file">
+      <script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader upload-token="${token}" api-host="${server.url}" video-name="Named by the page" accept="video/mp4"
+        chunk-size="${5 * MIB}" no-drop pausable></video-uploader>`);
+    const source = randomFile(11 * MIB, 'attributes.mp4');
+    try {
+      assert.equal(await page.evaluate(() => document.querySelector('video-uploader').shadowRoot.querySelector('input[type=file]').accept), 'video/mp4');
+      await page.setInputFiles('#source', source.file);
+      await page.evaluate(() => {
+        const transfer = new DataTransfer();
+        transfer.items.add(document.getElementById('source').files[0]);
+        const zone = document.querySelector('video-uploader').shadowRoot.querySelector('[part~="drop"]');
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      });
+      assert.deepEqual(await events(page), [], 'no-drop: the drop is ignored');
+      await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        element.addEventListener('chunk', () => {
+          element.pause();
+          setTimeout(() => element.resume());
+        }, { once: true });
+      });
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'success' || e.type === 'error'));
+      const seen = await events(page);
+      assert.deepEqual(seen.map((e) => e.type), ['file-ready', 'upload-start', 'chunk', 'pause', 'resume', 'chunk', 'chunk', 'success']);
+      const video = seen.at(-1).detail;
+      assert.equal(video.title, 'Named by the page');
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+    } finally {
+      await page.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('uploads are resumable by default (a record while one runs), and not with no-resume', async () => {
+    const token = await server.createToken(0);
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader id="resumable" token="${token}" api-host="${server.url}" chunk-size="${5 * MIB}" pausable></video-uploader>
+      <video-uploader id="plain" token="${token}" api-host="${server.url}" chunk-size="${5 * MIB}" pausable no-resume></video-uploader>`);
+    const kept = randomFile(11 * MIB, 'kept.mp4');
+    const unkept = randomFile(11 * MIB, 'unkept.mp4');
+    try {
+      // Each pauses as its first chunk lands, so that a record, if any, stands.
+      await page.evaluate(async () => {
+        localStorage.clear();
+        for (const element of document.querySelectorAll('video-uploader')) element.addEventListener('chunk', () => element.pause(), { once: true });
+      });
+      await page.setInputFiles('#resumable input[type=file]', kept.file);
+      await page.setInputFiles('#plain input[type=file]', unkept.file);
+      await page.waitForFunction(() => window.events.filter((e) => e.type === 'pause').length === 2);
+      const records = await page.evaluate(async () => (await (await import('/pkg/index.js')).VideoUploader.findPreviousUploads()).map((r) => r.fileName));
+      assert.deepEqual(records, ['kept.mp4']);
+      await page.evaluate(() => {
+        for (const element of document.querySelectorAll('video-uploader')) element.resume();
+      });
+      await page.waitForFunction(() => window.events.filter((e) => e.type === 'success').length === 2);
+      assert.deepEqual(await page.evaluate(async () => (await (await import('/pkg/index.js')).VideoUploader.findPreviousUploads()).length), 0, 'a finished upload leaves no record');
+    } finally {
+      await page.close();
+      rmSync(kept.dir, { recursive: true, force: true });
+      rmSync(unkept.dir, { recursive: true, force: true });
+    }
+  });
 });
