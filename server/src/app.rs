@@ -33,22 +33,35 @@ pub struct StaticDirs {
     pub pkg: PathBuf,
 }
 
-/// Turns a plain-text error answer (an extractor's rejection) into a problem body.
+/// Turns a plain-text or empty error answer (an extractor's rejection, the router's 405, the
+/// static files' 404) into a problem body.
 async fn problem_json(response: axum::response::Response) -> axum::response::Response {
     use axum::response::IntoResponse;
     let status = response.status();
-    let is_text = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/plain"));
-    if !(status.is_client_error() || status.is_server_error()) || !is_text {
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let plain = content_type.is_none_or(|t| t.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
         return response;
     }
-    let text = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
     let detail = String::from_utf8_lossy(&text).into_owned();
     let (slug, title) = match status.as_u16() {
+        404 => ("resource-not-found", "The requested resource was not found."),
+        405 => ("method-not-allowed", "This method is not allowed on this resource."),
         413 => ("request-entity-too-large", "The request body is too large."),
         500..=599 => ("internal-error", "An internal error occurred."),
         _ => ("invalid-request", "The request is invalid."),
     };
-    Problem::new(status, slug, title).detail(detail).into_response()
+    let problem = Problem::new(status, slug, title);
+    let mut answer = if detail.is_empty() { problem } else { problem.detail(detail) }.into_response();
+    // The answer's own headers stay (`Allow` on a 405, the CORS headers), but its type.
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
 }
 
 /// The whole HTTP surface.

@@ -271,6 +271,7 @@ async fn read_form(
     received: &mut u64,
 ) -> Result<Form, Problem> {
     let mut form = Form::default();
+    let mut seen_video_id = false;
     while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
         if field.file_name().is_some() || field.name() == Some("file") {
             if form.file.is_some() {
@@ -289,6 +290,17 @@ async fn read_form(
             .await?;
             form.file = Some(receive_file(app, field, slot, received).await?);
         } else if field.name() == Some("videoId") {
+            // One target, named before the file is placed: a second videoId, or one after
+            // the file (whose bytes already went to the first target), would change it.
+            // [infer] api.video's answer here is not documented; a 400 naming the field.
+            if seen_video_id || form.file.is_some() {
+                return Err(Problem::bad_request(
+                    "video-id-misplaced",
+                    "The form must have at most one videoId field, before the file.",
+                )
+                .name("videoId"));
+            }
+            seen_video_id = true;
             let text = field.text().await.map_err(bad_multipart)?;
             if text.len() > MAX_VIDEO_ID_LEN || !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
                 return Err(Problem::not_found("videoId"));

@@ -82,3 +82,49 @@ async fn the_data_dir_and_database_are_private() {
     assert_eq!(mode(&server.data), 0o700);
     assert_eq!(mode(&server.data.join("upload-server.db")), 0o600);
 }
+
+/// A form with its `videoId` twice, or after the file, is refused with a problem naming the
+/// field, before anything is stored, instead of a 500 and an error in the log.
+#[tokio::test]
+async fn a_second_video_id_or_one_after_the_file_is_a_bad_request() {
+    let server = server();
+    let token = token(&server).await;
+    let (status, first) = upload(&server, &token, Some("part 1/2"), None, &data(5 * 1024 * 1024, 1)).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let id = first["videoId"].as_str().unwrap().to_owned();
+    let boundary = "----test-boundary-twice";
+    let field = |name: &str, value: &str| format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n");
+    let file = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp4\"\r\nContent-Type: application/octet-stream\r\n\r\nxyz\r\n");
+    let end = format!("--{boundary}--\r\n");
+    for (case, body) in [
+        ("twice", [field("videoId", &id), field("videoId", "viOther0000000000000000"), file.clone(), end.clone()].concat()),
+        ("after the file", [file.clone(), field("videoId", &id), end.clone()].concat()),
+    ] {
+        let request = Request::post(format!("/upload?token={token}"))
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header("Content-Range", "part 2/2")
+            .body(Body::from(body))
+            .unwrap();
+        let (status, problem) = send(&server, request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{case}: {problem}");
+        assert_eq!(problem["name"], "videoId", "{case}");
+    }
+    let (status, done) = upload(&server, &token, Some("part 2/2"), Some(&id), b"xyz").await;
+    assert_eq!(status, StatusCode::CREATED, "the video still completes: {done}");
+}
+
+/// Every error is problem JSON, the router's 405 (which keeps its `Allow`) and a missing
+/// static file's 404 included.
+#[tokio::test]
+async fn a_wrong_method_and_a_missing_file_answer_problem_json() {
+    let server = server();
+    let request = Request::get("/upload").body(Body::empty()).unwrap();
+    let response = tower::ServiceExt::oneshot(server.app.clone(), request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(response.headers().contains_key(header::ALLOW), "{:?}", response.headers());
+    let (status, problem) = send(&server, Request::delete("/upload").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, slug(&problem)), (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"), "{problem}");
+    let (status, problem) = send(&server, Request::get("/no-such-page.html").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, slug(&problem)), (StatusCode::NOT_FOUND, "resource-not-found"), "{problem}");
+    assert_eq!(problem.get("detail"), None, "no empty detail");
+}
