@@ -306,6 +306,7 @@ mod tests {
     fn transport_errors_carry_official_reasons() {
         assert_eq!(UploadError::Network.reason(), Some("NETWORK_ERROR"));
         assert_eq!(UploadError::Aborted.reason(), Some("ABORTED"));
+        assert_eq!(UploadError::Timeout.reason(), Some("NETWORK_TIMEOUT"));
         assert_eq!(UploadError::EmptyFile.reason(), None);
     }
 }

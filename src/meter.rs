@@ -121,4 +121,30 @@ mod tests {
         let done = meter.observe(300.0, at(10_000_000), true).unwrap();
         assert_eq!(done.eta_seconds, Some(0.0));
     }
+
+    #[test]
+    fn the_rate_is_smoothed_exactly_and_samples_at_one_instant_or_going_back_are_handled() {
+        let mut meter = ProgressMeter::new(100.0, 2000.0);
+        assert_eq!(meter.observe(0.0, at(0), false).unwrap().bytes_per_second, 0.0, "no rate from one sample");
+        let first = meter.observe(1000.0, at(1_000_000), false).unwrap();
+        assert_eq!(first.bytes_per_second, 1_000_000.0, "the first rate is the instant one");
+        assert_eq!(first.eta_seconds, Some(9.0));
+        // 2 MB/s over the next second, weighed 1000 / (1000 + 2000).
+        let second = meter.observe(2000.0, at(3_000_000), false).unwrap();
+        let rate = 1_000_000.0 + (1000.0 / 3000.0) * (2_000_000.0 - 1_000_000.0);
+        assert_eq!(second.bytes_per_second, rate);
+        // A second sample at the same instant changes nothing, and is not due.
+        assert_eq!(meter.observe(2000.0, at(3_500_000), false), None);
+        // Within the interval nothing is reported, but the sample counts.
+        assert_eq!(meter.observe(2050.0, at(3_100_000), false), None);
+        let rate = rate + (50.0 / 2050.0) * (100_000.0 * 1000.0 / 50.0 - rate);
+        let forced = meter.observe(2060.0, at(3_100_000), true).unwrap();
+        let rate = rate + (10.0 / 2010.0) * (0.0 - rate);
+        assert_eq!(forced.bytes_per_second, rate, "forced: reported at once");
+        // Bytes going back (a chunk sent again) start a new measurement; the rate stays.
+        let back = meter.observe(3000.0, at(1_000), false).unwrap();
+        assert_eq!(back.bytes_per_second, rate);
+        let next = meter.observe(4000.0, at(1_001_000), false).unwrap();
+        assert_eq!(next.bytes_per_second, rate + (1000.0 / 3000.0) * (1_000_000.0 - rate));
+    }
 }

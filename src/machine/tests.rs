@@ -1326,3 +1326,59 @@ fn a_continued_upload_of_the_largest_chunks_goes_into_the_recorded_video() {
     let (piece, video_id, _) = piece_of(&send(&mut machine));
     assert_eq!((piece.index, piece.start, video_id.as_deref()), (2, 2 * MAX_CHUNK_SIZE, Some("viOld")));
 }
+
+#[test]
+fn a_stall_timeout_set_later_watches_the_next_request() {
+    let mut machine = file(&options(), 20 * MIB);
+    machine.set_stall_timeout(Some(500));
+    let request = send(&mut machine);
+    assert_eq!(watchdog(&mut machine, 500.0), request.id + 1);
+    assert_eq!(machine.video_id(), None);
+    assert_eq!(machine.in_flight(), Some(piece_of(&request).0));
+    machine.handle(request.id, ok("vi1"));
+    assert_eq!(machine.video_id(), Some("vi1"));
+    assert_eq!(machine.in_flight(), None);
+}
+
+#[test]
+fn a_body_of_unknown_size_is_never_taken_as_sent() {
+    // Progress of 0 of 0 bytes (a test double's events) says nothing of the body: a pause
+    // gives the piece up.
+    let mut machine = file(&options(), 20 * MIB);
+    let request = send(&mut machine);
+    assert!(machine.progress(request.id, 0, 0).is_some());
+    assert!(machine.pause());
+    assert!(!machine.awaits(request.id));
+}
+
+#[test]
+fn while_a_token_is_renewed_only_the_refresh_is_awaited_and_its_refusal_is_the_failure() {
+    let mut machine = file(&access_token(), MIB);
+    let piece = send(&mut machine);
+    machine.handle(piece.id, failure(401, "x"));
+    let refresh = send(&mut machine);
+    assert!(machine.awaits(refresh.id));
+    assert!(!machine.awaits(piece.id), "the piece that met the 401 is not awaited");
+    assert_eq!(machine.awaiting(), Some(refresh.id));
+    machine.handle(refresh.id, failure(400, "x"));
+    assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 400, .. })), "the refresh's own status, not an invalid response");
+}
+
+#[test]
+fn a_stream_that_fails_forgets_its_queued_parts() {
+    let mut machine = stream(&options());
+    let part = machine.push(6 * MIB).unwrap().unwrap();
+    assert_eq!((part.piece().index, part.piece().start, part.piece().end), (0, 0, 6 * MIB));
+    let request = send(&mut machine);
+    assert_eq!(piece_of(&request).0.len(), 6 * MIB);
+    machine.push(6 * MIB).unwrap();
+    machine.cancel();
+    assert_eq!(machine.poll(), Step::Failed(UploadError::Aborted));
+    assert_eq!(machine.poll(), Step::Wait, "no queued part is sent after a failure");
+}
+
+#[test]
+fn warnings_say_what_happened_in_words() {
+    assert!(Warning::VideoIdMissing.message().contains("without a videoId"));
+    assert!(Warning::ResumedVideoGone.message().contains("into a new video"));
+}
