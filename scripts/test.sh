@@ -47,4 +47,5 @@ for engine in ${ENGINES//,/ }; do
 done
 
 step "node --test tests/e2e tests/server (page, element and JS API in $ENGINES; Playwright in Chromium; kill -9 recovery)"
-node --test --test-concurrency=1 --test-timeout=300000 tests/e2e/ tests/server/
+# A file runs each of its tests in three engines: 15 minutes a file, not a test.
+node --test --test-concurrency=1 --test-timeout=900000 tests/e2e/ tests/server/

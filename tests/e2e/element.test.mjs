@@ -14,13 +14,17 @@ const MIB = 1024 * 1024;
 // The server's root: each test writes its page here (the element comes from /pkg).
 const www = mkdtempSync(path.join(tmpdir(), 'element-pages-'));
 let server;
+/** A server that answers every upload 429 with Retry-After: 1, for the retry event. */
+let limited;
 let pages = 0;
 
 before(async () => {
   server = await startServer({ extraArgs: ['--www', www] });
+  limited = await startServer({ extraArgs: ['--chaos', 'seed=1,429=1,retry-after=1'] });
 });
 
 after(async () => {
+  await limited?.stop();
   await server?.stop();
   rmSync(www, { recursive: true, force: true });
 });
@@ -247,17 +251,31 @@ eachEngine((browser) => {
         element.addEventListener('chunk', () => element.pause(), { once: true });
       });
       await page.setInputFiles('video-uploader input[type=file]', source.file);
-      await page.waitForFunction(() => window.events.some((e) => e.type === 'pause'));
+      // Each step has 20 s, and says where the upload stood if it runs out: a step that
+      // hangs must fail here, with facts, rather than as the whole file's timeout.
+      const bounded = async (what, wait) => {
+        let timer;
+        const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(what)), 20000)));
+        try {
+          await Promise.race([wait, late]);
+        } catch (error) {
+          const state = await page.evaluate(() => [window.events.map((e) => e.type + (e.detail?.code ? `:${e.detail.code}` : '')), document.querySelector('video-uploader').shadowRoot.querySelector('[part~="status"]')?.textContent]);
+          throw new Error(`${error.message}: ${JSON.stringify(state)}`);
+        } finally {
+          clearTimeout(timer);
+        }
+      };
+      await bounded('paused as chunk 1 landed', page.waitForFunction(() => window.events.some((e) => e.type === 'pause')));
       const gone = (await events(page)).find((e) => e.type === 'chunk').detail.videoId;
-      await server.deleteVideo(gone);
-      await page.evaluate(() => document.querySelector('video-uploader').resume());
-      await page.waitForFunction(() => window.events.some((e) => e.type === 'error'));
+      await bounded('the video deleted', server.deleteVideo(gone));
+      await bounded('resumed', page.evaluate(() => document.querySelector('video-uploader').resume()));
+      await bounded('failed with NOT_FOUND', page.waitForFunction(() => window.events.some((e) => e.type === 'error')));
       assert.equal((await events(page)).find((e) => e.type === 'error').detail.code, 'NOT_FOUND');
       assert.equal(await page.textContent('video-uploader [part~="status"]'), 'The video this upload was going into is gone. You can start over into a new video.');
       assert.equal(await page.isVisible('video-uploader [part~="retry"]'), false, 'no retry can mend it');
       assert.equal(await page.isVisible('video-uploader [part~="start-over"]'), true);
-      await page.click('video-uploader [part~="start-over"]');
-      await page.waitForFunction(() => window.events.some((e) => e.type === 'success'));
+      await bounded('Start over clicked', page.click('video-uploader [part~="start-over"]'));
+      await bounded('complete after Start over', page.waitForFunction(() => window.events.some((e) => e.type === 'success')));
       const video = (await events(page)).find((e) => e.type === 'success').detail;
       assert.notEqual(video.videoId, gone);
       assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
@@ -332,6 +350,35 @@ eachEngine((browser) => {
       await page.close();
       rmSync(kept.dir, { recursive: true, force: true });
       rmSync(unkept.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a refused chunk is a retry event with its reason and wait, shown in words; Cancel then ends it', async () => {
+    const token = await limited.createToken(0);
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${token}" api-host="${limited.url}" no-resume></video-uploader>`);
+    const source = randomFile(1000, 'limited.mp4');
+    try {
+      await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        element.addEventListener('retry', () => {
+          window.retryStatus = element.shadowRoot.querySelector('[part~="status"]').textContent;
+          setTimeout(() => element.cancel());
+        }, { once: true });
+      });
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'error'));
+      const seen = await events(page);
+      const retry = seen.find((e) => e.type === 'retry').detail;
+      assert.deepEqual([retry.attempt, retry.reason, retry.error.code, retry.fileName], [1, 'RATE_LIMITED', 'RATE_LIMITED', 'limited.mp4']);
+      assert.ok(retry.delay >= 1000, `waits at least Retry-After: ${retry.delay}`);
+      assert.match(await page.evaluate(() => window.retryStatus), /^Connection trouble; retrying in \d+ s…$/);
+      assert.equal(seen.at(-1).type, 'error');
+      assert.equal(seen.at(-1).detail.code, 'ABORTED');
+      assert.equal(await page.textContent('video-uploader [part~="status"]'), 'Cancelled.');
+    } finally {
+      await page.close();
+      rmSync(source.dir, { recursive: true, force: true });
     }
   });
 });
