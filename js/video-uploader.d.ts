@@ -20,6 +20,9 @@ export interface VideoUploaderElementEventMap {
   reset: CustomEvent<Record<string, never>>;
 }
 
+/** A listener of the element's event `K`. */
+type ElementListener<K extends keyof VideoUploaderElementEventMap> = (this: VideoUploaderElement, event: VideoUploaderElementEventMap[K]) => void;
+
 /** `<video-uploader token="…">`: pick or drop files, and they upload. */
 export declare class VideoUploaderElement extends HTMLElement {
   token: string;
@@ -48,17 +51,9 @@ export declare class VideoUploaderElement extends HTMLElement {
   reset(): void;
   // Its own, not `TypedEventTarget`'s: HTMLElement's overloads would type `error` and
   // `progress` as the DOM's events.
-  addEventListener<K extends keyof VideoUploaderElementEventMap>(
-    type: K,
-    listener: (this: VideoUploaderElement, event: VideoUploaderElementEventMap[K]) => void,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
+  addEventListener<K extends keyof VideoUploaderElementEventMap>(type: K, listener: ElementListener<K>, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
-  removeEventListener<K extends keyof VideoUploaderElementEventMap>(
-    type: K,
-    listener: (this: VideoUploaderElement, event: VideoUploaderElementEventMap[K]) => void,
-    options?: boolean | EventListenerOptions,
-  ): void;
+  removeEventListener<K extends keyof VideoUploaderElementEventMap>(type: K, listener: ElementListener<K>, options?: boolean | EventListenerOptions): void;
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
 }
 

@@ -189,19 +189,24 @@ impl Driver {
 
     /// The browser went offline: the machine pauses. Returns whether it did.
     pub(crate) fn offline(self: &Rc<Self>) -> bool {
-        let paused = self.machine.borrow_mut().offline();
-        self.drive();
-        paused
+        self.input(Machine::offline, false)
     }
 
     /// The browser is back online: an offline pause ends. Returns whether it did.
     pub(crate) fn online(self: &Rc<Self>) -> bool {
-        let resumed = self.machine.borrow_mut().online();
-        if resumed {
+        self.input(Machine::online, true)
+    }
+
+    /// Hands the machine an input that may pause it or end a pause, then drives; returns
+    /// what the machine answered. Once a pause ends (`ends_pause`), the rate measured before
+    /// it says nothing of what follows.
+    fn input(self: &Rc<Self>, act: impl FnOnce(&mut Machine) -> bool, ends_pause: bool) -> bool {
+        let changed = act(&mut self.machine.borrow_mut());
+        if changed && ends_pause {
             self.meter.borrow_mut().reset_rate();
         }
         self.drive();
-        resumed
+        changed
     }
 
     /// Starts (or continues) a file upload. Returns whether it ended a pause.
@@ -213,19 +218,12 @@ impl Driver {
 
     /// Pauses; returns whether it did.
     pub(crate) fn pause(self: &Rc<Self>) -> bool {
-        let paused = self.machine.borrow_mut().pause();
-        self.drive();
-        paused
+        self.input(Machine::pause, false)
     }
 
     /// Resumes; returns whether it did.
     pub(crate) fn resume(self: &Rc<Self>) -> bool {
-        let resumed = self.machine.borrow_mut().resume();
-        if resumed {
-            self.meter.borrow_mut().reset_rate();
-        }
-        self.drive();
-        resumed
+        self.input(Machine::resume, true)
     }
 
     /// Cancels: the upload fails with `ABORTED`, whatever is in flight is aborted.
