@@ -13,7 +13,8 @@ const weigh = (file) => {
 };
 const floor = { wasm: weigh(join(dir, 'size_floor_bg.wasm')), glue: weigh(join(dir, 'size_floor.js')) };
 const pkg = { wasm: weigh('pkg/wasm_video_uploader_bg.wasm'), entry: weigh('pkg/index.js') };
-const BUDGET = 17_839;
+// Issue 26's goal for what a page loads for a VideoUploader.
+const BUDGET = 24_000;
 const result = {
   floor,
   package: pkg,

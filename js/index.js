@@ -2,8 +2,8 @@
 // `Core`, with the names of @api.video/video-uploader 1.1.6. The promises are made here and
 // settled by the core's notifications, so the wasm carries no futures.
 import loadWasm, { initSync as loadWasmSync, Core } from './wasm_video_uploader.js';
-import { UploadError, fail, invalid } from './error.js';
-import { pack } from './options.js';
+import { UploadError, fail, warningMessage } from './error.js';
+import { check, pack } from './options.js';
 
 export { UploadError };
 
@@ -58,8 +58,9 @@ function officialVideo(video) {
 /** The core of one upload, from the options (see `pack`); throws an `UploadError`. */
 function core(options, stream, notify) {
   if (!loaded) {
-    fail('WASM_NOT_LOADED', `The uploader's wasm is not loaded${loadError ? ` (${loadError.message})` : ''}: call init({ module_or_path }) with its URL first.`);
+    fail('WASM_NOT_LOADED', { detail: loadError?.message });
   }
+  check(options, stream);
   const packed = pack(options, stream);
   try {
     // Every timer and XHR handler of the upload is this arrow, bound: no wasm-bindgen
@@ -125,6 +126,7 @@ class Upload extends EventTarget {
   #notify(type, detail) {
     if (type === 'progress') for (const callback of this.#progress) callback(detail);
     if (type === 'error') detail = new UploadError(detail);
+    if (type === 'warning') detail.message = warningMessage(detail.code);
     if (type === 'success') detail = officialVideo(detail);
     if (type === 'part') detail.video = officialVideo(detail.video);
     if (type === 'retry') detail.error = new UploadError(detail.error);
@@ -173,8 +175,6 @@ export class VideoUploader extends Upload {
     this.#file = options.file;
     this.#maxDuration = options.maxVideoDuration;
     const { resumable, resumableExpiry: expiry } = options;
-    if (resumable != null && typeof resumable !== 'boolean') invalid('resumable', 'expected true or false');
-    if (expiry != null && !(typeof expiry === 'number' && expiry > 0 && expiry < Infinity)) invalid('resumableExpiry', 'expected milliseconds');
     if (resumable) {
       const { uploadToken, accessToken, apiKey, videoId, apiHost, chunkSize } = options;
       this.#resume = { uploadToken, accessToken, apiKey, videoId, apiHost, chunkSize, resumableExpiry: expiry };
@@ -212,11 +212,8 @@ export class VideoUploader extends Upload {
   async upload() {
     if (this.#maxDuration) {
       const duration = await mediaDuration(this.#file);
-      if (duration > this.#maxDuration) {
-        const error = new Error('The submitted video is too long.');
-        error.code = 'VIDEO_TOO_LONG';
-        throw error;
-      }
+      // The official message, on an Error with a code.
+      if (duration > this.#maxDuration) fail('VIDEO_TOO_LONG');
     }
     // With `resumable`, the first upload() continues what an earlier page left of this
     // file, and records its progress (js/resume.js, loaded only now).
@@ -228,7 +225,7 @@ export class VideoUploader extends Upload {
     }
     await resume?.attached;
     await resume?.record.again();
-    if (this.#settle) throw new UploadError({ code: 'UPLOAD_IN_PROGRESS', message: 'An upload is already in progress on this uploader.' });
+    if (this.#settle) fail('UPLOAD_IN_PROGRESS');
     const video = await new Promise((resolve, reject) => {
       this.#settle = [resolve, reject];
       this.#unwatch = watchConnectivity(this, coreOf(this));

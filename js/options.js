@@ -1,93 +1,98 @@
-// The options of `VideoUploader` and `ProgressiveUploader`, read and type-checked into what
-// the wasm `Core` takes. Pure JavaScript (no wasm), so that Node tests pack options exactly
-// as the package does.
+// The options of `VideoUploader` and `ProgressiveUploader`: checked by the rules and packed
+// in the order that src/contract.json declares (through js/contract.js, generated from it),
+// into what the wasm `Core` takes. Pure JavaScript (no wasm), so that Node tests check and
+// pack options exactly as the package does.
+import { OPTIONS, SLOTS, CHECKS } from './contract.js';
 import { UploadError, fail, invalid } from './error.js';
 
+const CREDENTIALS = OPTIONS.filter((option) => option.credential).map((option) => option.name);
+
+/** The value at a dotted `path` of `value`, if any. */
+const at = (value, path) => path.split('.').reduce((object, key) => object?.[key], value);
+
+/** The credential the official uploader would use: the first of them given, by key. */
+const credentialOf = (options) => CREDENTIALS.find((name) => name in options);
+
 /**
- * Reads and type-checks the options (the official names) into the `Core` constructor's
- * arguments but the last (`notify`), as `src/packed.rs` reads them; the core validates their
- * values with the official messages. Throws an `UploadError`.
+ * Throws an `UploadError` with the official message for the first option that breaks its
+ * declared rule, in the declared order; the wasm checks nothing again.
+ */
+export function check(options, stream) {
+  if (options === null || typeof options !== 'object') fail(stream ? 'CREDENTIALS_MISSING' : 'FILE_MISSING');
+  const credential = credentialOf(options);
+  for (const option of OPTIONS) {
+    const { name } = option;
+    if (option.for && option.for !== (stream ? 'stream' : 'file')) continue;
+    let value = options[name];
+    if (option.credential) {
+      if (name !== CREDENTIALS[0]) continue;
+      // Checked once, at the first credential's place: the one given.
+      const { code, pattern, detail } = CHECKS.credentials;
+      value = options[credential];
+      if (value != null && typeof value !== 'string') invalid(credential, CHECKS.type.string);
+      if (!value) fail(code);
+      // It goes into a URL or a header as it is: a space or a control character is a
+      // mistake (a token pasted with its line break), caught before anything is sent.
+      if (!new RegExp(pattern).test(value)) invalid(credential, detail);
+      continue;
+    }
+    if (option.origin) {
+      checkOrigin(value);
+      continue;
+    }
+    if (value == null || value === '') {
+      if (option.required && (!option.requiredWith || option.requiredWith.includes(credential))) fail(option.required);
+      if (value == null) continue;
+    }
+    const rule = option.check;
+    if (!rule || (option.auto && value === 'auto')) continue;
+    const wrong = () => (rule.code ? fail(rule.code) : invalid(name, rule.detail ?? CHECKS.type[rule.type]));
+    const type = rule.type === 'blob' ? value instanceof Blob : typeof value === rule.type;
+    if (!type) wrong();
+    if (rule.whole && !(Number.isInteger(value) && value >= rule.whole[0] && value <= rule.whole[1])) wrong();
+    if (rule.positive && !(value > 0 && value < Infinity)) wrong();
+    if (rule.pattern && !new RegExp(rule.pattern).test(value)) wrong();
+    if (typeof value === 'string' && value.includes('\0')) invalid(name, CHECKS.nul);
+  }
+}
+
+/** `origin.application` and `origin.sdk`, each checked when given, with the official messages. */
+function checkOrigin(origin) {
+  const rules = CHECKS.origin;
+  for (const kind of ['application', 'sdk']) {
+    const given = origin?.[kind];
+    if (given == null) continue;
+    const [name, version] = [String(given.name ?? ''), String(given.version ?? '')];
+    const problem = !name ? 'nameRequired' : !version ? 'versionRequired' : !new RegExp(rules.name).test(name) ? 'nameInvalid' : !new RegExp(rules.version).test(version) ? 'versionInvalid' : null;
+    if (problem) fail('ORIGIN_INVALID', { detail: rules[problem].replace('{kind}', kind) });
+  }
+}
+
+/**
+ * The `Core` constructor's arguments but the last two (`notify`, `call`): the values of
+ * the declared slots as one NUL-separated string and a bitmask of those given (one string
+ * to copy instead of many, and a much smaller constructor in the wasm), the file, and the
+ * retry strategy. Packs what it is given; `check` first.
  */
 export function pack(options, stream) {
-  if (options === null || typeof options !== 'object') {
-    fail(stream ? 'CREDENTIALS_MISSING' : 'FILE_MISSING', stream ? 'You must provide either an accessToken, an uploadToken or an API key' : "'file' is missing");
-  }
-  const given = (key) => options[key] !== undefined && options[key] !== null;
-  const text = (key) => {
-    if (!given(key)) return undefined;
-    if (typeof options[key] !== 'string') invalid(key, 'expected a string');
-    return options[key];
-  };
-  const whole = (key) => {
-    const value = options[key];
-    return Number.isInteger(value) && value >= 0 ? value : -1;
-  };
-  if (!stream) {
-    if (!given('file')) fail('FILE_MISSING', "'file' is missing");
-    if (!(options.file instanceof Blob)) invalid('file', 'expected a File or a Blob');
-    const max = options.maxVideoDuration;
-    if (given('maxVideoDuration') && !(typeof max === 'number' && max > 0 && max < Infinity)) {
-      invalid('maxVideoDuration', 'expected a positive number of seconds');
-    }
-  }
-  // The official uploader's order: uploadToken, then accessToken, then apiKey.
-  const kind = 'uploadToken' in options ? 0 : 'accessToken' in options ? 1 : 'apiKey' in options ? 2 : -1;
-  if (kind < 0) fail('CREDENTIALS_MISSING', 'You must provide either an accessToken, an uploadToken or an API key');
-  const credential = ['uploadToken', 'accessToken', 'apiKey'][kind];
-  const secret = text(credential) ?? '';
-  // It goes into a URL or a header as it is: a space or a control character is a mistake
-  // (a token pasted with its line break), caught before anything is sent.
-  if (/[^\x21-\x7e]/.test(secret)) invalid(credential, 'expected visible ASCII characters, no spaces');
-  if (given('retries') && whole('retries') < 0) invalid('retries', 'expected a whole number');
-  // A chunk size that is not a whole number of bytes gets the official chunk-size message;
-  // 'auto' (−2 to the core) adapts it to the link.
-  const chunkSize = options.chunkSize === 'auto' ? -2 : given('chunkSize') ? Math.max(whole('chunkSize'), 0) : -1;
-  // A number given as a version (`1` for "1") goes through String(), as in the official uploader.
-  // An origin object that is given is validated, whatever it holds.
-  const origin = (key, field) => {
-    const value = options.origin?.[key];
-    return value == null ? undefined : String(value[field] ?? '');
-  };
-  const strategy = options.retryStrategy;
-  if (given('retryStrategy') && typeof strategy !== 'function') invalid('retryStrategy', 'expected a function');
-  let stall = -1;
-  if (given('stallTimeout')) {
-    stall = options.stallTimeout;
-    if (typeof stall !== 'number' || !(stall >= 0) || stall === Infinity) invalid('stallTimeout', 'expected milliseconds');
-  }
-  const file = stream ? undefined : options.file;
-  // The texts cross into wasm as one string (NUL-separated, with a bitmask of those
-  // given): one string to copy instead of ten, and a much smaller constructor in the wasm.
-  // Their order is src/packed.rs's; tests/fixtures/contract.json holds both sides to it.
-  const texts = [
-    secret,
-    text('refreshToken'),
-    text('videoId'),
-    text('videoName'),
-    text('apiHost'),
-    origin('application', 'name'),
-    origin('application', 'version'),
-    origin('sdk', 'name'),
-    origin('sdk', 'version'),
-    typeof file?.name === 'string' ? file.name : '',
-  ];
-  const names = [credential, 'refreshToken', 'videoId', 'videoName', 'apiHost', 'origin', 'origin', 'origin', 'origin', 'file'];
+  const credential = credentialOf(options);
   let present = 0;
-  texts.forEach((value, i) => {
-    if (value !== undefined) present |= 1 << i;
-    if (value?.includes('\0')) invalid(names[i], 'contains a NUL character');
+  const texts = SLOTS.map(([name, sub, how], index) => {
+    if (stream && name === 'file') return '';
+    if (CREDENTIALS.includes(name) && name !== credential) return '';
+    // A number (a version `1`, a chunk size) crosses as its String(), as the official
+    // uploader reads a version.
+    let value = sub ? at(options[name], sub) : options[name];
+    if (how === 'flag' && typeof value !== 'boolean') value = undefined;
+    if (value == null) return '';
+    present |= 1 << index;
+    return String(value);
   });
+  const strategy = options.retryStrategy;
   return [
-    kind,
-    texts.map((value) => value ?? '').join('\0'),
+    texts.join('\0'),
     present,
-    chunkSize,
-    given('retries') ? whole('retries') : -1,
-    // Not a whole number: 0, which the core refuses with the range it takes.
-    given('parallelParts') ? Math.max(whole('parallelParts'), 0) : -1,
-    file,
-    (options.preventEmptyParts === true ? 1 : 0) | (options.mergeSmallPartsBeforeUpload !== false ? 2 : 0),
+    stream ? undefined : options.file,
     typeof strategy === 'function' ? (count, error) => strategy(count, new UploadError(error)) : undefined,
-    stall,
   ];
 }

@@ -8,12 +8,13 @@
 //   for (const file of input.files) queue.add(file);
 //   const { videos, errors } = await queue.done();
 import { VideoUploader, UploadError } from './index.js';
+import { QUEUE_EVENTS } from './contract.js';
 
 /** At most this many uploads at once. */
 export const MAX_CONCURRENCY = 8;
 
-const invalid = (key, detail) => {
-  throw new UploadError({ code: 'OPTION_INVALID', message: `Invalid '${key}' option: ${detail}` });
+const invalid = (name, detail) => {
+  throw new UploadError({ code: 'OPTION_INVALID', name, detail });
 };
 
 /** One file of a queue: its uploader, where it stands, and what became of it. */
@@ -54,7 +55,7 @@ class QueuedFile {
     if (this.state === 'failed' && begun.has(this)) this.uploader.cancel();
     if (this.state === 'done' || this.state === 'failed') return;
     if (this.started) this.uploader.cancel();
-    else this.#queue.settle(this, new UploadError({ code: 'ABORTED', message: 'The upload was cancelled.' }));
+    else this.#queue.settle(this, new UploadError({ code: 'ABORTED' }));
   }
 
   /** Queues a failed or cancelled file again; it continues the same video. */
@@ -99,7 +100,7 @@ export class UploadQueue extends EventTarget {
   add(file, options = {}) {
     const uploader = new VideoUploader({ ...this.#options, ...options, file });
     const queued = new QueuedFile(this, file, uploader);
-    for (const type of ['progress', 'chunk', 'retry', 'warning']) {
+    for (const type of QUEUE_EVENTS) {
       uploader.addEventListener(type, (event) => {
         if (type === 'progress') queued.uploadedBytes = event.detail.uploadedBytes;
         this.#emit(`file-${type}`, { ...event.detail, file });

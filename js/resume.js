@@ -8,6 +8,7 @@
 // of the chunks cut from there and how many were started, and when the upload began. The
 // file's bytes are never read. A record goes on success and on cancel() (not when the page
 // goes away mid-upload); records past their expiry are swept whenever records are read.
+import { warningMessage } from './error.js';
 
 const PREFIX = 'wasm-video-uploader:';
 const VERSION = 1;
@@ -191,8 +192,8 @@ export async function attach(uploader, file, options) {
   const unavailable = (error) => {
     if (warned) return;
     warned = true;
-    const message = `Resumable uploads are off: the browser's storage cannot be used (${error?.name ?? 'no localStorage'}).`;
-    uploader.dispatchEvent(new CustomEvent('warning', { detail: { code: 'RESUME_UNAVAILABLE', message } }));
+    const code = 'RESUME_UNAVAILABLE';
+    uploader.dispatchEvent(new CustomEvent('warning', { detail: { code, message: warningMessage(code, { detail: error?.name ?? 'no localStorage' }) } }));
   };
   const write = (action) => {
     if (!letGo) return;

@@ -15,6 +15,7 @@
 // --vu-progress-height, --vu-radius, --vu-font) and ::part() on every piece; slots
 // `heading`, `pick`, `pause`, `resume`, `cancel`, `retry`, `start-over` for the texts.
 import { UploadQueue } from './queue.js';
+import { ELEMENT_EVENTS } from './contract.js';
 
 const TEMPLATE = `
 <style>
@@ -66,7 +67,6 @@ const ROW = `
 </div>
 `;
 
-const EVENTS = ['progress', 'chunk', 'retry', 'pause', 'resume', 'offline', 'online', 'warning'];
 const NUMBER_ATTRIBUTES = { 'chunk-size': 'chunkSize', 'max-file-size': 'maxFileSize', concurrency: 'concurrency' };
 const STRING_ATTRIBUTES = { 'api-host': 'apiHost', 'video-name': 'videoName', accept: 'accept' };
 const FLAG_ATTRIBUTES = { multiple: 'multiple', manual: 'manual', 'no-drop': 'noDrop', pausable: 'pausable', 'no-resume': 'noResume' };
@@ -354,7 +354,7 @@ export class VideoUploaderElement extends HTMLElement {
       this.#fail(file, error);
       return;
     }
-    for (const type of EVENTS) row.queued.uploader.addEventListener(type, (event) => this.#on(file, type, event.detail));
+    for (const type of ELEMENT_EVENTS) row.queued.uploader.addEventListener(type, (event) => this.#on(file, type, event.detail));
     if (row.queued.state === 'queued') this.#show(file, 'queued', 'Waiting for the files before it…');
   }
 

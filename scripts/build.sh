@@ -4,6 +4,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash scripts/setup.sh
 
+# The files generated from the one declaration of the JS-wasm seam (src/contract.json).
+step "node scripts/contract.mjs"
+node scripts/contract.mjs
+
 step "cargo rustc --release --target wasm32-unknown-unknown --lib --crate-type cdylib"
 # A cdylib alone: beside an rlib, the wasm keeps panic texts, source paths and the digit
 # table in its data section (which wasm-opt cannot drop) and LLVM inlines less: 4 KB gzip.
@@ -16,7 +20,7 @@ mkdir -p pkg
 wasm-bindgen --target web --out-dir "$bindgen" --out-name wasm_video_uploader \
   target/wasm32-unknown-unknown/release/wasm_video_uploader.wasm
 # The entry and the pure modules it imports, beside the glue it imports.
-cp js/index.js js/error.js js/options.js "$bindgen/"
+cp js/index.js js/error.js js/options.js js/contract.js "$bindgen/"
 
 step "wasm-opt -Oz, then short import and export names"
 bash scripts/optimize-wasm.sh "$bindgen/wasm_video_uploader_bg.wasm" pkg/wasm_video_uploader_bg.wasm "$bindgen/wasm_video_uploader.js"
@@ -39,4 +43,4 @@ cp README.md pkg/
 
 wasm_gz=$(gzip -9 -c < pkg/wasm_video_uploader_bg.wasm | wc -c)
 js_gz=$(gzip -9 -c < pkg/index.js | wc -c)
-echo "pkg/: wasm $(wc -c < pkg/wasm_video_uploader_bg.wasm) B ($wasm_gz B gzip), index.js $(wc -c < pkg/index.js) B ($js_gz B gzip); a VideoUploader loads $((wasm_gz + js_gz)) B gzip -9 (budget 17839)" >&2
+echo "pkg/: wasm $(wc -c < pkg/wasm_video_uploader_bg.wasm) B ($wasm_gz B gzip), index.js $(wc -c < pkg/index.js) B ($js_gz B gzip); a VideoUploader loads $((wasm_gz + js_gz)) B gzip -9" >&2

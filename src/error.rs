@@ -197,14 +197,35 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     use crate::retry::RetryReason;
 
-    // The contract file is read with serde_json, a native-only dev-dependency.
+    // The declaration is read with serde_json, a native-only dev-dependency.
     #[cfg(not(target_arch = "wasm32"))]
-    fn contract(path: &[&str]) -> Vec<String> {
-        let contract: serde_json::Value = serde_json::from_str(include_str!("../tests/fixtures/contract.json")).unwrap();
-        let list = path.iter().fold(&contract, |value, key| &value[*key]);
-        let mut list: Vec<String> = list.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
-        list.sort();
-        list
+    fn declaration() -> serde_json::Value {
+        serde_json::from_str(include_str!("contract.json")).unwrap()
+    }
+
+    /// The keys of the declaration's `map`, but those in `except`, sorted.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn keys(map: &str, except: &str) -> Vec<String> {
+        let declaration = declaration();
+        let except: Vec<&str> = declaration[except].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let mut keys: Vec<String> = declaration[map].as_object().unwrap().keys().filter(|k| !except.contains(&k.as_str())).cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// The first of `templates` whose `{fields}` are all in `fields`, filled in, as
+    /// `js/error.js` writes a message.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn fill(templates: &[serde_json::Value], fields: &[(&str, String)]) -> Option<String> {
+        templates.iter().find_map(|template| {
+            let mut text = template.as_str().unwrap().to_owned();
+            while let Some(at) = text.find('{').filter(|at| text[at + 1..].starts_with(|c: char| c.is_ascii_alphabetic())) {
+                let end = at + text[at..].find('}').unwrap();
+                let value = fields.iter().find(|(key, _)| *key == &text[at + 1..end])?;
+                text.replace_range(at..=end, &value.1);
+            }
+            Some(text)
+        })
     }
 
     #[cfg(not(target_arch = "wasm32"))]
@@ -264,7 +285,7 @@ mod tests {
         let mut codes: Vec<String> = every_error().iter().map(|e| e.code().to_owned()).collect();
         codes.sort();
         codes.dedup();
-        assert_eq!(codes, contract(&["errorCodes", "core"]));
+        assert_eq!(codes, keys("errors", "entryErrors"));
         let mut warnings: Vec<String> = [Warning::VideoIdMissing, Warning::ResumedVideoGone]
             .iter()
             .map(|w| match w {
@@ -272,15 +293,48 @@ mod tests {
             })
             .collect();
         warnings.sort();
-        assert_eq!(warnings, contract(&["warningCodes", "core"]));
-        let mut reasons: Vec<String> = [RetryReason::Network, RetryReason::Timeout, RetryReason::RateLimited, RetryReason::RequestTimeout, RetryReason::ServerError]
+        assert_eq!(warnings, keys("warnings", "entryWarnings"));
+        let reasons: Vec<String> = [RetryReason::Network, RetryReason::Timeout, RetryReason::RateLimited, RetryReason::RequestTimeout, RetryReason::ServerError]
             .iter()
             .map(|r| match r {
                 RetryReason::Network | RetryReason::Timeout | RetryReason::RateLimited | RetryReason::RequestTimeout | RetryReason::ServerError => r.as_str().to_owned(),
             })
             .collect();
-        reasons.sort();
-        assert_eq!(reasons, contract(&["retryReasons"]));
+        let declared: Vec<String> = declaration()["retryReasons"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+        assert_eq!(reasons, declared);
+    }
+
+    /// The Rust API's messages (`Display`) are the declaration's templates filled with the
+    /// error's facts, as the entry writes them for JavaScript from the same facts.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn every_message_is_the_declared_template_filled() {
+        let declaration = declaration();
+        let mut errors = every_error();
+        errors.push(UploadError::Http { status: 401, problem: Problem { title: Some("Unauthorized".into()), ..Problem::default() }, raw: String::new() });
+        errors.push(UploadError::InvalidOption { name: "retries", detail: "expected a whole number, at most 100".into() });
+        errors.push(UploadError::FileTooLarge { size: 32_212_254_721 });
+        errors.push(UploadError::InvalidResponse { status: 201, detail: "no videoId".into(), raw: String::new() });
+        for error in &errors {
+            let mut fields: Vec<(&str, String)> = Vec::new();
+            if let Some(status) = error.status() {
+                fields.push(("status", status.to_string()));
+            }
+            match error {
+                UploadError::Http { problem: Problem { title: Some(title), .. }, .. } => fields.push(("title", title.clone())),
+                UploadError::InvalidOption { name, detail } => fields.extend([("name", (*name).to_owned()), ("detail", detail.clone())]),
+                UploadError::InvalidResponse { detail, .. } | UploadError::Browser { detail } | UploadError::InvalidOrigin { message: detail } => {
+                    fields.push(("detail", detail.clone()))
+                }
+                UploadError::FileTooLarge { size } => fields.push(("size", size.to_string())),
+                _ => {}
+            }
+            let templates = declaration["errors"][error.code()].as_array().unwrap();
+            assert_eq!(fill(templates, &fields).as_deref(), Some(error.to_string().as_str()), "{error:?}");
+        }
+        for warning in [Warning::VideoIdMissing, Warning::ResumedVideoGone] {
+            assert_eq!(declaration["warnings"][warning.code()], warning.message(), "{warning:?}");
+        }
     }
 
     #[test]

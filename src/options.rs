@@ -156,23 +156,28 @@ impl UploadOptions {
         if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&self.chunk_size) {
             return Err(UploadError::InvalidChunkSize { chunk_size: self.chunk_size });
         }
-        let secret = match &self.credentials {
-            Credentials::UploadToken(token) => token,
-            Credentials::AccessToken { access_token, .. } => access_token,
-            Credentials::ApiKey(key) => key,
+        let (name, secret) = match &self.credentials {
+            Credentials::UploadToken(token) => ("uploadToken", token),
+            Credentials::AccessToken { access_token, .. } => ("accessToken", access_token),
+            Credentials::ApiKey(key) => ("apiKey", key),
         };
         if secret.is_empty() {
             return Err(UploadError::MissingCredentials);
+        }
+        // It goes into a URL or a header as it is: a space or a control character is a
+        // mistake (a token pasted with its line break), caught before anything is sent.
+        if !secret.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+            return Err(UploadError::InvalidOption { name, detail: "expected visible ASCII characters, no spaces".into() });
         }
         let needs_video = !matches!(self.credentials, Credentials::UploadToken(_));
         if needs_video && self.video_id.as_deref().is_none_or(str::is_empty) {
             return Err(UploadError::MissingVideoId);
         }
         if self.retries > MAX_RETRIES {
-            return Err(UploadError::InvalidOption { name: "retries", detail: "at most 100".into() });
+            return Err(UploadError::InvalidOption { name: "retries", detail: "expected a whole number, at most 100".into() });
         }
         if !(1..=MAX_PARALLEL_PARTS).contains(&self.parallel_parts) {
-            return Err(UploadError::InvalidOption { name: "parallelParts", detail: "from 1 to 8".into() });
+            return Err(UploadError::InvalidOption { name: "parallelParts", detail: "expected a whole number from 1 to 8".into() });
         }
         if !is_api_host(&self.api_host) {
             return Err(UploadError::InvalidOption {
@@ -344,6 +349,20 @@ mod tests {
         }
         assert_eq!(message("", "1"), "application name is required");
         assert_eq!(message("app", ""), "application version is required");
+    }
+
+    // The cases are read with serde_json, a native-only dev-dependency.
+    #[cfg(not(target_arch = "wasm32"))]
+    /// The entry checks `apiHost` with the declaration's pattern (`src/contract.json`), this
+    /// with code: both judge the cases of `tests/fixtures/contract-cases.json` alike.
+    #[test]
+    fn api_hosts_are_judged_as_the_entry_judges_them() {
+        let cases: serde_json::Value = serde_json::from_str(include_str!("../tests/fixtures/contract-cases.json")).unwrap();
+        for (list, expected) in [("accepted", true), ("refused", false)] {
+            for host in cases["apiHosts"][list].as_array().unwrap() {
+                assert_eq!(is_api_host(host.as_str().unwrap()), expected, "{host}");
+            }
+        }
     }
 
     #[test]

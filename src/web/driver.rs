@@ -182,6 +182,7 @@ impl Driver {
     }
 
     /// Aborts and retries a transfer without progress for `ms`; `None` never does.
+    #[cfg(feature = "rust-api")]
     pub(crate) fn set_stall_timeout(&self, ms: Option<f64>) {
         // `as` saturates: a day or a year is "for ever" alike.
         self.machine.borrow_mut().set_stall_timeout(ms.map(|ms| ms as u32));

@@ -6,7 +6,6 @@
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
-use alloc::string::String;
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -17,6 +16,7 @@ use crate::event_fields as fields;
 use crate::machine::Machine;
 use crate::options::UploadOptions;
 use crate::packed::unpack;
+use crate::slots::{MERGE_SMALL_PARTS_BEFORE_UPLOAD, PREVENT_EMPTY_PARTS};
 
 use super::driver::{number_field, Driver, Note};
 
@@ -28,32 +28,19 @@ pub struct Core {
 
 #[wasm_bindgen]
 impl Core {
-    /// Validates the options, read and type-checked by the entry (`js/index.js`) and packed
-    /// as [`crate::packed`] says, with the official messages (throwing `{code, message}`), and
-    /// prepares the upload of `file`, or of a stream when `file` is absent. A negative
-    /// `stall_ms` means "not given". `notify(type, detail)` hears `progress`, `chunk`, `part`,
-    /// `retry`, `warning`, `success` and `error`. `call(kind, id, event)` must call
-    /// [`Core::event`] of this core with its arguments: every timer and XHR handler of the
-    /// upload is it, bound.
+    /// Prepares the upload of `file`, or of a stream when `file` is absent, with the options
+    /// the entry (`js/options.js`) checked and packed as `src/contract.json` declares (see
+    /// [`crate::packed`]). `notify(type, detail)` hears `progress`, `chunk`, `part`, `retry`,
+    /// `warning`, `success` and `error`. `call(kind, id, event)` must call [`Core::event`] of
+    /// this core with its arguments: every timer and XHR handler of the upload is it, bound.
+    /// Throws `{code, …}` (the entry writes the message).
     #[wasm_bindgen(constructor)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        kind: u8,
-        texts: String,
-        present: u32,
-        chunk_size: f64,
-        retries: f64,
-        parallel_parts: f64,
-        file: Option<Blob>,
-        stream_flags: u8,
-        strategy: Option<Function>,
-        stall_ms: f64,
-        notify: Function,
-        call: Function,
-    ) -> Result<Core, JsValue> {
-        let (options, file_name) = unpack(kind, &texts, present, chunk_size, retries, parallel_parts);
-        let stream = (file.is_none()).then_some((stream_flags & 1 != 0, stream_flags & 2 != 0));
-        Core::build(options, file, &file_name, stream, strategy, stall_ms, notify, call).map_err(|error| error_object(&error))
+    pub fn new(texts: &str, present: u32, file: Option<Blob>, strategy: Option<Function>, notify: Function, call: Function) -> Result<Core, JsValue> {
+        let (options, file_name, values) = unpack(texts, present);
+        // A stream's flags: `preventEmptyParts` is off and `mergeSmallPartsBeforeUpload` on
+        // unless given otherwise.
+        let stream = file.is_none().then(|| (values.flag(PREVENT_EMPTY_PARTS) == Some(true), values.flag(MERGE_SMALL_PARTS_BEFORE_UPLOAD) != Some(false)));
+        Core::build(options, file, &file_name, stream, strategy, notify, call).map_err(|error| error_object(&error))
     }
 
     /// A timer or an XHR handler of this upload fired (see `call` in [`Core::new`]).
@@ -68,7 +55,6 @@ impl Core {
         file_name: &str,
         stream: Option<(bool, bool)>,
         strategy: Option<Function>,
-        stall_ms: f64,
         notify: Function,
         call: Function,
     ) -> Result<Core, UploadError> {
@@ -88,9 +74,6 @@ impl Core {
             // A throwing listener must not break the upload, as with DOM event listeners.
             let _ = notify.call2(&JsValue::NULL, &JsValue::from_str(kind), &detail);
         }), call);
-        if stall_ms >= 0.0 {
-            driver.set_stall_timeout(Some(stall_ms));
-        }
         Ok(Core { driver })
     }
 
@@ -165,7 +148,8 @@ fn note_detail(note: &Note) -> (&'static str, JsValue) {
         Note::Retry { attempt, delay_ms, reason, error } => {
             ("retry", object(&fields::RETRY, &[(*attempt).into(), (*delay_ms).into(), reason.as_str().into(), error_object(error)]))
         }
-        Note::Warning(warning) => ("warning", object(&fields::WARNING, &[warning.code().into(), warning.message().into()])),
+        // The entry writes the message from the code.
+        Note::Warning(warning) => ("warning", object(&fields::WARNING[..1], &[warning.code().into()])),
         Note::Complete { video, .. } => ("success", (*video).clone()),
         Note::Failed(error) => ("error", error_object(error)),
     }
@@ -186,21 +170,33 @@ fn set(target: &Object, key: &str, value: &JsValue) {
 }
 
 
-/// An error as the entry receives it: `{code, message}` and, when they apply, `status`,
-/// `reason` and `raw`. The entry makes it an `UploadError` (an `Error`) carrying every field
-/// of the parsed problem body, as the official uploader's errors do. No key is `undefined`.
+/// An error as the entry receives it: `code` and, when they apply, `status`, `reason` and
+/// `raw`, and the facts its message is written from (`name`, `detail`, `size`: see the
+/// templates of `src/contract.json`). The entry makes it an `UploadError` (an `Error`) with
+/// that message, carrying every field of the parsed problem body, as the official uploader's
+/// errors do. No key is `undefined`.
 fn error_object(error: &UploadError) -> JsValue {
     let object = Object::new();
     set(&object, "code", &error.code().into());
-    set(&object, "message", &error.message().into());
     if let Some(status) = error.status() {
         set(&object, "status", &status.into());
     }
     if let Some(reason) = error.reason() {
         set(&object, "reason", &reason.into());
     }
-    if let UploadError::Http { raw, .. } | UploadError::InvalidResponse { raw, .. } = error {
-        set(&object, "raw", &raw.as_str().into());
+    match error {
+        UploadError::Http { raw, .. } => set(&object, "raw", &raw.as_str().into()),
+        UploadError::InvalidResponse { raw, detail, .. } => {
+            set(&object, "raw", &raw.as_str().into());
+            set(&object, "detail", &detail.as_str().into());
+        }
+        UploadError::Browser { detail } | UploadError::InvalidOrigin { message: detail } => set(&object, "detail", &detail.as_str().into()),
+        UploadError::InvalidOption { name, detail } => {
+            set(&object, "name", &(*name).into());
+            set(&object, "detail", &detail.as_str().into());
+        }
+        UploadError::FileTooLarge { size } => set(&object, "size", &(*size as f64).into()),
+        _ => {}
     }
     object.into()
 }

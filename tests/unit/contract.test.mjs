@@ -1,87 +1,97 @@
-// The JavaScript side of the JS-wasm contract, checked in Node, without a browser or a wasm:
-// js/options.js packs each case of tests/fixtures/contract.json exactly as it says (cargo
-// test unpacks the same packed form in src/packed.rs), and the TypeScript declarations and
-// the element name the same error codes, warning codes, retry reasons and event fields as
-// the file (which cargo test holds the Rust enums and src/event_fields.rs to).
+// The JavaScript side of the JS-wasm seam, checked in Node, without a browser or a wasm.
+// src/contract.json declares the seam once; scripts/contract.mjs generates js/contract.js,
+// src/slots.rs, src/event_fields.rs and the marked regions of js/index.d.ts from it. Here:
+// every generated file is fresh, js/options.js checks and packs each case of
+// tests/fixtures/contract-cases.json as it says (cargo test unpacks and validates the same
+// packed forms in src/packed.rs, and holds the Rust enums and messages to the declaration in
+// src/error.rs), and js/error.js writes each message from its code's templates.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import ts from 'typescript';
 import { projectDir } from '../support/server.mjs';
-import { pack } from '../../js/options.js';
-import { UploadError } from '../../js/error.js';
+import { stale } from '../../scripts/contract.mjs';
+import { check, pack } from '../../js/options.js';
+import { UploadError, warningMessage } from '../../js/error.js';
 
-const contract = JSON.parse(readFileSync(path.join(projectDir, 'tests/fixtures/contract.json'), 'utf8'));
-const sorted = (list) => [...list].sort();
+const read = (file) => JSON.parse(readFileSync(path.join(projectDir, file), 'utf8'));
+const declaration = read('src/contract.json');
+const cases = read('tests/fixtures/contract-cases.json');
 
-test('js/options.js packs every case of the contract as it says', () => {
-  for (const { case: name, stream, options, packed } of contract.packedOptions) {
-    const given = typeof options.file === 'string' ? { ...options, file: new File([], options.file) } : options;
-    const [kind, texts, present, chunkSize, retries, parallelParts, file, flags, strategy, stall] = pack(given, stream);
-    assert.deepEqual(
-      { kind, texts: texts.split('\0'), present, chunkSize, retries, parallelParts, flags, stall },
-      packed,
-      name,
-    );
-    assert.equal(file, stream ? undefined : given.file, name);
+/** A case's options, with a `file` named by a string made a `File` of that name. */
+const given = (options) => (typeof options?.file === 'string' ? { ...options, file: new File([], options.file) } : options);
+const packed = (options, stream) => {
+  const [texts, present, file, strategy] = pack(options, stream);
+  return { texts: texts.split('\0'), present, file, strategy };
+};
+
+test('every file generated from src/contract.json is fresh (else: node scripts/contract.mjs)', () => {
+  assert.deepEqual(stale(), []);
+});
+
+test('js/options.js checks and packs every accepted case as it says', () => {
+  for (const { case: name, stream, options, packed: expected } of cases.packed) {
+    const options_ = given(options);
+    check(options_, stream);
+    const { texts, present, file, strategy } = packed(options_, stream);
+    assert.deepEqual({ texts, present }, expected, name);
+    assert.equal(file, stream ? undefined : options_.file, name);
     assert.equal(strategy, undefined, name);
   }
 });
 
-test('a bad option throws an UploadError with its code, before the wasm is involved', () => {
-  const file = new File([], 'a.mp4');
-  const thrown = (options, stream = false) => {
-    try {
-      pack(options, stream);
-    } catch (error) {
-      assert.ok(error instanceof UploadError && error instanceof Error);
-      return error.code;
+test('js/options.js refuses every refused case with its code and the official message, before the wasm', () => {
+  for (const { case: name, stream, options, error, packed: expected } of cases.refused) {
+    const options_ = given(options);
+    assert.throws(() => check(options_, stream), (thrown) => {
+      assert.ok(thrown instanceof UploadError && thrown instanceof Error, name);
+      assert.deepEqual({ code: thrown.code, message: thrown.message }, error, name);
+      return true;
+    });
+    if (expected) {
+      const { texts, present } = packed(options_, stream);
+      assert.deepEqual({ texts, present }, expected, name);
     }
-    return null;
-  };
-  assert.equal(thrown({ file, uploadToken: 'to 1' }), 'OPTION_INVALID');
-  assert.equal(thrown({ file }), 'CREDENTIALS_MISSING');
-  assert.equal(thrown({ uploadToken: 'to1' }), 'FILE_MISSING');
-  assert.equal(thrown(null, true), 'CREDENTIALS_MISSING');
-  assert.equal(thrown({ file, uploadToken: 'to1', videoName: 'a\0b' }), 'OPTION_INVALID');
-});
-
-/** The declarations of js/index.d.ts, by name. */
-function declarations() {
-  const file = path.join(projectDir, 'js/index.d.ts');
-  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
-  const found = new Map();
-  source.forEachChild((node) => {
-    if (node.name) found.set(node.name.text, node);
-  });
-  return found;
-}
-
-/** The string literals of a union type node. */
-const literals = (type) => (ts.isUnionTypeNode(type) ? type.types : [type]).map((t) => t.literal.text);
-const member = (node, name) => node.members.find((m) => m.name?.text === name);
-
-test('the TypeScript declarations name the contract\'s codes, reasons and event fields', () => {
-  const found = declarations();
-  assert.deepEqual(sorted(literals(found.get('ErrorCode').type)), sorted([...contract.errorCodes.core, ...contract.errorCodes.entry]));
-  assert.deepEqual(sorted(literals(member(found.get('WarningEventDetail'), 'code').type)), sorted([...contract.warningCodes.core, ...contract.warningCodes.entry]));
-  assert.deepEqual(sorted(literals(member(found.get('RetryEventDetail'), 'reason').type)), sorted(contract.retryReasons));
-  for (const [name, fields] of Object.entries(contract.eventFields)) {
-    const declared = found.get(name).members.map((m) => m.name.text);
-    assert.deepEqual(sorted(declared), sorted(fields), name);
   }
 });
 
-test('every code the JavaScript side names is one of the contract\'s', () => {
-  const codes = new Set([...contract.errorCodes.core, ...contract.errorCodes.entry, ...contract.warningCodes.core, ...contract.warningCodes.entry]);
+test('the declared apiHost pattern judges the hosts as the Rust API does', () => {
+  const pattern = new RegExp(declaration.options.find((o) => o.name === 'apiHost').check.pattern);
+  for (const host of cases.apiHosts.accepted) assert.ok(pattern.test(host), host);
+  for (const host of cases.apiHosts.refused) assert.ok(!pattern.test(host), host);
+  for (const host of cases.apiHosts.refused) {
+    assert.throws(() => check({ uploadToken: 'to1', apiHost: host, file: new File([], 'a') }, false), { code: 'OPTION_INVALID' });
+  }
+});
+
+test('js/error.js writes each message from the code and the facts the core gives', () => {
+  const message = (error) => new UploadError(error).message;
+  assert.equal(message({ code: 'UNAUTHORIZED', status: 401, raw: '{"title":"Token expired","status":401}' }), 'Token expired (HTTP 401)');
+  assert.equal(message({ code: 'SERVER_ERROR', status: 502, raw: 'Bad gateway' }), 'The server answered HTTP 502.');
+  assert.equal(message({ code: 'HTTP_ERROR', status: 418, raw: '{"title":7}' }), 'The server answered HTTP 418.');
+  assert.equal(message({ code: 'FILE_TOO_LARGE', size: 32212254721 }), 'The file is 32212254721 bytes; api.video accepts at most 32212254720 bytes (30 GiB).');
+  assert.equal(message({ code: 'RESPONSE_INVALID', status: 201, detail: 'no videoId', raw: '{}' }), 'Unusable response (HTTP 201): no videoId');
+  assert.equal(message({ code: 'NETWORK_ERROR', reason: 'NETWORK_ERROR' }), 'Network error: the request did not reach the server.');
+  assert.equal(message({ code: 'WASM_NOT_LOADED', detail: 'fetch failed' }), "The uploader's wasm is not loaded (fetch failed): call init({ module_or_path }) with its URL first.");
+  assert.equal(message({ code: 'WASM_NOT_LOADED' }), "The uploader's wasm is not loaded: call init({ module_or_path }) with its URL first.");
+  // A message given is kept; the facts a message is written from are not fields of the error.
+  assert.equal(message({ code: 'ABORTED', message: 'Stopped.' }), 'Stopped.');
+  const error = new UploadError({ code: 'RESPONSE_INVALID', status: 201, detail: 'no videoId', raw: '{"detail":"theirs"}' });
+  assert.equal(error.detail, 'theirs');
+  assert.equal(warningMessage('RESUME_UNAVAILABLE', { detail: 'SecurityError' }), "Resumable uploads are off: the browser's storage cannot be used (SecurityError).");
+  for (const code of Object.keys(declaration.errors)) assert.notEqual(message({ code, status: 400, detail: 'x', size: 1, name: 'n' }), code, code);
+});
+
+test('every code the JavaScript side names is a declared one', () => {
+  const codes = new Set([...Object.keys(declaration.errors), ...Object.keys(declaration.warnings)]);
   for (const file of ['js/index.js', 'js/options.js', 'js/queue.js', 'js/resume.js', 'js/video-uploader.js']) {
     const source = readFileSync(path.join(projectDir, file), 'utf8');
     // `code: 'X'`, `fail('X'`, `case 'X':`, `=== 'X'` on a code, and the element's sets of codes.
     const named = [
-      ...source.matchAll(/(?:code: |fail\(|case |code === )'([A-Z_]+)'/g),
+      ...source.matchAll(/(?:code: |code = |fail\(|case |code === )'([A-Z_]+)'/g),
       ...[...source.matchAll(/new Set\(\[([^\]]*)\]\)/g)].flatMap(([, list]) => [...list.matchAll(/'([A-Z_]+)'/g)]),
     ].map(([, code]) => code);
-    for (const code of named) assert.ok(codes.has(code), `${file} names ${code}, which tests/fixtures/contract.json does not`);
+    assert.ok(named.length > 0 || file === 'js/options.js', file);
+    for (const code of named) assert.ok(codes.has(code), `${file} names ${code}, which src/contract.json does not declare`);
   }
 });

@@ -25,7 +25,9 @@ pub mod meter;
 #[path = "../../../src/options.rs"]
 pub mod options;
 #[path = "../../../src/packed.rs"]
-pub mod packed;
+mod packed;
+#[path = "../../../src/slots.rs"]
+mod slots;
 #[path = "../../../src/plan.rs"]
 pub mod plan;
 #[path = "../../../src/progress.rs"]
@@ -77,16 +79,27 @@ extern "C" {
 }
 
 fn error(error: &UploadError) {
+    // The entry writes the message from the code and these facts.
     text(error.code());
-    text(&error.message());
     if let Some(status) = error.status() {
         number(status.into());
     }
     if let Some(reason) = error.reason() {
         text(reason);
     }
-    if let UploadError::Http { raw, .. } | UploadError::InvalidResponse { raw, .. } = error {
-        text(raw);
+    match error {
+        UploadError::Http { raw, .. } => text(raw),
+        UploadError::InvalidResponse { raw, detail, .. } => {
+            text(raw);
+            text(detail);
+        }
+        UploadError::Browser { detail } | UploadError::InvalidOrigin { message: detail } => text(detail),
+        UploadError::InvalidOption { name, detail } => {
+            text(name);
+            text(detail);
+        }
+        UploadError::FileTooLarge { size } => number(*size as f64),
+        _ => {}
     }
 }
 
@@ -104,11 +117,11 @@ pub struct Probe {
 #[wasm_bindgen]
 impl Probe {
     /// Every option `Core::new` takes, packed as the entry packs them.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(kind: u8, texts: String, present: u32, size: f64, chunk_size: f64, retries: f64, parallel: f64, stream: u8, seed: f64) -> Result<Probe, JsValue> {
-        let (options, name) = packed::unpack(kind, &texts, present, chunk_size, retries, parallel);
-        let machine = if stream != 0 {
-            Machine::stream(&options, stream & 1 != 0, stream & 2 != 0, seed as u64)
+    pub fn new(texts: &str, present: u32, size: f64, stream: bool, seed: f64) -> Result<Probe, JsValue> {
+        let (options, name, values) = packed::unpack(texts, present);
+        let machine = if stream {
+            let flags = (values.flag(slots::PREVENT_EMPTY_PARTS) == Some(true), values.flag(slots::MERGE_SMALL_PARTS_BEFORE_UPLOAD) != Some(false));
+            Machine::stream(&options, flags.0, flags.1, seed as u64)
         } else {
             Machine::file(&options, size as u64, &name, seed as u64)
         };
@@ -144,11 +157,6 @@ impl Probe {
 
     pub fn online(&self) -> bool {
         self.machine.borrow_mut().online()
-    }
-
-    /// `stallTimeout`.
-    pub fn set_stall_timeout(&self, ms: f64) {
-        self.machine.borrow_mut().set_stall_timeout((ms >= 0.0).then_some(ms as u32));
     }
 
     /// Whether the shell keeps a timer set.
@@ -245,10 +253,7 @@ impl Probe {
                     text(reason.as_str());
                     error(&failure);
                 }
-                Some(Event::Warning(warning)) => {
-                    text(warning.code());
-                    text(warning.message());
-                }
+                Some(Event::Warning(warning)) => text(warning.code()),
                 None => break,
             }
         }
