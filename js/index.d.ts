@@ -260,10 +260,10 @@ export interface VideoUploaderEventMap {
   warning: CustomEvent<WarningEventDetail>;
   chunk: CustomEvent<ChunkEventDetail>;
   retry: CustomEvent<RetryEventDetail>;
-  pause: CustomEvent<Record<string, never>>;
-  resume: CustomEvent<Record<string, never>>;
-  offline: CustomEvent<Record<string, never>>;
-  online: CustomEvent<Record<string, never>>;
+  pause: CustomEvent<Record<never, never>>;
+  resume: CustomEvent<Record<never, never>>;
+  offline: CustomEvent<Record<never, never>>;
+  online: CustomEvent<Record<never, never>>;
   success: CustomEvent<VideoUploadResponse>;
   error: CustomEvent<UploadError>;
 }
@@ -271,10 +271,10 @@ export interface VideoUploaderEventMap {
 export interface ProgressiveUploaderEventMap {
   warning: CustomEvent<WarningEventDetail>;
   retry: CustomEvent<RetryEventDetail>;
-  pause: CustomEvent<Record<string, never>>;
-  resume: CustomEvent<Record<string, never>>;
-  offline: CustomEvent<Record<string, never>>;
-  online: CustomEvent<Record<string, never>>;
+  pause: CustomEvent<Record<never, never>>;
+  resume: CustomEvent<Record<never, never>>;
+  offline: CustomEvent<Record<never, never>>;
+  online: CustomEvent<Record<never, never>>;
   success: CustomEvent<VideoUploadResponse>;
   error: CustomEvent<UploadError>;
 }

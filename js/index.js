@@ -326,7 +326,9 @@ function mediaDuration(file) {
 /**
  * The official package's static API (used by the Flutter web uploader and no-code
  * integrations), on top of the classes above. Results are JSON strings; errors are
- * `Error(title)` or `Error("ABORTED")`. `setApiHost` is this package's addition.
+ * `Error(title)` or `Error("ABORTED")`. `setApiHost` is this package's addition. Its state
+ * is kept here; its uploads load on first use (`static.js`), so that a page that does not
+ * use it does not fetch it.
  */
 export class UploaderStaticWrapper {
   static application;
@@ -353,32 +355,16 @@ export class UploaderStaticWrapper {
     this.apiHost = apiHost;
   }
 
-  static uploadWithUploadToken(file, uploadToken, videoName, onProgress, videoId) {
-    return this.#upload(file, onProgress, { uploadToken, videoName, videoId: videoId || undefined });
-  }
-
-  static uploadWithApiKey(file, apiKey, onProgress, videoId) {
-    return this.#upload(file, onProgress, { apiKey, videoId });
-  }
-
   static createProgressiveUploadWithUploadTokenSession(sessionId, uploadToken, videoId) {
-    this.#createSession(sessionId, { uploadToken, videoId: videoId || undefined });
+    this.progressiveUploadSessions[sessionId] = { credentials: { uploadToken, videoId: videoId || undefined }, partsOnProgress: {}, currentPart: 1 };
   }
 
   static createProgressiveUploadWithApiKeySession(sessionId, apiKey, videoId) {
-    this.#createSession(sessionId, { apiKey, videoId: videoId || undefined });
-  }
-
-  static uploadPart(sessionId, file, onProgress) {
-    return this.#uploadPart(sessionId, file, onProgress, (uploader, blob) => uploader.uploadPart(blob));
-  }
-
-  static uploadLastPart(sessionId, file, onProgress) {
-    return this.#uploadPart(sessionId, file, onProgress, (uploader, blob) => uploader.uploadLastPart(blob));
+    this.progressiveUploadSessions[sessionId] = { credentials: { apiKey, videoId: videoId || undefined }, partsOnProgress: {}, currentPart: 1 };
   }
 
   static cancelAll() {
-    for (const session of Object.values(this.progressiveUploadSessions)) session.uploader.cancel();
+    for (const session of Object.values(this.progressiveUploadSessions)) session.uploader?.cancel();
     for (const uploader of this.standardUploaders) uploader.cancel();
     this.progressiveUploadSessions = {};
     this.standardUploaders = [];
@@ -387,42 +373,15 @@ export class UploaderStaticWrapper {
   static disposeProgressiveUploadSession(sessionId) {
     delete this.progressiveUploadSessions[sessionId];
   }
-
-  static #common() {
-    const origin = {};
-    if (this.application?.name && this.application?.version) origin.application = this.application;
-    if (this.sdk?.name && this.sdk?.version) origin.sdk = this.sdk;
-    return this.apiHost ? { origin, apiHost: this.apiHost } : { origin };
-  }
-
-  static async #upload(file, onProgress, credentials) {
-    const uploader = new VideoUploader({ file, chunkSize: 1024 * 1024 * this.chunkSize, ...this.#common(), ...credentials });
-    this.standardUploaders.push(uploader);
-    if (onProgress != null) uploader.onProgress((event) => onProgress(event.uploadedBytes / event.totalBytes));
-    return settle(uploader.upload());
-  }
-
-  static #createSession(sessionId, credentials) {
-    const uploader = new ProgressiveUploader({ ...this.#common(), ...credentials });
-    const session = { uploader, partsOnProgress: {}, currentPart: 1 };
-    uploader.onProgress((event) => session.partsOnProgress[event.part]?.(event.uploadedBytes / event.totalBytes));
-    this.progressiveUploadSessions[sessionId] = session;
-  }
-
-  static #uploadPart(sessionId, file, onProgress, send) {
-    const session = this.progressiveUploadSessions[sessionId];
-    if (onProgress != null) session.partsOnProgress[session.currentPart] = onProgress;
-    session.currentPart++;
-    return settle(send(session.uploader, file));
-  }
 }
 
-async function settle(promise) {
-  try {
-    return JSON.stringify(await promise);
-  } catch (error) {
-    throw new Error(error.reason === 'ABORTED' ? 'ABORTED' : (error.title ?? error.message));
-  }
+// The uploads: each loads static.js, which does the work with the state above.
+for (const name of ['uploadWithUploadToken', 'uploadWithApiKey', 'uploadPart', 'uploadLastPart']) {
+  UploaderStaticWrapper[name] = async function (...args) {
+    // A cancelAll() while static.js loads replaces the list: the upload is then cancelled.
+    const uploaders = this.standardUploaders;
+    return (await import('./static.js'))[name](this, uploaders, ...args);
+  };
 }
 
 /**

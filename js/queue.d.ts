@@ -1,5 +1,5 @@
 // Types of `wasm-video-uploader/queue.js`: many files, a few at a time.
-import type { VideoUploader, VideoUploaderOptions, VideoUploadResponse, VideoUploadError, UploadProgressEvent, TypedEventTarget } from './index.js';
+import type { VideoUploader, VideoUploaderOptions, VideoUploadResponse, VideoUploadError, TypedEventTarget, VideoUploaderEventMap, QueueEvents } from './index.js';
 
 /** What the queue extends, for its types: at run time, `EventTarget` (not exported). */
 declare const TypedTarget: { new <EventMap>(): TypedEventTarget<EventMap>; prototype: EventTarget };
@@ -45,13 +45,12 @@ export interface QueueResult {
   errors: (VideoUploadError & { file: File | Blob })[];
 }
 
-export interface UploadQueueEventMap {
+/** The uploader's events the queue passes on as `file-…` (declared in the package's contract), each with its file. */
+type FileEventMap = { [K in QueueEvents as `file-${K}`]: CustomEvent<VideoUploaderEventMap[K]['detail'] & { file: File | Blob }> };
+
+export interface UploadQueueEventMap extends FileEventMap {
   progress: CustomEvent<QueueProgressEvent>;
   'file-start': CustomEvent<{ file: File | Blob }>;
-  'file-progress': CustomEvent<UploadProgressEvent & { file: File | Blob }>;
-  'file-chunk': CustomEvent<{ file: File | Blob; chunk: number; chunksCount: number; videoId?: string; uploadedBytes: number }>;
-  'file-retry': CustomEvent<{ file: File | Blob; attempt: number; delay: number; reason: string; error: VideoUploadError }>;
-  'file-warning': CustomEvent<{ file: File | Blob; code: string; message: string }>;
   'file-success': CustomEvent<VideoUploadResponse & { file: File | Blob }>;
   'file-error': CustomEvent<VideoUploadError & { file: File | Blob }>;
   done: CustomEvent<QueueResult>;

@@ -35,11 +35,15 @@ function keyOf(file, options) {
   return PREFIX + hash(JSON.stringify(parts)) + hash(JSON.stringify([...parts].reverse()));
 }
 
+/** Why `localStorage` could not be had, when reaching it threw. */
+let storageError;
+
 /** localStorage, or null where it cannot be used (private mode, a sandboxed frame). */
 function storage() {
   try {
     return globalThis.localStorage ?? null;
-  } catch {
+  } catch (error) {
+    storageError = error;
     return null;
   }
 }
@@ -197,7 +201,7 @@ export async function attach(uploader, file, options) {
   };
   const write = (action) => {
     if (!letGo) return;
-    if (!store) return unavailable();
+    if (!store) return unavailable(storageError);
     try {
       action(store);
     } catch (error) {

@@ -1,23 +1,18 @@
 // Types of the <video-uploader> element (video-uploader.js).
-import type { VideoUploadResponse, UploadError, UploadProgressEvent, ChunkEventDetail, RetryEventDetail, WarningEventDetail } from './index.js';
+import type { VideoUploadResponse, UploadError, VideoUploaderEventMap, ElementEvents } from './index.js';
 
 type WithFile<T> = T & { file: File };
 
+/** The uploader's events the element passes on (declared in the package's contract), each with its file. */
+type ForwardedEventMap = { [K in ElementEvents]: CustomEvent<WithFile<VideoUploaderEventMap[K]['detail']>> };
+
 // Not an extension of HTMLElementEventMap: `error` and `progress` here are CustomEvents.
-export interface VideoUploaderElementEventMap {
+export interface VideoUploaderElementEventMap extends ForwardedEventMap {
   'file-ready': CustomEvent<{ file: File }>;
   'upload-start': CustomEvent<{ file: File }>;
-  progress: CustomEvent<WithFile<UploadProgressEvent>>;
-  chunk: CustomEvent<WithFile<ChunkEventDetail>>;
-  retry: CustomEvent<WithFile<RetryEventDetail>>;
-  pause: CustomEvent<{ file: File }>;
-  resume: CustomEvent<{ file: File }>;
-  offline: CustomEvent<{ file: File }>;
-  online: CustomEvent<{ file: File }>;
-  warning: CustomEvent<WithFile<WarningEventDetail>>;
   success: CustomEvent<WithFile<VideoUploadResponse>>;
   error: CustomEvent<UploadError & { file: File }>;
-  reset: CustomEvent<Record<string, never>>;
+  reset: CustomEvent<Record<never, never>>;
 }
 
 /** A listener of the element's event `K`. */

@@ -68,24 +68,30 @@ pub const MAX_RETRIES: u32 = 100;
 
 /// A bare host (`sandbox.api.video`, `127.0.0.1:8787`, `[::1]:8787`) or an `http(s)://`
 /// origin, and nothing else: no user info, path, query or fragment, which would send the
-/// credentials somewhere else than the API. A trailing `/` is allowed.
+/// credentials somewhere else than the API. A trailing `/` is allowed. The host is a name or
+/// IPv4 address (letters, digits, `.` and `-`, not first) or a bracketed IPv6 address; the
+/// port, 1 to 65535 without leading zeros. The entry checks the same rule with the pattern
+/// `src/contract.json` declares (`tests/fixtures/contract-cases.json` holds both to it).
 fn is_api_host(api_host: &str) -> bool {
     let rest = api_host.strip_prefix("https://").or_else(|| api_host.strip_prefix("http://")).unwrap_or(api_host);
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
-    // Not by index: a slice that could panic brings `core::fmt` into the wasm; and bytes, not
-    // chars, whose searches bring memchr and UTF-8 decoding.
-    let colon = rest.bytes().rposition(|b| b == b':');
-    let (host, port) = match colon.and_then(|at| Some((rest.get(..at)?, rest.get(at + 1..)?))) {
-        // An IPv6 literal's colons are inside its brackets.
-        Some((host, port)) if !port.bytes().any(|b| b == b']') => (host, Some(port)),
-        _ => (rest, None),
+    let rest = rest.strip_suffix('/').unwrap_or(rest).as_bytes();
+    // The host ends after an IPv6 literal's closing bracket, or at the port's colon.
+    let end = match rest.first() {
+        Some(b'[') => rest.iter().position(|b| *b == b']').map_or(rest.len(), |at| at + 1),
+        _ => rest.iter().position(|b| *b == b':').unwrap_or(rest.len()),
     };
-    let port_ok = port.is_none_or(|port| parse_u32(port).is_some_and(|p| (1..=65_535).contains(&p)));
-    // Host characters only (a name, an IPv4 address or a bracketed IPv6 one): no `@`, `/`,
-    // `?`, `#`, space or scheme can follow.
-    let host_ok = host.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'[')
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']' | b':'));
-    port_ok && host_ok
+    let (host, port) = rest.split_at(end);
+    let host_ok = match host {
+        [b'[', inner @ .., b']'] => !inner.is_empty() && inner.iter().all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.')),
+        [first, ..] => first.is_ascii_alphanumeric() && host.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')),
+        [] => false,
+    };
+    let port_ok = match port {
+        [] => true,
+        [b':', digits @ ..] => digits.first() != Some(&b'0') && digits.len() <= 5 && core::str::from_utf8(digits).ok().and_then(parse_u32).is_some_and(|p| (1..=65_535).contains(&p)),
+        _ => false,
+    };
+    host_ok && port_ok
 }
 
 /// `xxx[.yyy][.zzz]`: one to three groups of one to three digits, read byte by byte (a

@@ -152,6 +152,7 @@ eachEngine((browser) => {
       <video-uploader id="limited" token="${expired}" api-host="${server.url}" max-file-size="1000"></video-uploader>
       <video-uploader id="expired" token="toNotARealToken0000000000" api-host="${server.url}"></video-uploader>`);
     const uploadsBefore = uploadsLogged();
+    const videosBefore = await server.videoCount();
     const small = randomFile(2000, 'small.mp4');
     try {
       await page.setInputFiles('#limited input[type=file]', small.file);
@@ -160,12 +161,17 @@ eachEngine((browser) => {
       assert.equal(tooLarge.detail.code, 'FILE_TOO_LARGE');
       assert.match(await page.textContent('#limited [part~="status"]'), /small\.mp4 is 2\.0 KB; files up to 1\.0 KB are accepted\./);
       assert.equal(uploadsLogged(), uploadsBefore, 'refused before any request');
+      assert.equal(await server.videoCount(), videosBefore, 'refused before any video');
 
       await page.setInputFiles('#manual input[type=file]', small.file);
       await page.waitForFunction(() => window.events.filter((e) => e.type === 'file-ready').length === 2);
       assert.equal(uploadsLogged(), uploadsBefore, 'manual: nothing starts by itself');
+      assert.equal(await server.videoCount(), videosBefore, 'manual: the server holds no video of it');
       await page.evaluate(() => document.getElementById('manual').start());
       await page.waitForFunction(() => window.events.some((e) => e.type === 'success'));
+      const [started] = (await events(page)).filter((e) => e.type === 'success');
+      assert.equal(await server.videoCount(), videosBefore + 1, 'start(): one video');
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', started.detail.videoId, 'source')), small.sha256, 'start(): the bytes');
 
       await page.setInputFiles('#expired input[type=file]', small.file);
       await page.waitForFunction(() => window.events.filter((e) => e.type === 'error').length === 2);
@@ -179,6 +185,28 @@ eachEngine((browser) => {
     } finally {
       await page.close();
       rmSync(small.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a warning reaches the element\'s listeners with its file: storage that cannot be used leaves the upload unresumable, never failed', async () => {
+    const token = await server.createToken(0);
+    const page = await plainPage(`<script>Object.defineProperty(window, 'localStorage', { configurable: true, get() { throw new DOMException('The operation is insecure.', 'SecurityError'); } });</script>
+      <script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${token}" api-host="${server.url}"></video-uploader>`);
+    const source = randomFile(2 * MIB, 'no-storage.mp4');
+    try {
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'success' || e.type === 'error'));
+      const all = await events(page);
+      const warnings = all.filter((e) => e.type === 'warning');
+      assert.deepEqual(warnings.map((e) => [e.detail.code, e.detail.fileName]), [['RESUME_UNAVAILABLE', 'no-storage.mp4']], JSON.stringify(all));
+      assert.match(warnings[0].detail.message, /^Resumable uploads are off: the browser's storage cannot be used \(SecurityError\)\.$/);
+      const success = all.find((e) => e.type === 'success');
+      assert.ok(success, JSON.stringify(all));
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', success.detail.videoId, 'source')), source.sha256);
+    } finally {
+      await page.close();
+      rmSync(source.dir, { recursive: true, force: true });
     }
   });
 

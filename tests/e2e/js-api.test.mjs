@@ -807,6 +807,10 @@ eachEngine((browser) => {
     const result = await page.evaluate(async ({ token, apiHost }) => {
       const W = window.pkg.UploaderStaticWrapper;
       W.setApiHost(apiHost);
+      // Cancelled while its code loads (the first call loads it): it never begins.
+      const early = W.uploadWithUploadToken(new File([new Uint8Array(1000)], 'early.mp4'), token, 'Early', null);
+      W.cancelAll();
+      const cancelled = await early.then(() => null, (error) => error.message);
       W.setApplicationName('static-app', '1.0');
       W.setChunkSize(5);
       const progress = [];
@@ -822,7 +826,7 @@ eachEngine((browser) => {
       } catch (error) {
         failure = { isError: error instanceof Error, message: error.message };
       }
-      return { json, progress, first, last, partProgress, failure };
+      return { json, progress, first, last, partProgress, failure, cancelled };
     }, { token, apiHost: server.url });
     assert.equal(typeof result.json, 'string');
     const video = JSON.parse(result.json);
@@ -833,6 +837,7 @@ eachEngine((browser) => {
     assert.equal(JSON.parse(result.last).videoId, JSON.parse(result.first).videoId);
     assert.ok(result.partProgress.every((p) => p >= 0 && p <= 1));
     assert.deepEqual(result.failure, { isError: true, message: 'The upload token is invalid or expired.' });
+    assert.equal(result.cancelled, 'ABORTED');
     await page.close();
   });
 });

@@ -52,6 +52,7 @@ test('the packed tarball carries the wasm, the entry and the types, and nothing 
     'queue.d.ts',
     'queue.js',
     'resume.js',
+    'static.js',
     'video-uploader.d.ts',
     'video-uploader.js',
     'wasm_video_uploader_bg.wasm',
@@ -60,6 +61,8 @@ test('the packed tarball carries the wasm, the entry and the types, and nothing 
   assert.ok(built.some((f) => f.endsWith('.wasm')), `vite emitted the wasm as an asset: ${built}`);
   // resumable's code is a chunk of its own, which the app fetches only when it is used.
   assert.ok(built.some((f) => /^resume-.*\.js$/.test(f)), `vite split resume.js off: ${built}`);
+  // So are the official static API's uploads.
+  assert.ok(built.some((f) => /^static-.*\.js$/.test(f)), `vite split static.js off: ${built}`);
 });
 
 test('a Vite app that imports VideoUploader, with no init() and no plugin, uploads a file', async () => {

@@ -86,6 +86,15 @@ export async function startServer(options = {}) {
     if (response.status !== 204) throw new Error(`DELETE /videos/${videoId}: ${response.status} ${await response.text()}`);
   }
 
+  /** How many videos the server holds (`GET /videos`): a fact that says whether an upload began. */
+  async function videoCount() {
+    const response = await fetch(`${url}/videos?pageSize=1`, {
+      headers: { Authorization: 'Basic ' + Buffer.from(`${apiKey}:`).toString('base64'), Accept: 'application/json' },
+    });
+    if (response.status !== 200) throw new Error(`GET /videos: ${response.status} ${await response.text()}`);
+    return (await response.json()).pagination.itemsTotal;
+  }
+
   async function stop() {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -98,5 +107,5 @@ export async function startServer(options = {}) {
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 
-  return { url, apiKey, dataDir, logs, child, createToken, createVideo, deleteVideo, stop };
+  return { url, apiKey, dataDir, logs, child, createToken, createVideo, deleteVideo, videoCount, stop };
 }

@@ -130,6 +130,13 @@ export async function officialShapes(file: File, element: VideoUploaderElement) 
   element.addEventListener('warning', (event) => console.log(event.detail.code === 'RESUMED_VIDEO_GONE'));
   element.addEventListener('error', (event) => console.log(event.detail.code));
   element.removeEventListener('reset', () => {});
+  // The events the element and the queue pass on are typed from the contract, with the file.
+  element.addEventListener('chunk', (event) => console.log(event.detail.leadingChunks, event.detail.file.name));
+  element.addEventListener('offline', (event) => console.log(event.detail.file.name));
+  new UploadQueue({ uploadToken: 'to1' }).addEventListener('file-warning', (event) => console.log(event.detail.code, event.detail.message, event.detail.file));
+  new UploadQueue({ uploadToken: 'to1' }).addEventListener('file-chunk', (event) => console.log(event.detail.startedChunks));
+  // @ts-expect-error: the queue passes no pause of a file on
+  new UploadQueue({ uploadToken: 'to1' }).addEventListener('file-pause', (event) => event.detail.file);
   // @ts-expect-error: no such field on a chunk event
   new VideoUploader({ file, uploadToken: 'to1' }).addEventListener('chunk', (event) => event.detail.nope);
 }
