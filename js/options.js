@@ -2,10 +2,16 @@
 // in the order that src/contract.json declares (through js/contract.js, generated from it),
 // into what the wasm `Core` takes. Pure JavaScript (no wasm), so that Node tests check and
 // pack options exactly as the package does.
-import { OPTIONS, SLOTS, CHECKS } from './contract.js';
+import { OPTIONS, CHECKS } from './contract.js';
 import { UploadError, fail, invalid } from './error.js';
 
 const CREDENTIALS = OPTIONS.filter((option) => option.credential).map((option) => option.name);
+
+/**
+ * What crosses into the wasm, in order: `[option, sub-path, how]`, as scripts/contract.mjs
+ * lays it out for src/slots.rs (tests/unit/contract.test.mjs holds the two to each other).
+ */
+export const SLOTS = OPTIONS.flatMap(({ name, cross }) => (!cross ? [] : Array.isArray(cross) ? cross.map((sub) => [name, sub, 'text']) : [[name, '', cross]]));
 
 /** The value at a dotted `path` of `value`, if any. */
 const at = (value, path) => path.split('.').reduce((object, key) => object?.[key], value);

@@ -28,7 +28,7 @@ const constant = (name, sub) => `${name}${sub ? `.${sub}` : ''}`.replace(/[.]/g,
 
 /** js/contract.js: the declaration's run-time part, and nothing the page need not load. */
 function contractJs(contract) {
-  const options = contract.options.map(({ doc, ts, in: group, rust, cross, ...kept }) => kept);
+  const options = contract.options.map(({ doc, ts, in: group, rust, ...kept }) => kept);
   const json = (value) => JSON.stringify(value);
   // Templates shared by several codes (the HTTP errors') are written once.
   const shared = new Map();
@@ -39,10 +39,8 @@ function contractJs(contract) {
   const names = new Map([...shared].filter(([, count]) => count > 1).map(([key], index) => [key, `TEMPLATES_${index}`]));
   const errors = Object.entries(contract.errors).map(([code, templates]) => `${code}: ${names.get(json(templates)) ?? json(templates)}`);
   return `// ${HEADER}
-${[...names].map(([key, name]) => `const ${name} = ${key};\n`).join('')}/** The options, in the order they are checked. */
+${[...names].map(([key, name]) => `const ${name} = ${key};\n`).join('')}/** The options, in the order they are checked; those with \`cross\` cross into the wasm, in this order. */
 export const OPTIONS = ${json(options)};
-/** What crosses into the wasm, in order: [option, sub-path, how]. */
-export const SLOTS = ${json(slots(contract))};
 export const CHECKS = ${json(contract.checks)};
 /** Each error code's message templates: the first whose fields are all given. */
 export const ERRORS = { ${errors.join(', ')} };
@@ -61,7 +59,8 @@ function slotsRs(contract) {
     `//! the field of [\`UploadOptions\`] each fills. ${HEADER}`,
     '',
     '// Every place is declared; the shell reads some by name and the rest through `assign`.',
-    '#![allow(dead_code)]',
+    "// A number is `.into()` whatever its field's width.",
+    '#![allow(dead_code, clippy::useless_conversion)]',
     '',
     'use crate::options::UploadOptions;',
     'use crate::packed::Slots;',

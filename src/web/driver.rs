@@ -23,11 +23,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{Blob, FormData, XmlHttpRequest};
 
 use crate::error::{Problem, UploadError};
-use crate::machine::{Event as MachineEvent, Machine, Standing, Step, Warning};
+use crate::machine::{Event as MachineEvent, Machine, Standing, Step};
 use crate::meter::{ProgressMeter, Report};
 use crate::progress::{PartProgress, Progress};
 use crate::request::{Answer, Body, Outcome, Request};
-use crate::retry::RetryReason;
 use crate::text::parse_u32;
 
 use super::exclusive::{Exclusive, Lent};
@@ -76,10 +75,9 @@ pub(crate) enum Note<'a> {
     /// The server has a part of a stream; `video` is its answer (or `{videoId}` when the
     /// answer was lost).
     Part { part: u32, video: &'a JsValue },
-    /// A piece is sent again after `delay_ms`.
-    Retry { attempt: u32, delay_ms: f64, reason: RetryReason, error: &'a UploadError },
-    /// Something the app should know.
-    Warning(Warning),
+    /// A machine event the shell passes on as it is (a retry, a warning): a new one needs
+    /// no note of its own.
+    Event(&'a MachineEvent),
     /// The upload completed with this Video.
     Complete { video: &'a JsValue },
     /// The upload failed.
@@ -325,12 +323,13 @@ impl Driver {
                     (self.sink)(Note::Part { part: piece.range.part, video: &video });
                 }
             }
-            MachineEvent::Retry { attempt, delay_ms, reason, error } => {
-                // The rate measured before the failure says nothing of the next attempt.
-                self.meter.borrow_mut().reset_rate();
-                (self.sink)(Note::Retry { attempt, delay_ms, reason, error: &error });
+            event => {
+                if let MachineEvent::Retry { .. } = event {
+                    // The rate measured before the failure says nothing of the next attempt.
+                    self.meter.borrow_mut().reset_rate();
+                }
+                (self.sink)(Note::Event(&event));
             }
-            MachineEvent::Warning(warning) => (self.sink)(Note::Warning(warning)),
         }
     }
 

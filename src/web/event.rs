@@ -7,7 +7,8 @@ use crate::retry::RetryReason;
 
 use wasm_bindgen::JsValue;
 
-use super::driver::string_field;
+use super::driver::{string_field, Note};
+use crate::machine::Event as MachineEvent;
 
 /// An event of an upload. In JavaScript each is a `CustomEvent` named by
 /// [`UploadEvent::name`] whose `detail` holds the fields.
@@ -54,6 +55,26 @@ pub enum UploadEvent {
 }
 
 impl UploadEvent {
+    /// The event of a driver note, if it is one (a stream's parts settle their own promises).
+    pub(crate) fn of(note: &Note) -> Option<UploadEvent> {
+        Some(match note {
+            Note::Progress(report) => UploadEvent::Progress(*report),
+            Note::Chunk { chunk, video_id, standing } => UploadEvent::Chunk {
+                chunk: *chunk,
+                chunks_count: standing.chunks_count,
+                video_id: video_id.unwrap_or_default().to_owned(),
+                uploaded_bytes: standing.uploaded_bytes,
+            },
+            Note::Event(MachineEvent::Retry { attempt, delay_ms, reason, error }) => {
+                UploadEvent::Retry { attempt: *attempt, delay_ms: *delay_ms, reason: *reason, error: error.clone() }
+            }
+            Note::Event(MachineEvent::Warning(warning)) => UploadEvent::Warning(*warning),
+            Note::Complete { video, .. } => UploadEvent::Success(Video::of(video)),
+            Note::Failed(error) => UploadEvent::Error((*error).clone()),
+            Note::PartProgress(_) | Note::Part { .. } | Note::Event(MachineEvent::Acknowledged { .. }) => return None,
+        })
+    }
+
     /// The event's name: `progress`, `chunk`, `retry`, `warning`, `pause`, `resume`,
     /// `offline`, `online`, `success` or `error`.
     pub fn name(&self) -> &'static str {

@@ -13,7 +13,7 @@ use web_sys::Blob;
 
 use crate::error::UploadError;
 use crate::event_fields as fields;
-use crate::machine::Machine;
+use crate::machine::{Event as MachineEvent, Machine};
 use crate::options::UploadOptions;
 use crate::packed::unpack;
 use crate::slots::{MERGE_SMALL_PARTS_BEFORE_UPLOAD, PREVENT_EMPTY_PARTS};
@@ -70,9 +70,10 @@ impl Core {
             }));
         }
         let driver = Driver::new(machine, file, Box::new(move |note| {
-            let (kind, detail) = note_detail(&note);
-            // A throwing listener must not break the upload, as with DOM event listeners.
-            let _ = notify.call2(&JsValue::NULL, &JsValue::from_str(kind), &detail);
+            if let Some((kind, detail)) = note_detail(&note) {
+                // A throwing listener must not break the upload, as with DOM event listeners.
+                let _ = notify.call2(&JsValue::NULL, &JsValue::from_str(kind), &detail);
+            }
         }), call);
         Ok(Core { driver })
     }
@@ -128,9 +129,11 @@ impl Core {
     }
 }
 
-fn note_detail(note: &Note) -> (&'static str, JsValue) {
+/// The entry's notification of `note`: its type and detail (none for what the driver turns
+/// into another note).
+fn note_detail(note: &Note) -> Option<(&'static str, JsValue)> {
     let n = |value: u64| JsValue::from(value as f64);
-    match note {
+    Some(match note {
         Note::Progress(report) => {
             let p = report.progress;
             let eta = report.eta_seconds.map_or(JsValue::NULL, JsValue::from);
@@ -145,14 +148,16 @@ fn note_detail(note: &Note) -> (&'static str, JsValue) {
         }
         // A stream's part settles an `uploadPart()` promise; it is no event of its own.
         Note::Part { part, video } => ("part", object(&["part", "video"], &[(*part).into(), (*video).clone()])),
-        Note::Retry { attempt, delay_ms, reason, error } => {
+        Note::Event(MachineEvent::Retry { attempt, delay_ms, reason, error }) => {
             ("retry", object(&fields::RETRY, &[(*attempt).into(), (*delay_ms).into(), reason.as_str().into(), error_object(error)]))
         }
         // The entry writes the message from the code.
-        Note::Warning(warning) => ("warning", object(&fields::WARNING[..1], &[warning.code().into()])),
+        Note::Event(MachineEvent::Warning(warning)) => ("warning", object(&fields::WARNING[..1], &[warning.code().into()])),
+        // The driver turns an acknowledgement into a chunk or a part.
+        Note::Event(MachineEvent::Acknowledged { .. }) => return None,
         Note::Complete { video, .. } => ("success", (*video).clone()),
         Note::Failed(error) => ("error", error_object(error)),
-    }
+    })
 }
 
 /// A plain object of `keys` and `values`, in that order.

@@ -15,7 +15,7 @@ use crate::UploadOptions;
 
 use super::driver::{Callback, Driver, Note};
 use super::event::{UploadEvent, Video};
-use super::uploader::{event_of, ConnectivityWatch, Listeners, Slot};
+use super::uploader::{ConnectivityWatch, Listeners, Slot};
 
 type PartSlot = Rc<Slot<Result<Video, UploadError>>>;
 type ProgressListener = Rc<RefCell<dyn FnMut(&PartProgress)>>;
@@ -66,7 +66,7 @@ impl ProgressiveUploader {
                 }
                 _ => {}
             }
-            if let Some(event) = event_of(&note) {
+            if let Some(event) = UploadEvent::of(&note) {
                 sink_listeners.emit(event);
             }
         }));

@@ -89,26 +89,6 @@ impl<T> Slot<T> {
     }
 }
 
-/// Turns a driver note into an event (the chunk, retry and warning notes).
-pub(crate) fn event_of(note: &Note) -> Option<UploadEvent> {
-    Some(match note {
-        Note::Progress(report) => UploadEvent::Progress(*report),
-        Note::Chunk { chunk, video_id, standing } => UploadEvent::Chunk {
-            chunk: *chunk,
-            chunks_count: standing.chunks_count,
-            video_id: video_id.unwrap_or_default().to_owned(),
-            uploaded_bytes: standing.uploaded_bytes,
-        },
-        Note::Retry { attempt, delay_ms, reason, error } => {
-            UploadEvent::Retry { attempt: *attempt, delay_ms: *delay_ms, reason: *reason, error: (*error).clone() }
-        }
-        Note::Warning(warning) => UploadEvent::Warning(*warning),
-        Note::Complete { video, .. } => UploadEvent::Success(Video::of(video)),
-        Note::Failed(error) => UploadEvent::Error((*error).clone()),
-        Note::PartProgress(_) | Note::Part { .. } => return None,
-    })
-}
-
 /// Uploads one `File` (or `Blob`) in chunks to api.video.
 ///
 /// ```ignore
@@ -147,7 +127,7 @@ impl Uploader {
                 Note::Failed(error) => Some(Err((*error).clone())),
                 _ => None,
             };
-            if let Some(event) = event_of(&note) {
+            if let Some(event) = UploadEvent::of(&note) {
                 sink_listeners.emit(event);
             }
             if let Some(settled) = settled {

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectDir } from '../support/server.mjs';
-import { stale } from '../../scripts/contract.mjs';
-import { check, pack } from '../../js/options.js';
+import { stale, slots } from '../../scripts/contract.mjs';
+import { check, pack, SLOTS } from '../../js/options.js';
 import { UploadError, warningMessage } from '../../js/error.js';
 
 const read = (file) => JSON.parse(readFileSync(path.join(projectDir, file), 'utf8'));
@@ -27,6 +27,10 @@ const packed = (options, stream) => {
 
 test('every file generated from src/contract.json is fresh (else: node scripts/contract.mjs)', () => {
   assert.deepEqual(stale(), []);
+});
+
+test('the entry lays the values out in the order src/slots.rs reads them', () => {
+  assert.deepEqual(SLOTS, slots(declaration));
 });
 
 test('js/options.js checks and packs every accepted case as it says', () => {
