@@ -8,3 +8,5 @@ step "cargo build --release -p upload-server"
 cargo build --release -p upload-server
 step "bench/run.mjs (several minutes)"
 node bench/run.mjs
+step "bench/flood.mjs (one peer floods, another is served)"
+node bench/flood.mjs

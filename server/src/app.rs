@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderName, Method};
+use axum::http::{header, HeaderName, Method, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
 use std::time::Duration;
 
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::timeout::RequestBodyTimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::services::ServeDir;
 
 use crate::auth;
@@ -23,6 +23,9 @@ use crate::{tokens, upload, videos};
 
 /// Room for multipart boundaries and the `videoId` field around a largest part.
 const UPLOAD_BODY_LIMIT: usize = MAX_PART_SIZE as usize + 1024 * 1024;
+/// The body of any other request: a JSON object of a few fields (a title of 255 characters,
+/// tags, metadata), with room to spare.
+pub const SMALL_BODY_LIMIT: usize = 64 * 1024;
 
 /// Where the static files come from.
 #[derive(Debug, Clone)]
@@ -49,6 +52,7 @@ async fn problem_json(response: axum::response::Response) -> axum::response::Res
     let (slug, title) = match status.as_u16() {
         404 => ("resource-not-found", "The requested resource was not found."),
         405 => ("method-not-allowed", "This method is not allowed on this resource."),
+        408 => ("request-timeout", "The request took too long to arrive."),
         413 => ("request-entity-too-large", "The request body is too large."),
         500..=599 => ("internal-error", "An internal error occurred."),
         _ => ("invalid-request", "The request is invalid."),
@@ -89,25 +93,34 @@ pub fn router(state: AppState, dirs: &StaticDirs, limits: &Limits) -> Router {
     let upload_layers = || {
         tower::ServiceBuilder::new()
             .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
+            .layer(axum::middleware::from_fn(crate::min_rate::pace))
             .layer(axum::middleware::from_fn_with_state(state.clone(), chaos::inject))
     };
-
-    Router::new()
+    // Every other request carries no file: a small body, and a deadline for all of it.
+    let uploads = Router::new()
+        .route("/upload", post(upload::upload).layer(upload_layers()))
+        .route("/videos/{id}/source", post(upload::source).layer(upload_layers()));
+    let rest = Router::new()
         .route("/auth/api-key", post(auth::api_key))
         .route("/auth/refresh", post(auth::refresh))
         .route("/upload-tokens", post(tokens::create).get(tokens::list))
         .route("/upload-tokens/{token}", get(tokens::get).delete(tokens::delete))
-        .route("/upload", post(upload::upload).layer(upload_layers()))
         .route("/videos", post(videos::create).get(videos::list))
         .route("/videos/{id}", get(videos::get).patch(videos::update).delete(videos::delete))
-        .route("/videos/{id}/source", post(upload::source).layer(upload_layers()))
         .route("/videos/{id}/status", get(videos::status))
         .route("/vod/{id}/mp4/source.mp4", get(videos::mp4))
         .route("/vod/{id}/hls/manifest.m3u8", get(videos::hls))
         .route("/vod/{id}/player", get(videos::player))
         .nest_service("/pkg", ServeDir::new(&dirs.pkg))
         .fallback_service(ServeDir::new(&dirs.www))
+        .layer(DefaultBodyLimit::max(SMALL_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(limits.request_timeout_secs)));
+
+    uploads
+        .merge(rest)
         .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::limit))
+        // Outside the rate limits: a peer refused for guessing uses up no one's window.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::guard::guard))
         .layer(cors)
         // Extractor rejections (a body over the limit, a malformed path) answer in the
         // API's problem JSON like everything else, not in plain text.

@@ -12,10 +12,6 @@ use serde_json::{json, Value};
 use crate::state::{blocking, AppState};
 use crate::problem::Problem;
 
-/// Wrong API keys tolerated per window at `/auth/api-key`, before it answers 429.
-const MAX_KEY_FAILURES: u32 = 10;
-const KEY_FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
-
 /// Lifetime of access tokens, as api.video's: one hour.
 pub const ACCESS_TOKEN_LIFETIME: u64 = 3600;
 
@@ -103,20 +99,9 @@ async fn issue_tokens(app: &AppState) -> Result<Json<Value>, Problem> {
 pub(crate) async fn api_key(State(app): State<AppState>, body: axum::body::Bytes) -> Result<Json<Value>, Problem> {
     let body: ApiKeyBody = serde_json::from_slice(&body).map_err(|_| invalid_user_credentials())?;
     let key = body.api_key.ok_or_else(invalid_user_credentials)?;
-    {
-        let mut failures = app.key_failures.lock().unwrap_or_else(|p| p.into_inner());
-        let elapsed = failures.0.elapsed();
-        if elapsed >= KEY_FAILURE_WINDOW {
-            *failures = (std::time::Instant::now(), 0);
-        } else if failures.1 >= MAX_KEY_FAILURES {
-            let wait = (KEY_FAILURE_WINDOW - elapsed).as_secs() + 1;
-            return Err(Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "Too many failed attempts; try again later.")
-                .detail(format!("Retry in {wait} seconds.")));
-        }
-        if !constant_time_eq(key.as_bytes(), app.api_key.as_bytes()) {
-            failures.1 += 1;
-            return Err(invalid_user_credentials());
-        }
+    // Refused keys count against the peer that sent them (see guard.rs).
+    if !constant_time_eq(key.as_bytes(), app.api_key.as_bytes()) {
+        return Err(invalid_user_credentials());
     }
     issue_tokens(&app).await
 }

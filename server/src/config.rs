@@ -21,7 +21,8 @@ pub struct Config {
     pub chaos: Option<String>,
     /// Rate limit spec (`--rate-limit`, `UPLOAD_SERVER_RATE_LIMIT`).
     pub rate_limit: Option<String>,
-    /// Connection bounds (`--header-timeout`, `--body-timeout`, `--max-connections`).
+    /// Connection bounds (`--header-timeout`, `--body-timeout`, `--request-timeout`,
+    /// `--max-connections`).
     pub limits: Limits,
 }
 
@@ -33,6 +34,8 @@ pub struct Limits {
     pub header_timeout_secs: u64,
     /// Seconds a request body may go without a byte arriving.
     pub body_idle_timeout_secs: u64,
+    /// Seconds any request but an upload may take, body included, to be answered.
+    pub request_timeout_secs: u64,
     /// Connections open at once; further ones wait in the listen backlog. Always kept below
     /// the file-descriptor limit, with room for the files uploads need.
     pub max_connections: usize,
@@ -46,6 +49,7 @@ impl Default for Limits {
         Limits {
             header_timeout_secs: 30,
             body_idle_timeout_secs: 60,
+            request_timeout_secs: 10,
             max_connections: 1024,
             min_free_bytes: crate::store::DEFAULT_MIN_FREE_BYTES,
         }
@@ -75,7 +79,10 @@ OPTIONS (each also read from the environment variable shown):
     --rate-limit SPEC per-minute limits with X-RateLimit-* headers [UPLOAD_SERVER_RATE_LIMIT]:
                       production, sandbox, or uploads=N,writes=N,reads=N (default: off)
     --header-timeout SECS   a request's headers must arrive within this (default 30)
-    --body-timeout SECS     a request body may go this long without a byte (default 60)
+    --body-timeout SECS     a request body may go this long without a byte (default 60);
+                            an upload body must also bring 1 KiB a second over every 10 s
+    --request-timeout SECS  any other request (a body of 64 KiB at most) must be answered
+                            within this, body included (default 10)
     --max-connections N     connections open at once, the rest wait (default 1024, and
                             always below the open-file limit)
     --min-free-bytes N      free space an assembly must leave on the data disk; with less,
@@ -137,6 +144,7 @@ impl Config {
                 "--rate-limit" => rate_limit = Some(value),
                 "--header-timeout" => limits.header_timeout_secs = number(&name, &value)?,
                 "--body-timeout" => limits.body_idle_timeout_secs = number(&name, &value)?,
+                "--request-timeout" => limits.request_timeout_secs = number(&name, &value)?,
                 "--max-connections" => limits.max_connections = number(&name, &value)? as usize,
                 "--min-free-bytes" => limits.min_free_bytes = value.parse().map_err(|_| format!("{name} {value}: expected bytes"))?,
                 other => return Err(format!("unknown flag {other}")),
@@ -180,7 +188,8 @@ mod tests {
         assert!(Config::parse(args(&["--listen", "nowhere"]), |_| None).is_err());
         assert_eq!(Config::parse(args(&["--help"]), |_| None), Ok(None));
         assert!(Config::parse(args(&["--max-connections", "0"]), |_| None).is_err());
-        let config = Config::parse(args(&["--header-timeout", "2", "--body-timeout=3", "--max-connections", "50"]), |_| None).unwrap().unwrap();
+        let config = Config::parse(args(&["--header-timeout", "2", "--body-timeout=3", "--max-connections", "50", "--request-timeout", "4"]), |_| None).unwrap().unwrap();
         assert_eq!((config.limits.header_timeout_secs, config.limits.body_idle_timeout_secs, config.limits.max_connections), (2, 3, 50));
+        assert_eq!(config.limits.request_timeout_secs, 4);
     }
 }

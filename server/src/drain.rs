@@ -66,12 +66,19 @@ impl Drop for Returning {
 /// The middleware: runs the request, and before an error answer reads what its handler
 /// left of the body.
 pub(crate) async fn drain_unread_body(request: Request, next: Next) -> Response {
+    // Only uploads carry bodies worth reading to the end: any other body is small (or cut at
+    // its limit), and its sender is answered at once.
+    let path = request.uri().path();
+    if !(path == "/upload" || path.ends_with("/source")) {
+        return next.run(request).await;
+    }
     let (parts, body) = request.into_parts();
     let slot = Arc::new(Mutex::new(None));
     let body = Body::new(Returning { inner: Some(body), slot: slot.clone(), ended: false });
     let response = next.run(Request::from_parts(parts, body)).await;
     let status = response.status();
-    if status.is_client_error() || status.is_server_error() {
+    // A 408 was answered because the body came too slowly: reading on would wait on it again.
+    if (status.is_client_error() || status.is_server_error()) && status != axum::http::StatusCode::REQUEST_TIMEOUT {
         let rest = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(rest) = rest {
             let _ = tokio::time::timeout(MAX_DRAIN_TIME, discard(rest)).await;

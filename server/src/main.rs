@@ -89,7 +89,9 @@ async fn run(config: Config) -> Result<(), String> {
     tracing::info!(
         header_timeout_secs = config.limits.header_timeout_secs,
         body_idle_timeout_secs = config.limits.body_idle_timeout_secs,
+        request_timeout_secs = config.limits.request_timeout_secs,
         max_connections = upload_server::serve::connection_cap(&config.limits),
+        per_peer = upload_server::serve::peer_share(upload_server::serve::connection_cap(&config.limits)),
         "connection limits"
     );
     upload_server::serve::serve(listener, app, config.limits, async move {

@@ -74,10 +74,19 @@ impl Problem {
     }
 }
 
+/// The problems that refuse credentials someone sent (not missing ones): each counts against
+/// its peer in [`crate::guard`].
+const REFUSALS: [&str; 3] = ["authentication-invalid-credentials", "authentication-invalid-user-credentials", "authentication-invalid-upload-token"];
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self)).into_response()
+        let refused = REFUSALS.iter().any(|slug| self.type_.strip_prefix(DOCS) == Some(slug));
+        let mut response = (status, Json(self)).into_response();
+        if refused {
+            response.extensions_mut().insert(crate::guard::Refused);
+        }
+        response
     }
 }
 

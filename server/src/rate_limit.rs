@@ -1,16 +1,22 @@
 //! `--rate-limit`: api.video's per-minute limits, so clients' 429 handling can be tested.
 //!
 //! Spec: `production` (uploads 100, writes 200, reads 500 a minute), `sandbox` (40/40/100)
-//! or `uploads=N,writes=N,reads=N`. Each category has one fixed one-minute window shared by
-//! all clients. Every response then carries `X-RateLimit-Limit`, `X-RateLimit-Remaining`
-//! and `X-RateLimit-Retry-After` (seconds until the window resets); an excess request is
-//! answered 429 `too-many-requests`.
+//! or `uploads=N,writes=N,reads=N`. Each category has a fixed one-minute window per
+//! principal: the credentials a request carries (its `Authorization` header, or its upload
+//! token), or, for a request that carries none, the peer address it comes from. So a client
+//! uses up its own windows only: ten anonymous requests, or a hundred with wrong keys, leave
+//! the owner's and every token's windows as they were. The windows are kept in a table of
+//! bounded size (expired ones go first, then the oldest). Every response carries
+//! `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Retry-After` (seconds until
+//! its window resets); an excess request is answered 429 `too-many-requests`.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -19,19 +25,32 @@ use crate::problem::Problem;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
-#[derive(Debug)]
+/// Windows kept at once.
+const CAPACITY: usize = 10_000;
+
+#[derive(Debug, Clone, Copy)]
 struct Window {
-    limit: u64,
     used: u64,
     started: Instant,
 }
 
 /// The three limited categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Category {
+    Uploads,
+    Writes,
+    Reads,
+}
+
+/// The per-minute limits, and each principal's windows.
 #[derive(Debug)]
 pub struct RateLimits {
-    uploads: Mutex<Window>,
-    writes: Mutex<Window>,
-    reads: Mutex<Window>,
+    uploads: u64,
+    writes: u64,
+    reads: u64,
+    /// Keyed by category and a keyed hash of the principal.
+    windows: Mutex<HashMap<(Category, u64), Window>>,
+    hasher: RandomState,
 }
 
 impl RateLimits {
@@ -56,23 +75,53 @@ impl RateLimits {
     }
 
     fn new(uploads: u64, writes: u64, reads: u64) -> RateLimits {
-        let window = |limit| Mutex::new(Window { limit, used: 0, started: Instant::now() });
-        RateLimits { uploads: window(uploads), writes: window(writes), reads: window(reads) }
+        RateLimits { uploads, writes, reads, windows: Mutex::default(), hasher: RandomState::new() }
     }
 
-    /// Counts a request in its window: `(allowed, limit, remaining, seconds to reset)`.
-    fn take(&self, window: &Mutex<Window>, now: Instant) -> (bool, u64, u64, u64) {
-        let mut window = window.lock().unwrap_or_else(|p| p.into_inner());
-        if now.duration_since(window.started) >= WINDOW {
-            window.started = now;
-            window.used = 0;
+    fn limit(&self, category: Category) -> u64 {
+        match category {
+            Category::Uploads => self.uploads,
+            Category::Writes => self.writes,
+            Category::Reads => self.reads,
         }
-        let allowed = window.used < window.limit;
+    }
+
+    /// Counts a request of `principal` in its window of `category`: `(allowed, limit,
+    /// remaining, seconds to reset)`.
+    fn take(&self, category: Category, principal: &str, now: Instant) -> (bool, u64, u64, u64) {
+        let key = (category, self.hasher.hash_one(principal));
+        let limit = self.limit(category);
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if windows.len() >= CAPACITY && !windows.contains_key(&key) {
+            windows.retain(|_, window| now.duration_since(window.started) < WINDOW);
+            if windows.len() >= CAPACITY {
+                if let Some(oldest) = windows.iter().min_by_key(|(_, window)| window.started).map(|(key, _)| *key) {
+                    windows.remove(&oldest);
+                }
+            }
+        }
+        let window = windows.entry(key).or_insert(Window { used: 0, started: now });
+        if now.duration_since(window.started) >= WINDOW {
+            *window = Window { used: 0, started: now };
+        }
+        let allowed = window.used < limit;
         if allowed {
             window.used += 1;
         }
         let reset = (WINDOW - now.duration_since(window.started)).as_secs_f64().ceil() as u64;
-        (allowed, window.limit, window.limit - window.used, reset)
+        (allowed, limit, limit - window.used, reset)
+    }
+}
+
+/// Whose window a request counts in: its credentials, else its peer address.
+fn principal(request: &Request) -> String {
+    if let Some(authorization) = request.headers().get(header::AUTHORIZATION) {
+        return format!("authorization {}", String::from_utf8_lossy(authorization.as_bytes()));
+    }
+    let token = request.uri().query().and_then(|query| query.split('&').find_map(|pair| pair.strip_prefix("token=")));
+    match token {
+        Some(token) => format!("token {token}"),
+        None => format!("peer {}", crate::guard::peer(request)),
     }
 }
 
@@ -81,14 +130,14 @@ pub(crate) async fn limit(State(app): State<AppState>, request: Request, next: N
     let Some(limits) = app.rate_limits.clone() else { return next.run(request).await };
     let path = request.uri().path();
     let is_upload = request.method() == Method::POST && (path == "/upload" || path.ends_with("/source"));
-    let window = if is_upload {
-        &limits.uploads
+    let category = if is_upload {
+        Category::Uploads
     } else if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        &limits.reads
+        Category::Reads
     } else {
-        &limits.writes
+        Category::Writes
     };
-    let (allowed, limit, remaining, reset) = limits.take(window, Instant::now());
+    let (allowed, limit, remaining, reset) = limits.take(category, &principal(&request), Instant::now());
     let mut response = if allowed {
         next.run(request).await
     } else {
@@ -112,8 +161,7 @@ mod tests {
     fn specs() {
         assert!(RateLimits::parse("production").is_ok());
         let limits = RateLimits::parse("uploads=2,reads=7").unwrap();
-        assert_eq!(limits.reads.lock().unwrap().limit, 7);
-        assert_eq!(limits.writes.lock().unwrap().limit, 200);
+        assert_eq!((limits.reads, limits.writes, limits.uploads), (7, 200, 2));
         assert!(RateLimits::parse("uploads=x").is_err());
         assert!(RateLimits::parse("downloads=3").is_err());
     }
@@ -122,9 +170,29 @@ mod tests {
     fn window_counts_and_resets() {
         let limits = RateLimits::new(2, 1, 1);
         let start = Instant::now();
-        assert_eq!(limits.take(&limits.uploads, start), (true, 2, 1, 60));
-        assert!(limits.take(&limits.uploads, start).0);
-        assert_eq!(limits.take(&limits.uploads, start + Duration::from_secs(10)), (false, 2, 0, 50));
-        assert!(limits.take(&limits.uploads, start + WINDOW).0);
+        assert_eq!(limits.take(Category::Uploads, "a", start), (true, 2, 1, 60));
+        assert!(limits.take(Category::Uploads, "a", start).0);
+        assert_eq!(limits.take(Category::Uploads, "a", start + Duration::from_secs(10)), (false, 2, 0, 50));
+        assert!(limits.take(Category::Uploads, "a", start + WINDOW).0);
+    }
+
+    #[test]
+    fn each_principal_has_its_own_windows() {
+        let limits = RateLimits::new(1, 1, 1);
+        let start = Instant::now();
+        assert!(limits.take(Category::Writes, "peer 127.0.0.1", start).0);
+        assert!(!limits.take(Category::Writes, "peer 127.0.0.1", start).0);
+        assert!(limits.take(Category::Writes, "authorization Basic a2V5Og==", start).0);
+        assert!(limits.take(Category::Reads, "peer 127.0.0.1", start).0);
+    }
+
+    #[test]
+    fn the_table_stays_bounded() {
+        let limits = RateLimits::new(1, 1, 1);
+        let start = Instant::now();
+        for i in 0..CAPACITY + 10 {
+            limits.take(Category::Reads, &format!("peer {i}"), start + Duration::from_millis(i as u64));
+        }
+        assert_eq!(limits.windows.lock().unwrap().len(), CAPACITY);
     }
 }

@@ -1,11 +1,15 @@
 //! The accept loop: every connection bounded in count and in the time its requests may
-//! take to arrive, so that slow or half-open clients cannot use up the file descriptors or
-//! the memory that normal requests need.
+//! take to arrive, and each peer to a share of the count, so that slow or half-open clients
+//! cannot use up the file descriptors or the memory that normal requests need, nor one peer
+//! the connections of all the others.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::Arc;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -47,9 +51,46 @@ fn release_memory() {
     }
 }
 
+/// The connections one peer may hold: a share of the cap, so that a peer that opens
+/// connections and keeps them (slowly, or idle) leaves room for everyone else, and enough for
+/// a browser's six connections to a host and then some.
+pub fn peer_share(cap: usize) -> usize {
+    (cap / 4).max(8).min(cap)
+}
+
+/// Open connections by peer (see [`crate::guard::peer_of`]).
+#[derive(Debug, Default)]
+struct Peers(Mutex<HashMap<IpAddr, usize>>);
+
+impl Peers {
+    /// Counts a connection of `peer` in, unless it holds `share` already.
+    fn enter(&self, peer: IpAddr, share: usize) -> bool {
+        let mut peers = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let count = peers.entry(peer).or_insert(0);
+        if *count >= share {
+            return false;
+        }
+        *count += 1;
+        true
+    }
+
+    fn leave(&self, peer: IpAddr) {
+        let mut peers = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = peers.get_mut(&peer) {
+            *count -= 1;
+            if *count == 0 {
+                peers.remove(&peer);
+            }
+        }
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves, then lets running requests finish.
 pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown: impl std::future::Future<Output = ()>) {
     let cap = connection_cap(&limits);
+    let share = peer_share(cap);
+    let peers = Arc::new(Peers::default());
+    let mut crowded = false;
     let permits = Arc::new(Semaphore::new(cap));
     let graceful = GracefulShutdown::new();
     let header_timeout = Duration::from_secs(limits.header_timeout_secs);
@@ -68,8 +109,9 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
             tracing::warn!(cap, "connection limit reached: new connections wait until one closes (--max-connections)");
         } else if permits.available_permits() > cap / 10 {
             full = false;
+            crowded = false;
         }
-        let (stream, _) = tokio::select! {
+        let (stream, address) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -82,6 +124,17 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
             },
             () = &mut shutdown => break,
         };
+        // A peer at its share is closed at once: waiting in the backlog, its connections
+        // would stand before everyone else's.
+        let peer = crate::guard::peer_of(address.ip());
+        if !peers.enter(peer, share) {
+            if !crowded {
+                crowded = true;
+                tracing::warn!(%peer, share, "a peer holds its share of connections: its further connections are closed (--max-connections / 4)");
+            }
+            drop(stream);
+            continue;
+        }
         // Without it, a response written in more than one piece (a file from --www or --pkg:
         // headers, then the body in chunks) waits on Nagle's algorithm for the client's
         // delayed ACK, ~40 ms a file on loopback, which is most of a page's start-up.
@@ -89,7 +142,10 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
         let app = app.clone();
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let app = app.clone();
-            async move { Ok::<_, Infallible>(app.oneshot(request.map(axum::body::Body::new)).await.unwrap_or_else(|never| match never {})) }
+            let mut request = request.map(axum::body::Body::new);
+            // Who sent it, for the guard against guessing and the rate limits.
+            request.extensions_mut().insert(ConnectInfo(address));
+            async move { Ok::<_, Infallible>(app.oneshot(request).await.unwrap_or_else(|never| match never {})) }
         });
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
@@ -97,8 +153,10 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         let all = permits.clone();
+        let peers = peers.clone();
         tokio::spawn(async move {
             let _ = connection.await;
+            peers.leave(peer);
             drop(permit);
             if all.available_permits() == cap {
                 release_memory();

@@ -18,9 +18,8 @@ pub struct AppState {
     pub chaos: Option<Arc<Chaos>>,
     /// Per-minute limits (`--rate-limit`), off when `None`.
     pub rate_limits: Option<Arc<RateLimits>>,
-    /// Failed `/auth/api-key` attempts in the current minute: guessing the key is slowed
-    /// to a few tries a minute.
-    pub key_failures: Arc<std::sync::Mutex<(std::time::Instant, u32)>>,
+    /// Refused credentials by peer: a guesser is slowed, no one else (see `guard`).
+    pub guard: Arc<crate::guard::Guard>,
 }
 
 impl AppState {
@@ -31,13 +30,19 @@ impl AppState {
             api_key: api_key.into(),
             chaos: None,
             rate_limits: None,
-            key_failures: Arc::new(std::sync::Mutex::new((std::time::Instant::now(), 0))),
+            guard: Arc::default(),
         }
     }
 
     /// Turns on fault injection.
     pub fn with_chaos(mut self, chaos: Chaos) -> AppState {
         self.chaos = Some(Arc::new(chaos));
+        self
+    }
+
+    /// Replaces the guard against guessing (a shorter window, in tests).
+    pub fn with_guard(mut self, guard: crate::guard::Guard) -> AppState {
+        self.guard = Arc::new(guard);
         self
     }
 

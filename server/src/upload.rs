@@ -231,10 +231,15 @@ async fn ingest(
 }
 
 fn bad_multipart(error: axum::extract::multipart::MultipartError) -> Problem {
-    if timed_out(&error) {
+    if caused_by::<tower_http::timeout::TimeoutError>(&error) {
         return Problem::new(StatusCode::REQUEST_TIMEOUT, "request-timeout", "The request body stopped arriving.")
             .name("file")
             .detail("No byte of the body arrived for longer than the server waits (--body-timeout).");
+    }
+    if caused_by::<crate::min_rate::TooSlow>(&error) {
+        return Problem::new(StatusCode::REQUEST_TIMEOUT, "request-timeout", "The request body arrived too slowly.")
+            .name("file")
+            .detail(crate::min_rate::TooSlow.to_string());
     }
     let status = error.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -247,11 +252,11 @@ fn bad_multipart(error: axum::extract::multipart::MultipartError) -> Problem {
         .detail(error.body_text())
 }
 
-/// Whether the body timeout (see `app::router`) cut this body.
-fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+/// Whether `T` (the body timeout's or the pace's error, see `app::router`) cut this body.
+fn caused_by<T: std::error::Error + 'static>(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(error);
     while let Some(error) = cause {
-        if error.is::<tower_http::timeout::TimeoutError>() {
+        if error.is::<T>() {
             return true;
         }
         cause = error.source();

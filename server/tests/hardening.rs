@@ -3,10 +3,16 @@
 
 mod common;
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
 use common::*;
 use serde_json::{json, Value};
+use tower::ServiceExt;
+use upload_server::guard::{Guard, MAX_FAILURES};
 
 async fn auth_tokens(server: &Server, path: &str, body: Value) -> (StatusCode, Value) {
     let request = Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap();
@@ -40,15 +46,61 @@ async fn a_one_second_token_is_never_refused_at_once() {
     }
 }
 
+/// `request` as sent from `peer`.
+fn from(peer: &str, mut request: Request<Body>) -> Request<Body> {
+    request.extensions_mut().insert(ConnectInfo(SocketAddr::new(peer.parse().unwrap(), 40_000)));
+    request
+}
+
+const GUESSER: &str = "127.0.0.1";
+const OWNER: &str = "127.0.0.2";
+
 #[tokio::test]
-async fn guessing_the_api_key_is_slowed_to_ten_tries_a_minute() {
-    let server = server();
-    for _ in 0..10 {
-        let (status, _) = auth_tokens(&server, "/auth/api-key", json!({ "apiKey": "guess" })).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+async fn guessing_is_slowed_for_the_guesser_alone_and_the_owner_is_never_locked_out() {
+    let server = server_with(|state| state.with_guard(Guard::new(MAX_FAILURES, Duration::from_secs(2))));
+    let wrong = || Request::get("/videos").header(header::AUTHORIZATION, basic("wrong-key")).body(Body::empty()).unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..50 {
+        statuses.push(send(&server, from(GUESSER, wrong())).await.0);
     }
-    let (status, body) = auth_tokens(&server, "/auth/api-key", json!({ "apiKey": "guess" })).await;
+    let refused = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((refused, limited), (MAX_FAILURES as usize, 50 - MAX_FAILURES as usize), "{statuses:?}");
+    // The right key, from another peer: served.
+    assert_eq!(send(&server, from(OWNER, authed("GET", "/videos", None))).await.0, StatusCode::OK);
+    // From the guesser, even the right key waits out the window, and is told how long.
+    let response = server.app.clone().oneshot(from(GUESSER, authed("GET", "/videos", None))).await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&wait), "{wait}");
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    assert_eq!(send(&server, from(GUESSER, authed("GET", "/videos", None))).await.0, StatusCode::OK, "after Retry-After");
+}
+
+#[tokio::test]
+async fn every_kind_of_refused_credentials_counts_and_missing_ones_do_not() {
+    let server = server_with(|state| state.with_guard(Guard::new(4, Duration::from_secs(60))));
+    // A missing upload token is no guess.
+    for _ in 0..6 {
+        let (status, _) = send(&server, from(GUESSER, Request::post("/upload").body(Body::empty()).unwrap())).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // A wrong key at /auth/api-key, a wrong refresh token, a wrong upload token, a wrong
+    // access token: four refusals.
+    let json = |path: &str, body: Value| {
+        from(GUESSER, Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap())
+    };
+    assert_eq!(send(&server, json("/auth/api-key", json!({ "apiKey": "guess" }))).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(send(&server, json("/auth/refresh", json!({ "refreshToken": "guess" }))).await.0, StatusCode::BAD_REQUEST);
+    let (status, _) = send(&server, from(GUESSER, Request::post("/upload?token=toGuess0000000000000000").body(Body::empty()).unwrap())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let bearer = Request::get("/videos").header(header::AUTHORIZATION, "Bearer guess").body(Body::empty()).unwrap();
+    assert_eq!(send(&server, from(GUESSER, bearer)).await.0, StatusCode::UNAUTHORIZED);
+    let (status, body) = send(&server, json("/auth/api-key", json!({ "apiKey": KEY }))).await;
     assert_eq!((status, body["status"].as_u64()), (StatusCode::TOO_MANY_REQUESTS, Some(429)), "{body}");
+    // The owner, elsewhere, exchanges the key.
+    let owner = Request::post("/auth/api-key").header(header::CONTENT_TYPE, "application/json").body(Body::from(json!({ "apiKey": KEY }).to_string())).unwrap();
+    assert_eq!(send(&server, from(OWNER, owner)).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -127,4 +179,21 @@ async fn a_wrong_method_and_a_missing_file_answer_problem_json() {
     let (status, problem) = send(&server, Request::get("/no-such-page.html").body(Body::empty()).unwrap()).await;
     assert_eq!((status, slug(&problem)), (StatusCode::NOT_FOUND, "resource-not-found"), "{problem}");
     assert_eq!(problem.get("detail"), None, "no empty detail");
+}
+
+#[tokio::test]
+async fn anonymous_and_wrong_credentials_use_up_no_one_elses_rate_limit() {
+    use upload_server::rate_limit::RateLimits;
+    let server = server_with(|state| state.with_rate_limits(RateLimits::parse("uploads=3,writes=3,reads=3").unwrap()));
+    let token = create_token(&server, "{}").await.1["token"].as_str().unwrap().to_owned();
+    // Ten anonymous requests and ten with a wrong key, from one peer.
+    for _ in 0..10 {
+        send(&server, from(GUESSER, Request::get("/videos").body(Body::empty()).unwrap())).await;
+        send(&server, from(GUESSER, Request::get("/videos").header(header::AUTHORIZATION, basic("wrong")).body(Body::empty()).unwrap())).await;
+    }
+    let (status, _) = send(&server, from(GUESSER, Request::get("/videos").body(Body::empty()).unwrap())).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the anonymous peer's own window is used up");
+    // The owner's reads and the token's uploads have their own windows, from the same peer.
+    assert_eq!(send(&server, from(GUESSER, authed("GET", "/videos", None))).await.0, StatusCode::OK);
+    assert_eq!(upload(&server, &token, None, None, b"x").await.0, StatusCode::CREATED);
 }

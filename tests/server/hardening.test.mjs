@@ -1,10 +1,12 @@
 // upload-server against hostile clients, through real sockets: a request cannot write a
-// line of its own into the log; slow and idle connections are bounded in time and number.
+// line of its own into the log; slow and idle connections are bounded in time and number,
+// and one peer's flood leaves every other peer served.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { startServer } from '../support/server.mjs';
 
@@ -76,21 +78,93 @@ test('half-sent headers and a body that stops arriving are cut by their timeouts
   }
 });
 
-test('a flood of idle connections waits at the cap, and a normal request is still answered', async () => {
-  const capped = await startServer({ extraArgs: ['--max-connections', '20', '--header-timeout', '2'] });
+/** An HTTP request from `localAddress` (another loopback address is another peer). */
+function requestFrom(localAddress, url, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers, localAddress, agent: false }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (data) => (text += data));
+      response.on('end', () => resolve({ status: response.statusCode, text }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** The server's resident memory, in MiB. */
+function rssMiB(server) {
+  const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
+  return Number(status.match(/^VmRSS:\s+(\d+) kB/m)[1]) / 1024;
+}
+
+test('a flood from one peer (trickling uploads, unfinished auth bodies, idle connections) leaves another peer served at once', async () => {
+  const flooded = await startServer({ extraArgs: ['--max-connections', '120'] });
   const flood = [];
+  const trickles = [];
   try {
-    for (let i = 0; i < 60; i++) flood.push(await rawConnection(capped.url, 'GET / HTTP/1.1\r\n'));
-    const answered = (async () => {
-      const response = await fetch(`${capped.url}/upload-tokens`, { headers: { Authorization: 'Basic ' + Buffer.from(`${capped.apiKey}:`).toString('base64') } });
-      return response.status;
-    })();
-    assert.ok(await within(answered, 60_000), 'the request was answered');
-    assert.equal(await answered, 200);
-    assert.ok(capped.logs.some((line) => line.includes('connection limit reached')), 'the cap says when it bites');
+    const token = await flooded.createToken(0);
+    // 60 uploads that bring a byte a second, 40 /auth/api-key bodies announced as 2 MB and
+    // never finished, and idle connections: from 127.0.0.1, more than its share (120 / 4).
+    for (let i = 0; i < 60; i++) {
+      const socket = await rawConnection(
+        flooded.url,
+        `POST /upload?token=${token} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="slow.mp4"\r\n\r\n`,
+      );
+      flood.push(socket);
+      trickles.push(setInterval(() => socket.writable && socket.write('x'), 1000));
+    }
+    for (let i = 0; i < 40; i++) {
+      flood.push(await rawConnection(flooded.url, `POST /auth/api-key HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{"apiKey":"${'x'.repeat(1000)}`));
+    }
+    for (let i = 0; i < 60; i++) flood.push(await rawConnection(flooded.url, 'GET / HTTP/1.1\r\n'));
+    // The peer holds its share, and its further connections were closed at once.
+    const closed = await Promise.all(flood.map((socket) => within(socket.ended, 100)));
+    assert.ok(closed.filter(Boolean).length >= flood.length - 30, `${closed.filter(Boolean).length} of ${flood.length} closed`);
+    assert.ok(flooded.logs.some((line) => line.includes('holds its share of connections')), 'the share says when it bites');
+
+    // Another peer: a page, a token, an upload, each answered within two seconds.
+    const other = '127.0.0.2';
+    const basic = { Authorization: 'Basic ' + Buffer.from(`${flooded.apiKey}:`).toString('base64'), 'Content-Type': 'application/json' };
+    const page = requestFrom(other, `${flooded.url}/`);
+    assert.ok(await within(page, 2000), 'the page');
+    assert.equal((await page).status, 200);
+    const created = requestFrom(other, `${flooded.url}/upload-tokens`, { method: 'POST', headers: basic, body: '{}' });
+    assert.ok(await within(created, 2000), 'a token');
+    const fresh = JSON.parse((await created).text).token;
+    const form = `--b\r\nContent-Disposition: form-data; name="file"; filename="a.mp4"\r\n\r\n${'y'.repeat(1000)}\r\n--b--\r\n`;
+    const uploaded = requestFrom(other, `${flooded.url}/upload?token=${fresh}`, { method: 'POST', headers: { 'Content-Type': 'multipart/form-data; boundary=b' }, body: form });
+    assert.ok(await within(uploaded, 2000), 'an upload');
+    assert.equal((await uploaded).status, 201, (await uploaded).text);
+    assert.ok(rssMiB(flooded) < 100, `RSS ${rssMiB(flooded).toFixed(0)} MiB`);
   } finally {
+    for (const timer of trickles) clearInterval(timer);
     for (const socket of flood) socket.destroy();
-    await capped.stop();
+    await flooded.stop();
+  }
+});
+
+test('a trickled upload is cut for its pace, and an unfinished small body for its deadline', async () => {
+  const bounded = await startServer({ extraArgs: ['--request-timeout', '2'] });
+  let timer;
+  try {
+    const token = await bounded.createToken(0);
+    // A byte every 0.5 s: never a gap the body timeout (60 s) sees, far under the pace.
+    const upload = await rawConnection(
+      bounded.url,
+      `POST /upload?token=${token} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="slow.mp4"\r\n\r\n`,
+    );
+    timer = setInterval(() => upload.writable && upload.write('x'), 500);
+    const auth = await rawConnection(bounded.url, 'POST /auth/api-key HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"apiKey":');
+    assert.ok(await within(auth.ended, 10_000), 'the small body is cut at its deadline');
+    assert.match(auth.received, /^HTTP\/1\.1 408 /, auth.received.slice(0, 80));
+    assert.ok(await within(upload.ended, 30_000), 'the trickle is cut for its pace');
+    assert.match(upload.received, /^HTTP\/1\.1 408 /, upload.received.slice(0, 80));
+    assert.match(upload.received, /arrived too slowly/);
+    assert.deepEqual(readdirSync(path.join(bounded.dataDir, 'tmp')), [], 'nothing of it stays behind');
+  } finally {
+    clearInterval(timer);
+    await bounded.stop();
   }
 });
 
