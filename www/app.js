@@ -1,18 +1,58 @@
 // The drop-in page, built on <video-uploader>. The upload token comes from ?token= (or the
-// Advanced field); the API host defaults to the server that served the page (?apiHost=
-// overrides). With the server's API key in the fragment (#key=…, never sent to a server),
-// a panel manages upload tokens and edits the uploaded videos' details.
+// Advanced field); the API host is the server that served the page. A link's ?apiHost= of
+// another server is used only once the person has seen it and said yes, and never while
+// the server's API key is on the page. With that key in the fragment (#key=…, never sent to
+// a server, and taken out of the address at once), a panel manages this server's upload
+// tokens and edits its videos' details; it talks to this page's own server only.
 import './video-uploader.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const key = new URLSearchParams(location.hash.slice(1)).get('key');
+// Out of the address bar and the history entry: the key is in this page's memory only.
+if (key) history.replaceState(history.state, '', location.pathname + location.search);
 const uploader = $('uploader');
 const announce = (text) => ($('announcer').textContent = text);
 
+/** `url` when it is an http(s) address, else null: what a server answers is data, never code. */
+const web = (url) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(url, location.href).protocol) ? url : null;
+  } catch {
+    return null;
+  }
+};
+
+/** The origin an API host names (a bare host means https), or null when it names none. */
+const originOf = (host) => {
+  try {
+    return new URL(/^[a-z]+:\/\//i.test(host) ? host : `https://${host}`).origin;
+  } catch {
+    return null;
+  }
+};
+
 // Settings: from the address, kept in the fields, read by the element at each upload.
 $('token').value = params.get('token') ?? '';
-$('api-host').value = params.get('apiHost') ?? location.origin;
+$('api-host').value = location.origin;
+const asked = params.get('apiHost');
+if (asked && originOf(asked) !== location.origin) {
+  // Another server: shown, and used only if the person says so (never with the key here).
+  $('other-host-name').textContent = asked;
+  $('other-host').hidden = false;
+  $('use-other-host').hidden = Boolean(key);
+  $('other-host-key').hidden = !key;
+  $('use-other-host').addEventListener('click', () => {
+    $('api-host').value = asked;
+    settings();
+    $('other-host').hidden = true;
+    announce(`Uploads now go to ${asked}.`);
+  });
+  $('keep-host').addEventListener('click', () => {
+    $('other-host').hidden = true;
+    announce('Uploads go to this server.');
+  });
+}
 const settings = () => {
   uploader.token = $('token').value.trim();
   uploader.apiHost = $('api-host').value.trim();
@@ -40,17 +80,18 @@ uploader.addEventListener('success', (event) => {
   row.className = 'row';
   row.append(title, ' ', id);
   item.append(row);
-  if (video.assets?.mp4) {
+  const mp4 = web(video.assets?.mp4);
+  if (mp4) {
     const preview = document.createElement('video');
     preview.controls = true;
     preview.preload = 'metadata';
-    preview.src = video.assets.mp4;
+    preview.src = mp4;
     preview.setAttribute('aria-label', `Preview of ${title.textContent}`);
     item.append(preview);
   }
   const links = document.createElement('div');
   links.className = 'row';
-  const link = video.assets?.player ?? video.assets?.mp4;
+  const link = web(video.assets?.player) ?? mp4;
   if (link) {
     const open = document.createElement('a');
     open.href = link;
@@ -77,9 +118,9 @@ uploader.addEventListener('success', (event) => {
   if (key) refreshVideos();
 });
 
-// The local server's panel.
+// This server's panel: its requests go to the page's own origin, whatever the API host.
 const api = async (method, path, body) => {
-  const response = await fetch(`${uploader.apiHost || location.origin}${path}`, {
+  const response = await fetch(`${location.origin}${path}`, {
     method,
     headers: { Authorization: `Basic ${btoa(`${key}:`)}`, 'Content-Type': 'application/json' },
     body: body && JSON.stringify(body),

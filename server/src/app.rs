@@ -68,6 +68,11 @@ async fn problem_json(response: axum::response::Response) -> axum::response::Res
     answer
 }
 
+/// The files of `dir`, with the pages' headers (see `page_headers`).
+fn static_files(dir: &std::path::Path) -> Router {
+    Router::new().fallback_service(ServeDir::new(dir)).layer(axum::middleware::map_response(crate::page_headers::page_headers))
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState, dirs: &StaticDirs, limits: &Limits) -> Router {
     // Browsers upload from other origins (a page on another port, the test runner), with
@@ -111,8 +116,8 @@ pub fn router(state: AppState, dirs: &StaticDirs, limits: &Limits) -> Router {
         .route("/vod/{id}/mp4/source.mp4", get(videos::mp4))
         .route("/vod/{id}/hls/manifest.m3u8", get(videos::hls))
         .route("/vod/{id}/player", get(videos::player))
-        .nest_service("/pkg", ServeDir::new(&dirs.pkg))
-        .fallback_service(ServeDir::new(&dirs.www))
+        .nest_service("/pkg", static_files(&dirs.pkg))
+        .fallback_service(static_files(&dirs.www))
         .layer(DefaultBodyLimit::max(SMALL_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(limits.request_timeout_secs)));
 

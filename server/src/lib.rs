@@ -17,6 +17,7 @@ pub mod guard;
 pub mod ids;
 pub mod ledger;
 pub mod min_rate;
+pub mod page_headers;
 pub mod pagination;
 pub mod parts;
 pub mod problem;

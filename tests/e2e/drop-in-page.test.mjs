@@ -71,6 +71,20 @@ async function seriousViolations(page) {
   return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
+test('the pages are not to be framed or sniffed, and send no referrer', async () => {
+  for (const file of ['/', '/index.html']) {
+    const response = await fetch(`${server.url}${file}`);
+    assert.equal(response.headers.get('content-security-policy'), "frame-ancestors 'none'; base-uri 'none'; object-src 'none'", file);
+    assert.equal(response.headers.get('referrer-policy'), 'no-referrer', file);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff', file);
+  }
+  for (const file of ['/app.js', '/pkg/index.js', '/pkg/wasm_video_uploader_bg.wasm']) {
+    const response = await fetch(`${server.url}${file}`);
+    assert.equal(response.status, 200, file);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff', file);
+  }
+});
+
 eachEngine((browser) => {
 
   test('a 48 MiB file uploads in 8 MiB chunks, byte-identical, as one video', async () => {
@@ -173,6 +187,8 @@ eachEngine((browser) => {
     try {
       const token = await server.createToken(3600);
       const { page } = await openPage(browser, `${server.url}/?token=${token}&apiHost=${encodeURIComponent(proxy.url)}`);
+      // The proxy is another origin: the page sends there once told to.
+      await page.click('#use-other-host');
       await page.click('summary');
       await page.fill('#chunk-size', '8');
       await page.setInputFiles('video-uploader input[type=file]', source.file);
@@ -209,6 +225,55 @@ eachEngine((browser) => {
       proxy.close();
       rmSync(source.dir, { recursive: true, force: true });
     }
+  });
+
+  test('a link\'s apiHost of another server is shown and used only once confirmed; nothing goes there before, and never with the key', async () => {
+    const source = randomFile(MIB, 'here.mp4');
+    const elsewhere = await startProxy(server.url);
+    try {
+      const token = await server.createToken(0);
+      const { page } = await openPage(browser, `${server.url}/?token=${token}&apiHost=${encodeURIComponent(elsewhere.url)}`);
+      assert.equal(await page.isVisible('#other-host'), true);
+      assert.equal(await page.textContent('#other-host-name'), elsewhere.url);
+      // Not confirmed: the upload goes to the page's own server.
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.outcomes.length === 1);
+      const [outcome] = await page.evaluate(() => window.outcomes);
+      assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', outcome.video.videoId, 'source')), source.sha256);
+      assert.deepEqual(elsewhere.requests, [], 'nothing went to the other server');
+      await page.close();
+
+      // With the key in the fragment: the link's host is not even offered; the panel talks
+      // to the page's server; the key leaves the address bar.
+      const { page: admin } = await openPage(browser, `${server.url}/?apiHost=${encodeURIComponent(elsewhere.url)}#key=${server.apiKey}`);
+      assert.equal(await admin.isVisible('#other-host-key'), true);
+      assert.equal(await admin.isHidden('#use-other-host'), true);
+      await admin.waitForSelector('#tokens tbody tr');
+      const href = await admin.evaluate(() => location.href);
+      assert.ok(!href.includes('#') && !href.includes(server.apiKey), href);
+      assert.deepEqual(elsewhere.requests, [], 'the key went nowhere else');
+      await admin.close();
+    } finally {
+      elsewhere.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('what an answer says is data: a javascript: player link or preview is not used', async () => {
+    const { page } = await openPage(browser, `${server.url}/?token=to0000`);
+    await page.evaluate(() => {
+      const detail = { videoId: 'viHostile', title: 'hostile', assets: { player: 'javascript:alert(1)', mp4: 'javascript:alert(2)' }, file: new File([], 'h.mp4') };
+      document.querySelector('video-uploader').dispatchEvent(new CustomEvent('success', { detail }));
+    });
+    await page.waitForSelector('#result-list [data-video-id="viHostile"]');
+    const found = await page.evaluate(() => {
+      const item = document.querySelector('#result-list [data-video-id="viHostile"]');
+      return { links: item.querySelectorAll('a').length, videos: item.querySelectorAll('video').length, buttons: item.querySelectorAll('button').length, text: item.textContent };
+    });
+    assert.deepEqual({ links: found.links, videos: found.videos, buttons: found.buttons }, { links: 0, videos: 0, buttons: 0 });
+    assert.match(found.text, /hostile/);
+    await page.close();
   });
 
   test('with the API key in the fragment, the page manages tokens and edits a video after its upload', async () => {
@@ -281,6 +346,8 @@ describe('chromium (Playwright): screenshots, axe at two widths, the keyboard al
     try {
       const token = await server.createToken(3600);
       const { page } = await openPage(browser, `${server.url}/?token=${token}&apiHost=${encodeURIComponent(proxy.url)}`);
+      // The proxy is another origin: the page sends there once told to.
+      await page.click('#use-other-host');
       await page.setViewportSize({ width: 1440, height: 900 });
       assert.deepEqual(await seriousViolations(page), [], 'idle page');
       await shoot(page, 'idle');
@@ -349,6 +416,8 @@ describe('chromium (Playwright): screenshots, axe at two widths, the keyboard al
     try {
       const token = await server.createToken(3600);
       const { page } = await openPage(browser, `${server.url}/?token=${token}&apiHost=${encodeURIComponent(proxy.url)}`);
+      // The proxy is another origin: the page sends there once told to.
+      await page.click('#use-other-host');
       // Listening for the file chooser from the start: Playwright intercepts it only once
       // it has been asked to, which must happen before the key press opens it.
       const chooser = page.waitForEvent('filechooser', { timeout: 60_000 });

@@ -108,14 +108,15 @@ const CHUNK = 32 * MIB;
 // is sent again; one whose bytes the browser says have all left is let finish, since the
 // server may have it. With the whole body held by the proxy, whether Chromium has said so
 // before the pause depends on when its network service last reported upload progress: 3 or 4.
+// Once the server has answered, the pause waits for that report (`sent`, a fact), so 3.
 const points = {
   'before any byte of the chunk': { rule: null, pieces: [3] },
   'in the middle of the body': { rule: { holdBodyAfter: 8 * MIB }, fact: 'held', pieces: [4] },
   'after the last byte, before the server has it': { rule: { holdBodyAfter: Infinity }, fact: 'held', pieces: [3, 4] },
-  'after the server committed it, before the answer': { rule: { holdAnswer: true }, fact: 'answered', pieces: [3] },
+  'after the server committed it, before the answer': { rule: { holdAnswer: true }, fact: 'answered', sent: true, pieces: [3] },
 };
 
-for (const [point, { rule, fact, pieces }] of Object.entries(points)) {
+for (const [point, { rule, fact, sent, pieces }] of Object.entries(points)) {
   test(`a pause ${point} resumes to one complete video`, async () => {
     const title = `pause-${Object.keys(points).indexOf(point)}.mp4`;
     const source = randomFile(3 * CHUNK, title);
@@ -131,6 +132,8 @@ for (const [point, { rule, fact, pieces }] of Object.entries(points)) {
         const uploader = new pkg.VideoUploader({ file: document.getElementById('file').files[0], uploadToken: token, apiHost, chunkSize });
         window.uploader = uploader;
         window.events = [];
+        window.sent = 0;
+        uploader.addEventListener('progress', (e) => (window.sent = e.detail.uploadedBytes));
         for (const type of ['chunk', 'retry', 'pause', 'resume', 'error', 'success']) {
           uploader.addEventListener(type, (e) => {
             window.events.push(type === 'chunk' ? `chunk ${e.detail.chunk}` : type);
@@ -143,6 +146,8 @@ for (const [point, { rule, fact, pieces }] of Object.entries(points)) {
 
       if (rule) {
         await proxy.reached(2, fact);
+        // The browser has said every byte of chunk 2 left.
+        if (sent) await page.waitForFunction((bytes) => window.sent >= bytes, 2 * CHUNK);
         await page.evaluate(() => window.uploader.pause());
         proxy.release(2);
       } else {
