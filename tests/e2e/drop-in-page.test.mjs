@@ -4,7 +4,7 @@
 // Chromium, whose full-page shots and file-chooser hook WebDriver lacks.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, projectDir } from '../support/server.mjs';
 import { launchBrowser } from '../support/browser.mjs';
@@ -29,6 +29,10 @@ async function openPage(browser, url) {
   await page.goto(url);
   await page.waitForFunction(() => customElements.get('video-uploader') !== undefined);
   await page.evaluate(() => {
+    // What the page's Content-Security-Policy refuses (nothing, but what a test injects on
+    // purpose).
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
     window.progressEvents = [];
     window.outcomes = [];
     const element = document.querySelector('video-uploader');
@@ -66,7 +70,10 @@ const AXE = path.join(projectDir, 'node_modules', 'axe-core', 'axe.min.js');
 
 /** axe-core's serious and critical findings on the page as it is. */
 async function seriousViolations(page) {
-  await page.addScriptTag({ path: AXE });
+  // The page's policy refuses an inline script: Playwright's page evaluates the source
+  // through the DevTools protocol, the WebDriver page as a WebDriver script.
+  if (page.session) await page.addScriptTag({ path: AXE });
+  else await page.evaluate(readFileSync(AXE, 'utf8'));
   const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
@@ -256,6 +263,31 @@ eachEngine((browser) => {
       await admin.close();
     } finally {
       elsewhere.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the page\'s policy is enforced: an inline script is refused, and an upload with its preview breaks no rule', async () => {
+    const source = randomFile(MIB, 'policy.mp4');
+    try {
+      const token = await server.createToken(0);
+      const { page } = await openPage(browser, `${server.url}/?token=${token}`);
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.outcomes.length === 1);
+      const [outcome] = await page.evaluate(() => window.outcomes);
+      assert.equal(outcome.ok, true, JSON.stringify(outcome.error));
+      await page.waitForSelector('#result-list video');
+      assert.deepEqual(await page.evaluate(() => window.violations), [], 'the page and the element keep to the policy');
+      const injected = await page.evaluate(() => {
+        const script = document.createElement('script');
+        script.textContent = 'window.injected = true';
+        document.head.append(script);
+        return new Promise((resolve) => setTimeout(() => resolve({ ran: window.injected === true, violations: window.violations }), 100));
+      });
+      assert.equal(injected.ran, false, 'an inline script does not run');
+      assert.ok(injected.violations.some((v) => v.startsWith('script-src')), JSON.stringify(injected.violations));
+      await page.close();
+    } finally {
       rmSync(source.dir, { recursive: true, force: true });
     }
   });

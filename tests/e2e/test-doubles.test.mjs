@@ -120,6 +120,8 @@ eachEngine((browser, engine) => {
         assert.deepEqual(ours.requests.map((r) => r.videoId), [null, 'viDouble', 'viDouble', 'viDouble'], 'the first names no video, the rest the one it made');
         assert.deepEqual(ours.requests.map((r) => r.bytes).sort((a, b) => a - b), [SIZE - 15 * MIB, 5 * MIB, 5 * MIB, 5 * MIB]);
         assert.deepEqual(ours.lastProgress, { uploadedBytes: SIZE, totalBytes: SIZE }, 'progress ends at the file size');
+        // A row of the table the closing notes give: double, engine, parallelParts, ours, the official.
+        console.log(`# doubles | ${double} | ${engine} | parallelParts ${parallelParts} | ours: ${ours.requests.length} requests, the official Video | official: ${official.requests.length} requests, resolved`);
       }
     });
 

@@ -154,6 +154,8 @@ class Page {
   }
 
   goto(url) {
+    // A new page: its policy is not known yet.
+    this.inlineRefused = undefined;
     return this.session.get(url);
   }
 
@@ -161,24 +163,49 @@ class Page {
    * in the page is a throw here, with the page's message. The function runs as a script the
    * page itself loads: Firefox runs WebDriver scripts in a sandbox whose `Error`,
    * `EventTarget` and prototypes are not the page's, which `instanceof` and patched
-   * prototypes would notice. */
+   * prototypes would notice. A page whose Content-Security-Policy refuses inline scripts
+   * (the drop-in page) refuses that script: there it runs as a WebDriver script (the page's
+   * realm in Chromium and WebKit, a sandbox over the page in Firefox), which no page policy
+   * binds. */
   async evaluate(fn, arg) {
+    const call = `(${fn})(${JSON.stringify(arg ?? null)})`;
+    const direct = `Promise.resolve()
+      .then(() => ${call})
+      .then((value) => done({ ok: value === undefined ? null : value, refused: true }), (error) => done({ error: String((error && error.stack) || error), refused: true }));`;
+    // A page with a policy in a <meta> (the drop-in page's) refuses inline scripts, and
+    // would report each refusal: there every call runs directly. (A page whose header refuses
+    // one is found out by the refusal itself, below.)
+    this.inlineRefused ??= await this.session.executeScript(`return !!document.querySelector('meta[http-equiv="Content-Security-Policy" i]');`);
+    if (this.inlineRefused) {
+      const result = await this.session.executeAsyncScript(`const done = arguments[arguments.length - 1]; ${direct}`);
+      if (result && 'error' in result) throw new Error(`in the page: ${result.error}`);
+      return result?.ok;
+    }
     const source = `(() => {
       const report = (result) => document.dispatchEvent(new CustomEvent('__ID__', { detail: JSON.stringify(result) }));
+      document.dispatchEvent(new CustomEvent('__ID__-ran'));
       Promise.resolve()
-        .then(() => (${fn})(${JSON.stringify(arg ?? null)}))
+        .then(() => ${call})
         .then((value) => report({ ok: value === undefined ? null : value }), (error) => report({ error: String((error && error.stack) || error) }));
     })();`;
     const result = await this.session.executeAsyncScript(
       `const [source, done] = [arguments[0], arguments[arguments.length - 1]];
       const id = 'evaluated-' + Math.random().toString(36).slice(2);
       document.addEventListener(id, (event) => done(JSON.parse(event.detail)), { once: true });
+      // Events cross between the page's realm and Firefox's sandbox; globals may not.
+      let ran = false;
+      document.addEventListener(id + '-ran', () => (ran = true), { once: true });
       const script = document.createElement('script');
-      script.textContent = source.replace('__ID__', id);
+      script.textContent = source.replaceAll('__ID__', id);
       document.documentElement.append(script);
-      script.remove();`,
+      script.remove();
+      // An inline script runs as it is inserted, unless the page's policy refused it.
+      if (!ran) {
+        ${direct}
+      }`,
       source,
     );
+    if (result?.refused) this.inlineRefused = true;
     if (result && 'error' in result) throw new Error(`in the page: ${result.error}`);
     return result?.ok;
   }
@@ -197,12 +224,20 @@ class Page {
     return this.waitForFunction(`(selector) => { ${DEEP_QUERY}; return !!deep(selector) === ${want}; }`, selector);
   }
 
-  /** Adds a script from a file to the page (as Playwright's `addScriptTag({ path })`). */
+  /** Runs a script file in the page (as Playwright's `addScriptTag({ path })`): as an inline
+   * script, or, where the page's policy refuses one, as a WebDriver script. */
   async addScriptTag({ path: file }) {
-    await this.session.executeScript(
-      `const script = document.createElement('script'); script.textContent = arguments[0]; document.head.append(script);`,
-      readFileSync(file, 'utf8'),
+    const source = readFileSync(file, 'utf8');
+    const ran = await this.session.executeScript(
+      `let ran = false;
+      document.addEventListener('added-script-ran', () => (ran = true), { once: true });
+      const script = document.createElement('script');
+      script.textContent = arguments[0] + ';document.dispatchEvent(new CustomEvent("added-script-ran"));';
+      document.head.append(script);
+      return ran;`,
+      source,
     );
+    if (!ran) await this.session.executeScript(source);
   }
 
   async element(selector) {
