@@ -20,7 +20,7 @@ use core::cell::Cell;
 use js_sys::{Array, Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, FormData, XmlHttpRequest};
+use web_sys::Blob;
 
 use crate::error::{Problem, UploadError};
 use crate::machine::{Event as MachineEvent, Machine, Standing, Step};
@@ -29,6 +29,7 @@ use crate::progress::{PartProgress, Progress};
 use crate::request::{Answer, Body, Outcome, Request};
 use crate::text::parse_u32;
 
+use super::browser::{set_field, Form, Merged, Sliceable, Xhr};
 use super::exclusive::{Exclusive, Lent};
 
 #[wasm_bindgen]
@@ -37,11 +38,6 @@ extern "C" {
     fn set_timeout(handler: &Function, ms: f64, kind: u32, id: u32) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
-    /// An XMLHttpRequest seen through one `send` for every body (null, a string, a
-    /// FormData), where web-sys has one each: every import costs its own glue.
-    type Sender;
-    #[wasm_bindgen(method, catch)]
-    fn send(this: &Sender, body: &JsValue) -> Result<(), JsValue>;
 }
 
 /// What calls the driver's callback: a timer of the machine, or an XHR's handler.
@@ -59,8 +55,11 @@ const XHR_HANDLERS: [&str; 4] = ["onload", "onerror", "onabort", "ontimeout"];
 /// Sets (or, with `null`, clears) the handler properties `names` of `target`, through
 /// `Reflect.set`: one import serves them all, where web-sys has a setter each.
 fn set_handlers(target: &JsValue, names: &[&str], handler: &JsValue) {
-    for name in names {
-        let _ = Reflect::set(target, &JsValue::from_str(name), handler);
+    // A request without a body has no upload side to clear.
+    if target.is_object() {
+        for name in names {
+            set_field(target, name, handler);
+        }
     }
 }
 
@@ -94,7 +93,7 @@ pub(crate) type Callback = Closure<dyn Fn(u32, u32, JsValue)>;
 /// event of it reaches the driver again) and aborts the XHR (a no-op once it has ended).
 struct Transfer {
     id: u32,
-    xhr: XmlHttpRequest,
+    xhr: Xhr,
     /// The XHR's upload side, which has the progress handler.
     upload: JsValue,
     /// When it was sent (`Date.now()`), to time its answer.
@@ -105,7 +104,7 @@ impl Drop for Transfer {
     fn drop(&mut self) {
         set_handlers(&self.xhr, &XHR_HANDLERS, &JsValue::NULL);
         set_handlers(&self.upload, &["onprogress"], &JsValue::NULL);
-        let _ = self.xhr.abort();
+        self.xhr.abort();
     }
 }
 
@@ -251,15 +250,8 @@ impl Driver {
         self.buffered.borrow_mut().push(blob.clone());
         let Some(part) = part else { return Ok(0) };
         let merged: Array = self.buffered.borrow_mut().drain(..part.blobs).collect();
-        match Blob::new_with_blob_sequence(&merged) {
-            Ok(blob) => self.parts.borrow_mut().push(blob),
-            Err(error) => {
-                // Nothing can be sent without the part: the upload ends here, loudly.
-                self.machine.borrow_mut().cancel();
-                self.drive();
-                return Err(browser_error(&error));
-            }
-        }
+        // Blobs make a blob: nothing to throw.
+        self.parts.borrow_mut().push(Merged::new(&merged).unchecked_into());
         self.drive();
         Ok(part.number)
     }
@@ -340,7 +332,7 @@ impl Driver {
         let video = if answered && body.is_object() { body } else { Object::new().into() };
         if let Some(id) = video_id {
             if string_field(&video, "videoId").is_none() {
-                let _ = Reflect::set(&video, &"videoId".into(), &id.into());
+                set_field(&video, "videoId", &id.into());
             }
         }
         video
@@ -377,10 +369,10 @@ impl Driver {
 
     /// Opens and sends `request`; returns the XHR and its upload side (a piece's, whose
     /// progress is followed; else `undefined`).
-    fn open(&self, request: &Request) -> Result<(XmlHttpRequest, JsValue), String> {
+    fn open(&self, request: &Request) -> Result<(Xhr, JsValue), String> {
         let js = |error: JsValue| browser_detail(&error);
-        let xhr = XmlHttpRequest::new().map_err(js)?;
-        xhr.open_with_async(request.method, &request.url, true).map_err(js)?;
+        let xhr = Xhr::new();
+        xhr.open(request.method, &request.url).map_err(js)?;
         for (name, value) in &request.headers {
             xhr.set_request_header(name, value).map_err(js)?;
         }
@@ -398,19 +390,19 @@ impl Driver {
                     None => self.parts.borrow_mut().first().cloned().ok_or_else(|| "no blob for the part".to_owned())?,
                 };
                 // The slice is a handle: the file's bytes never enter wasm memory.
-                let slice = source.slice_with_f64_and_f64(piece.start as f64, piece.end as f64).map_err(js)?;
-                let form = FormData::new().map_err(js)?;
+                let slice = source.unchecked_ref::<Sliceable>().slice(piece.start as f64, piece.end as f64);
+                let form = Form::new();
                 if let Some(video_id) = video_id {
-                    form.append_with_str("videoId", video_id).map_err(js)?;
+                    form.append("videoId", video_id);
                 }
-                form.append_with_blob_and_filename("file", &slice, file_name).map_err(js)?;
+                form.append_file("file", &slice, file_name);
                 xhr.set_request_header("Content-Range", content_range).map_err(js)?;
-                upload = xhr.upload().map_err(js)?.into();
+                upload = field(&xhr, "upload");
                 set_handlers(&upload, &["onprogress"], &self.handler(PROGRESS, request.id));
                 form.into()
             }
         };
-        xhr.unchecked_ref::<Sender>().send(&body).map_err(js)?;
+        xhr.send(&body).map_err(js)?;
         Ok((xhr, upload))
     }
 
@@ -471,7 +463,7 @@ impl Driver {
     }
 
     /// Reads an answer: the status, the raw body, and the fields the machine needs.
-    fn answer(&self, xhr: &XmlHttpRequest, elapsed_ms: f64) -> Outcome {
+    fn answer(&self, xhr: &Xhr, elapsed_ms: f64) -> Outcome {
         let status = number_field(xhr, "status") as u16;
         if status == 0 {
             return Outcome::Network;
@@ -489,7 +481,7 @@ impl Driver {
         // keeps the float parser and its tables out of the wasm.
         let retry_after_ms = ["Retry-After", "X-RateLimit-Retry-After"]
             .iter()
-            .find_map(|name| parse_u32(xhr.get_response_header(name).ok().flatten()?.trim_ascii()))
+            .find_map(|name| parse_u32(xhr.get_response_header(name)?.trim_ascii()))
             .map(|seconds| f64::from(seconds) * 1000.0);
         let answer = Answer { status, video_id: string_field(&body, "videoId"), tokens, problem, retry_after_ms, raw, elapsed_ms };
         self.last_body.replace(body);
@@ -531,9 +523,4 @@ fn browser_detail(error: &JsValue) -> String {
         .as_string()
         .or_else(|| string_field(error, "message"))
         .unwrap_or_else(|| "the browser refused the request".to_owned())
-}
-
-/// A browser API threw where it should not.
-pub(crate) fn browser_error(error: &JsValue) -> UploadError {
-    UploadError::Browser { detail: browser_detail(error) }
 }

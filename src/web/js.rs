@@ -7,7 +7,7 @@
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 use web_sys::Blob;
 
@@ -18,6 +18,7 @@ use crate::options::UploadOptions;
 use crate::packed::unpack;
 use crate::slots::{MERGE_SMALL_PARTS_BEFORE_UPLOAD, PREVENT_EMPTY_PARTS};
 
+use super::browser::set_field;
 use super::driver::{number_field, Driver, Note};
 
 /// One upload, of a file or of a stream, as the package entry drives it.
@@ -171,7 +172,7 @@ fn object(keys: &[&str], values: &[JsValue]) -> JsValue {
 
 fn set(target: &Object, key: &str, value: &JsValue) {
     // Defining a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+    set_field(target, key, value);
 }
 
 

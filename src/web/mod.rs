@@ -2,6 +2,7 @@
 //! `XMLHttpRequest`, the JavaScript binding over it and, with the `rust-api` feature, the
 //! idiomatic Rust API (`Uploader::upload().await`) over the same driver.
 
+mod browser;
 mod driver;
 mod exclusive;
 mod js;
