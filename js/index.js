@@ -38,10 +38,6 @@ export const MAX_CHUNK_SIZE = 128 * 1024 * 1024;
 export const DEFAULT_RETRIES = 6;
 export const DEFAULT_API_HOST = 'ws.api.video';
 
-const PLAYABLE_POLL_MS = 500;
-/** `onPlayable` gives up after this long: a video that is not playable by then will not be soon. */
-const PLAYABLE_GIVE_UP_MS = 10 * 60 * 1000;
-
 /**
  * The Video as the official uploader resolves it (`apiResponseToVideoUploadResponse`):
  * `_public` for `public` (which is kept too), and `publishedAt`, `createdAt` and
@@ -114,7 +110,17 @@ class Upload extends EventTarget {
   static {
     coreOf = (upload) => upload.#core;
     playOnce = (upload, video) => {
-      if (upload.#playable.length > 0) upload.#stopPlayable = waitForPlayable(video, upload.#playable);
+      if (upload.#playable.length === 0) return;
+      // js/media.js loads now; a cancel() before it has stops what it then starts.
+      let stop = null;
+      let stopped = false;
+      upload.#stopPlayable = () => {
+        stopped = true;
+        stop?.();
+      };
+      import('./media.js').then((media) => {
+        if (!stopped) stop = media.waitForPlayable(video, upload.#playable);
+      });
     };
   }
 
@@ -211,7 +217,7 @@ export class VideoUploader extends Upload {
   /** Uploads the file; resolves with the Video. After a failure, continues the same video. */
   async upload() {
     if (this.#maxDuration) {
-      const duration = await mediaDuration(this.#file);
+      const duration = await (await import('./media.js')).mediaDuration(this.#file);
       // The official message, on an Error with a code.
       if (duration > this.#maxDuration) fail('VIDEO_TOO_LONG');
     }
@@ -301,27 +307,6 @@ export class ProgressiveUploader extends Upload {
   }
 }
 
-/**
- * The duration of a media file in seconds, read from its metadata by a `<video>` element as
- * the official uploader does; `NaN` when the browser cannot tell (not a media file, or a
- * stream whose duration is unknown), in which case the upload goes ahead.
- */
-function mediaDuration(file) {
-  if (typeof document === 'undefined') return Promise.resolve(NaN);
-  return new Promise((resolve) => {
-    const video = document.createElement('video');
-    const url = URL.createObjectURL(file);
-    const done = (duration) => {
-      URL.revokeObjectURL(url);
-      video.removeAttribute('src');
-      resolve(Number.isFinite(duration) ? duration : NaN);
-    };
-    video.preload = 'metadata';
-    video.onloadedmetadata = () => done(video.duration);
-    video.onerror = () => done(NaN);
-    video.src = url;
-  });
-}
 
 /**
  * The official package's static API (used by the Flutter web uploader and no-code
@@ -384,32 +369,3 @@ for (const name of ['uploadWithUploadToken', 'uploadWithApiKey', 'uploadPart', '
   };
 }
 
-/**
- * As the official uploader: poll the manifest while it answers 202 or an empty body, then
- * call `callbacks`. Returns a function that stops the polling; it also stops by itself after
- * `PLAYABLE_GIVE_UP_MS`, so a video that never becomes playable leaves no timer behind.
- */
-function waitForPlayable(video, callbacks) {
-  const hls = video?.assets?.hls;
-  let timer;
-  let stopped = !hls;
-  const deadline = Date.now() + PLAYABLE_GIVE_UP_MS;
-  const poll = async () => {
-    if (stopped || Date.now() > deadline) return;
-    try {
-      const response = await fetch(hls);
-      if (response.status !== 202 && (await response.text()).length > 0) {
-        if (!stopped) for (const callback of callbacks) callback(video);
-        return;
-      }
-    } catch {
-      // Not reachable yet: keep polling.
-    }
-    if (!stopped) timer = setTimeout(poll, PLAYABLE_POLL_MS);
-  };
-  if (!stopped) timer = setTimeout(poll, PLAYABLE_POLL_MS);
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
-}

@@ -48,6 +48,7 @@ test('the packed tarball carries the wasm, the entry and the types, and nothing 
     'README.md',
     'index.d.ts',
     'index.js',
+    'media.js',
     'package.json',
     'queue.d.ts',
     'queue.js',
