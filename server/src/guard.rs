@@ -7,9 +7,7 @@
 //! until the window ends, whatever it sends; every other peer, the owner with the right key
 //! included, goes on as before.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -19,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::problem::Problem;
 use crate::state::AppState;
+use crate::windows::Windows;
 
 /// Refused credentials a peer may send in a window.
 pub const MAX_FAILURES: u32 = 20;
@@ -27,19 +26,11 @@ pub const WINDOW: Duration = Duration::from_secs(60);
 /// Peers tracked at once. When it is full, expired entries go first, then the oldest.
 const CAPACITY: usize = 10_000;
 
-/// A peer's refusals in its window.
-#[derive(Debug, Clone, Copy)]
-struct Count {
-    started: Instant,
-    failures: u32,
-}
-
 /// The refusals by peer.
 #[derive(Debug)]
 pub struct Guard {
-    peers: Mutex<HashMap<IpAddr, Count>>,
+    peers: Windows<IpAddr>,
     max_failures: u32,
-    window: Duration,
 }
 
 impl Default for Guard {
@@ -55,38 +46,23 @@ pub struct Refused;
 impl Guard {
     /// A guard that answers 429 to a peer's refusals past `max_failures` in `window`.
     pub fn new(max_failures: u32, window: Duration) -> Guard {
-        Guard { peers: Mutex::default(), max_failures, window }
+        Guard { peers: Windows::new(window, CAPACITY), max_failures }
     }
 
     /// Seconds until `peer` may be served again, when it is over the limit at `now`.
     fn blocked(&self, peer: IpAddr, now: Instant) -> Option<u64> {
-        let peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
-        let count = peers.get(&peer)?;
-        let left = self.window.checked_sub(now.duration_since(count.started)).filter(|left| !left.is_zero())?;
-        (count.failures >= self.max_failures).then(|| left.as_secs_f64().ceil() as u64)
+        let (failures, left) = self.peers.peek(&peer, now)?;
+        (failures >= u64::from(self.max_failures)).then(|| left.as_secs_f64().ceil() as u64)
     }
 
     /// Counts one refusal of `peer` at `now`.
     fn refused(&self, peer: IpAddr, now: Instant) {
-        let mut peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
-        if peers.len() >= CAPACITY && !peers.contains_key(&peer) {
-            peers.retain(|_, count| now.duration_since(count.started) < self.window);
-            if peers.len() >= CAPACITY {
-                if let Some(oldest) = peers.iter().min_by_key(|(_, count)| count.started).map(|(peer, _)| *peer) {
-                    peers.remove(&oldest);
-                }
-            }
-        }
-        let count = peers.entry(peer).or_insert(Count { started: now, failures: 0 });
-        if now.duration_since(count.started) >= self.window {
-            *count = Count { started: now, failures: 0 };
-        }
-        count.failures = count.failures.saturating_add(1);
+        self.peers.count(peer, now, |failures, _| *failures += 1);
     }
 
     /// Peers tracked now (for tests).
     pub fn tracked(&self) -> usize {
-        self.peers.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.peers.len()
     }
 }
 

@@ -30,6 +30,7 @@ pub mod time;
 pub mod tokens;
 pub mod upload;
 pub mod videos;
+mod windows;
 
 use axum::http::{header, HeaderMap};
 

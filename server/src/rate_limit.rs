@@ -10,9 +10,7 @@
 //! `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Retry-After` (seconds until
 //! its window resets); an excess request is answered 429 `too-many-requests`.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
@@ -22,17 +20,12 @@ use axum::response::{IntoResponse, Response};
 
 use crate::state::AppState;
 use crate::problem::Problem;
+use crate::windows::Windows;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
 /// Windows kept at once.
 const CAPACITY: usize = 10_000;
-
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    used: u64,
-    started: Instant,
-}
 
 /// The three limited categories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,7 +42,7 @@ pub struct RateLimits {
     writes: u64,
     reads: u64,
     /// Keyed by category and a keyed hash of the principal.
-    windows: Mutex<HashMap<(Category, u64), Window>>,
+    windows: Windows<(Category, u64)>,
     hasher: RandomState,
 }
 
@@ -75,7 +68,7 @@ impl RateLimits {
     }
 
     fn new(uploads: u64, writes: u64, reads: u64) -> RateLimits {
-        RateLimits { uploads, writes, reads, windows: Mutex::default(), hasher: RandomState::new() }
+        RateLimits { uploads, writes, reads, windows: Windows::new(WINDOW, CAPACITY), hasher: RandomState::new() }
     }
 
     fn limit(&self, category: Category) -> u64 {
@@ -91,25 +84,13 @@ impl RateLimits {
     fn take(&self, category: Category, principal: &str, now: Instant) -> (bool, u64, u64, u64) {
         let key = (category, self.hasher.hash_one(principal));
         let limit = self.limit(category);
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        if windows.len() >= CAPACITY && !windows.contains_key(&key) {
-            windows.retain(|_, window| now.duration_since(window.started) < WINDOW);
-            if windows.len() >= CAPACITY {
-                if let Some(oldest) = windows.iter().min_by_key(|(_, window)| window.started).map(|(key, _)| *key) {
-                    windows.remove(&oldest);
-                }
+        self.windows.count(key, now, |used, left| {
+            let allowed = *used < limit;
+            if allowed {
+                *used += 1;
             }
-        }
-        let window = windows.entry(key).or_insert(Window { used: 0, started: now });
-        if now.duration_since(window.started) >= WINDOW {
-            *window = Window { used: 0, started: now };
-        }
-        let allowed = window.used < limit;
-        if allowed {
-            window.used += 1;
-        }
-        let reset = (WINDOW - now.duration_since(window.started)).as_secs_f64().ceil() as u64;
-        (allowed, limit, limit - window.used, reset)
+            (allowed, limit, limit - *used, left.as_secs_f64().ceil() as u64)
+        })
     }
 }
 
@@ -193,6 +174,6 @@ mod tests {
         for i in 0..CAPACITY + 10 {
             limits.take(Category::Reads, &format!("peer {i}"), start + Duration::from_millis(i as u64));
         }
-        assert_eq!(limits.windows.lock().unwrap().len(), CAPACITY);
+        assert_eq!(limits.windows.len(), CAPACITY);
     }
 }
