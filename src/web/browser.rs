@@ -41,7 +41,7 @@ extern "C" {
 
     /// `Reflect.set(target, key, value)` on an object (on anything else it would throw).
     #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
-    pub(crate) fn set_field(target: &JsValue, key: &str, value: &JsValue) -> bool;
+    pub(crate) fn set_field(target: &JsValue, key: &str, value: &JsValue);
 
     /// `new Blob(parts)`: the blobs of a stream's part, one handle.
     #[wasm_bindgen(js_name = Blob)]

@@ -165,16 +165,10 @@ fn note_detail(note: &Note) -> Option<(&'static str, JsValue)> {
 fn object(keys: &[&str], values: &[JsValue]) -> JsValue {
     let object = Object::new();
     for (key, value) in keys.iter().zip(values) {
-        set(&object, key, value);
+        set_field(&object, key, value);
     }
     object.into()
 }
-
-fn set(target: &Object, key: &str, value: &JsValue) {
-    // Defining a property on a fresh plain object cannot fail.
-    set_field(target, key, value);
-}
-
 
 /// An error as the entry receives it: `code` and, when they apply, `status`, `reason` and
 /// `raw`, and the facts its message is written from (`name`, `detail`, `size`: see the
@@ -183,25 +177,25 @@ fn set(target: &Object, key: &str, value: &JsValue) {
 /// errors do. No key is `undefined`.
 fn error_object(error: &UploadError) -> JsValue {
     let object = Object::new();
-    set(&object, "code", &error.code().into());
+    set_field(&object, "code", &error.code().into());
     if let Some(status) = error.status() {
-        set(&object, "status", &status.into());
+        set_field(&object, "status", &status.into());
     }
     if let Some(reason) = error.reason() {
-        set(&object, "reason", &reason.into());
+        set_field(&object, "reason", &reason.into());
     }
     match error {
-        UploadError::Http { raw, .. } => set(&object, "raw", &raw.as_str().into()),
+        UploadError::Http { raw, .. } => set_field(&object, "raw", &raw.as_str().into()),
         UploadError::InvalidResponse { raw, detail, .. } => {
-            set(&object, "raw", &raw.as_str().into());
-            set(&object, "detail", &detail.as_str().into());
+            set_field(&object, "raw", &raw.as_str().into());
+            set_field(&object, "detail", &detail.as_str().into());
         }
-        UploadError::Browser { detail } | UploadError::InvalidOrigin { message: detail } => set(&object, "detail", &detail.as_str().into()),
+        UploadError::Browser { detail } | UploadError::InvalidOrigin { message: detail } => set_field(&object, "detail", &detail.as_str().into()),
         UploadError::InvalidOption { name, detail } => {
-            set(&object, "name", &(*name).into());
-            set(&object, "detail", &detail.as_str().into());
+            set_field(&object, "name", &(*name).into());
+            set_field(&object, "detail", &detail.as_str().into());
         }
-        UploadError::FileTooLarge { size } => set(&object, "size", &(*size as f64).into()),
+        UploadError::FileTooLarge { size } => set_field(&object, "size", &(*size as f64).into()),
         _ => {}
     }
     object.into()
