@@ -439,7 +439,9 @@ impl Driver {
         if self.file.is_some() {
             let progress = self.machine.borrow_mut().progress(id, loaded, total);
             if let Some(progress) = progress {
-                self.progress(progress, false);
+                // A body's last byte is reported whatever the throttle: an app learns at once
+                // that the chunk has left (and a pause now lets it finish).
+                self.progress(progress, loaded == total);
             }
         } else {
             let progress = self.machine.borrow_mut().part_progress(id, loaded, total);
