@@ -150,36 +150,57 @@ async fn commit_and_log(app: AppState, headers: HeaderMap, log: Log, received: R
 /// One log line per upload request, written when it is answered. Tokens are redacted.
 /// `received` counts the file bytes that arrived, even for a request cut short, so the
 /// bytes a client put on the wire can be counted from the log.
+///
+/// A client that goes away mid-body may have its handler dropped before the body's error
+/// reaches it; the line is then written on drop, with nginx's 499 (client closed request),
+/// so that every request leaves exactly one line.
 struct Log {
     token: Option<String>,
     content_range: Option<String>,
     sent_video_id: Option<String>,
     received: u64,
+    written: bool,
 }
 
 impl Log {
     fn new(headers: &HeaderMap) -> Log {
         let content_range = headers.get("content-range").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Log { token: None, content_range, sent_video_id: None, received: 0 }
+        Log { token: None, content_range, sent_video_id: None, received: 0, written: false }
     }
 
-    fn finish(self, result: Result<(Response, String), Problem>) -> Response {
+    fn finish(mut self, result: Result<(Response, String), Problem>) -> Response {
         let (response, video_id) = match result {
             Ok((response, video_id)) => (response, Some(video_id)),
             Err(problem) => (problem.into_response(), None),
         };
+        self.write(video_id.as_deref(), response.status().as_u16());
+        response
+    }
+
+    fn write(&mut self, video_id: Option<&str>, status: u16) {
+        self.written = true;
         tracing::info!(
             token = %self.token.as_deref().unwrap_or("-"),
             content_range = ?self.content_range.as_deref().unwrap_or("-"),
             sent_video_id = %self.sent_video_id.as_deref().map_or_else(|| "-".to_owned(), crate::loggable),
-            video_id = %video_id.as_deref().unwrap_or("-"),
-            status = response.status().as_u16(),
+            video_id = %video_id.unwrap_or("-"),
+            status,
             received = self.received,
             "upload"
         );
-        response
     }
 }
+
+impl Drop for Log {
+    fn drop(&mut self) {
+        if !self.written {
+            self.write(None, CLIENT_CLOSED);
+        }
+    }
+}
+
+/// nginx's status for a request whose client closed the connection before the answer.
+const CLIENT_CLOSED: u16 = 499;
 
 impl From<MultipartRejection> for Problem {
     fn from(rejection: MultipartRejection) -> Problem {

@@ -192,3 +192,38 @@ test('an early error is answered once the body is in, so a client still sending 
   assert.match(socket.received, /authentication-invalid-upload-token/);
   socket.destroy();
 });
+
+/** Resolves with the first log line `matches` accepts, once the server has written it. */
+async function logged(server, matches) {
+  for (;;) {
+    const line = server.logs.find(matches);
+    if (line) return line;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('a client that goes away mid-body leaves exactly one log line, with the bytes that arrived', async () => {
+  const token = await server.createToken(0);
+  // Gone three ways: a reset (an aborted request), a close, and a half-close (the client
+  // stops sending but would still read an answer).
+  const ways = { 'part 1/3': 'resetAndDestroy', 'part 2/3': 'destroy', 'part 3/3': 'end' };
+  for (const [range, way] of Object.entries(ways)) {
+    const socket = await rawConnection(
+      server.url,
+      `POST /upload?token=${token} HTTP/1.1\r\nHost: x\r\nContent-Range: ${range}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 10000000\r\n\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="gone.mp4"\r\n\r\n`,
+    );
+    await new Promise((resolve) => socket.write(Buffer.alloc(1024 * 1024, 120), resolve));
+    socket[way]();
+    const mine = (line) => line.includes(` upload token=`) && line.includes(`content_range="${range}"`);
+    const line = await within(logged(server, mine), 15_000);
+    assert.ok(line, `the request cut by ${way} is logged`);
+    socket.destroy();
+  }
+  const lines = server.logs.filter((line) => / content_range="part \d\/3"/.test(line));
+  assert.equal(lines.length, 3, lines.join('\n'));
+  for (const line of lines) {
+    const [, status, received] = line.match(/ status=(\d+) received=(\d+)/);
+    assert.ok(Number(status) >= 400, line);
+    assert.ok(Number(received) > 0 && Number(received) <= 1024 * 1024, line);
+  }
+});
