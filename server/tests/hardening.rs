@@ -197,3 +197,50 @@ async fn anonymous_and_wrong_credentials_use_up_no_one_elses_rate_limit() {
     assert_eq!(send(&server, from(GUESSER, authed("GET", "/videos", None))).await.0, StatusCode::OK);
     assert_eq!(upload(&server, &token, None, None, b"x").await.0, StatusCode::CREATED);
 }
+
+/// The log lines written while the returned guard lives, on this thread.
+fn capture_logs() -> (std::sync::Arc<std::sync::Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+    #[derive(Clone)]
+    struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let lines = Lines(Default::default());
+    let sink = lines.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || sink.clone()).finish();
+    (lines.0, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn an_upload_handler_dropped_mid_body_still_writes_its_line() {
+    let server = server();
+    let token = token(&server).await;
+    let (content_type, body) = multipart(None, "gone.mp4", &data(100_000, 1));
+    // Part of the body, then nothing more: the client stopped sending, and its connection
+    // (here, the handler's future) is dropped before the body could end or fail.
+    let head = axum::body::Bytes::copy_from_slice(&body[..50_000]);
+    let stream = futures_util::StreamExt::chain(
+        futures_util::stream::iter([Ok::<_, std::io::Error>(head)]),
+        futures_util::stream::pending(),
+    );
+    let request = Request::post(format!("/upload?token={token}"))
+        .header(header::CONTENT_TYPE, content_type)
+        .header("content-range", "part 1/2")
+        .body(Body::from_stream(stream))
+        .unwrap();
+    let (logs, _guard) = capture_logs();
+    let answer = tokio::time::timeout(Duration::from_secs(2), server.app.clone().oneshot(request)).await;
+    assert!(answer.is_err(), "a body that neither ends nor fails is never answered");
+    let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let lines: Vec<_> = text.lines().filter(|line| line.contains("content_range=\"part 1/2\"")).collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(lines[0].contains("status=499"), "{}", lines[0]);
+    let received: u64 = lines[0].split("received=").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    assert!(received <= 50_000, "{}", lines[0]);
+}
