@@ -198,23 +198,27 @@ async fn anonymous_and_wrong_credentials_use_up_no_one_elses_rate_limit() {
     assert_eq!(upload(&server, &token, None, None, b"x").await.0, StatusCode::CREATED);
 }
 
-/// The log lines written while the returned guard lives, on this thread.
-fn capture_logs() -> (std::sync::Arc<std::sync::Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
-    #[derive(Clone)]
-    struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-    impl std::io::Write for Lines {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
+/// Every log line this test binary writes, from when it is first called. A global
+/// subscriber: a thread's own would miss lines whose callsite another test's thread
+/// registered first (tracing caches a callsite's interest).
+fn logs() -> &'static std::sync::Mutex<Vec<u8>> {
+    static LINES: std::sync::OnceLock<&'static std::sync::Mutex<Vec<u8>>> = std::sync::OnceLock::new();
+    LINES.get_or_init(|| {
+        struct Lines(&'static std::sync::Mutex<Vec<u8>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
         }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let lines = Lines(Default::default());
-    let sink = lines.clone();
-    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || sink.clone()).finish();
-    (lines.0, tracing::subscriber::set_default(subscriber))
+        let lines: &'static _ = Box::leak(Box::default());
+        let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || Lines(lines)).finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        lines
+    })
 }
 
 #[tokio::test]
@@ -234,11 +238,13 @@ async fn an_upload_handler_dropped_mid_body_still_writes_its_line() {
         .header("content-range", "part 1/2")
         .body(Body::from_stream(stream))
         .unwrap();
-    let (logs, _guard) = capture_logs();
+    let logs = logs();
     let answer = tokio::time::timeout(Duration::from_secs(2), server.app.clone().oneshot(request)).await;
     assert!(answer.is_err(), "a body that neither ends nor fails is never answered");
     let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
-    let lines: Vec<_> = text.lines().filter(|line| line.contains("content_range=\"part 1/2\"")).collect();
+    // The log shows a token's first six characters.
+    let mine = format!("token={}", &token[..6]);
+    let lines: Vec<_> = text.lines().filter(|line| line.contains(&mine) && line.contains("content_range=\"part 1/2\"")).collect();
     assert_eq!(lines.len(), 1, "{text}");
     assert!(lines[0].contains("status=499"), "{}", lines[0]);
     let received: u64 = lines[0].split("received=").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
