@@ -2,16 +2,46 @@
 // --minify-imports-and-exports-and-modules) and rewrites the wasm-bindgen glue to match.
 // Every name is a string in both files that gzip cannot shrink well (each import carries a
 // hash); shortening them saves about a kilobyte and a half of what a page loads. The glue's
-// long warnings are shortened too.
+// long warnings are shortened too, strings cross into the wasm by one path, and the exports
+// the glue then no longer uses are dropped with the code only they reached.
 //
 // Usage: node scripts/minify-names.mjs <in.wasm> <out.wasm> <glue.js>  (the glue is rewritten in place)
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const [input, output, gluePath] = process.argv.slice(2);
+let glue = readFileSync(gluePath, 'utf8');
+
+// wasm-bindgen's warnings, in fewer words: they are bytes every page loads for a message
+// almost none will print. Each must be found, so a new wasm-bindgen cannot slip past.
+const shorter = [
+  [/console\.warn\("`WebAssembly\.instantiateStreaming` failed because[^"]*", e\)/, 'console.warn("wasm: not served as application/wasm; instantiating it the slow way:", e)'],
+  [/console\.warn\('using deprecated parameters for `initSync\(\)`; pass a single object instead'\)/, "console.warn('initSync: pass { module }')"],
+  [/console\.warn\('using deprecated parameters for the initialization function; pass a single object instead'\)/, "console.warn('init: pass { module_or_path }')"],
+];
+// A TextEncoder without encodeInto predates wasm reference types, which this wasm needs:
+// the polyfill for it can never run.
+shorter.push([/if \(!\('encodeInto' in cachedTextEncoder\)\) \{[\s\S]*?\n\}\n/, '']);
+// Strings cross into the wasm by one path: encoded whole, then copied. wasm-bindgen's
+// other path (copy ASCII by char, then grow the buffer with the wasm's realloc and encode
+// the rest into it) is faster for long strings, but ours are options, ids and header
+// values, and it costs the page its code and the wasm its exported realloc.
+shorter.push([/(function passStringToWasm0\(arg, malloc), realloc\) \{\n    if \(realloc === undefined\) \{\n([\s\S]*?return ptr;\n)    \}\n[\s\S]*?\n\}\n/, '$1) {\n$2}\n']);
+shorter.push([/passStringToWasm0\(([\w.]+), (wasm\.\w+), wasm\.\w+\)/g, 'passStringToWasm0($1, $2)']);
+for (const [pattern, replacement] of shorter) {
+  if (!pattern.test(glue)) throw new Error(`the glue has no ${pattern}`);
+  glue = glue.replace(pattern, replacement);
+}
+
+// Exports the glue does not use (the realloc, once strings cross by one path) are dropped,
+// and wasm-opt removes what only they reached.
+const used = new Set([...glue.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)].map(([, name]) => name));
+const unused = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(input))).map((e) => e.name).filter((name) => !used.has(name));
+writeFileSync(`${output}.pruned`, withoutExports(readFileSync(input), new Set(unused)));
 const mapping = JSON.parse(
-  execFileSync('wasm-opt', [input, '--minify-imports-and-exports-and-modules', '--strip-target-features', '-o', output], { encoding: 'utf8' }),
+  execFileSync('wasm-opt', [`${output}.pruned`, '--remove-unused-module-elements', '--minify-imports-and-exports-and-modules', '--strip-target-features', '-o', output], { encoding: 'utf8' }),
 );
+rmSync(`${output}.pruned`);
 const module = new WebAssembly.Module(readFileSync(output));
 const imports = WebAssembly.Module.imports(module);
 const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
@@ -20,7 +50,6 @@ if (modules.size !== 1) throw new Error(`expected one import module, got ${[...m
 const [moduleName] = modules;
 const importNames = new Set(imports.map((i) => i.name));
 
-let glue = readFileSync(gluePath, 'utf8');
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const oldModule = mapping.imports[0][0];
 if (!glue.includes(`"${oldModule}": import0`)) throw new Error(`the glue has no import object for ${oldModule}`);
@@ -39,18 +68,47 @@ for (const [oldName, newName] of mapping.exports) {
 for (const [, name] of glue.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)) {
   if (!exports.has(name)) throw new Error(`the glue still uses the export ${name}`);
 }
-// wasm-bindgen's warnings, in fewer words: they are bytes every page loads for a message
-// almost none will print. Each must be found, so a new wasm-bindgen cannot slip past.
-const shorter = [
-  [/console\.warn\("`WebAssembly\.instantiateStreaming` failed because[^"]*", e\)/, 'console.warn("wasm: not served as application/wasm; instantiating it the slow way:", e)'],
-  [/console\.warn\('using deprecated parameters for `initSync\(\)`; pass a single object instead'\)/, "console.warn('initSync: pass { module }')"],
-  [/console\.warn\('using deprecated parameters for the initialization function; pass a single object instead'\)/, "console.warn('init: pass { module_or_path }')"],
-];
-// A TextEncoder without encodeInto predates wasm reference types, which this wasm needs:
-// the polyfill for it can never run.
-shorter.push([/if \(!\('encodeInto' in cachedTextEncoder\)\) \{[\s\S]*?\n\}\n/, '']);
-for (const [pattern, replacement] of shorter) {
-  if (!pattern.test(glue)) throw new Error(`the glue has no ${pattern}`);
-  glue = glue.replace(pattern, replacement);
-}
 writeFileSync(gluePath, glue);
+
+/** The wasm `bytes` without the exports named in `names`. */
+function withoutExports(bytes, names) {
+  let at = 8;
+  const leb = () => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  const encode = (value) => {
+    const out = [];
+    do {
+      out.push((value & 0x7f) | (value > 0x7f ? 0x80 : 0));
+      value = Math.floor(value / 128);
+    } while (value);
+    return out;
+  };
+  while (at < bytes.length) {
+    const start = at;
+    const id = bytes[at++];
+    const size = leb();
+    const end = at + size;
+    if (id === 7) {
+      const kept = [];
+      for (let count = leb(); count > 0; count--) {
+        const entry = at;
+        const length = leb();
+        const name = new TextDecoder().decode(bytes.subarray(at, at + length));
+        // The name, the kind's byte, the index.
+        at += length + 1;
+        leb();
+        if (!names.has(name)) kept.push(bytes.subarray(entry, at));
+      }
+      const body = [...encode(kept.length), ...kept.flatMap((entry) => [...entry])];
+      return Buffer.concat([bytes.subarray(0, start), Buffer.from([7, ...encode(body.length), ...body]), bytes.subarray(end)]);
+    }
+    at = end;
+  }
+  throw new Error('the wasm has no export section');
+}
