@@ -2,7 +2,7 @@
 // `VideoUploadError` fields and a stable `code`, and its message written from the code's
 // templates in src/contract.json (through js/contract.js). Pure JavaScript (no wasm), so
 // that Node tests import it.
-import { ERRORS, WARNINGS } from './contract.js';
+import { CODES, ERRORS, REASONS, WARNINGS } from './contract.js';
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype', 'message']);
 
@@ -29,10 +29,13 @@ export const warningMessage = (code, fields = {}) => fill([WARNINGS[code]], fiel
  * Why an upload failed: an `Error` with the official `VideoUploadError` fields (`status`,
  * `raw`, and every field of the parsed problem body: `type`, `title`, `name`, `detail`, …),
  * plus a stable `code`, and `reason` for failures without a response. Made from
- * `{code, message}`, or from `{code}` and the facts its message is written from.
+ * `{code, message}`, or from `{code}` and the facts its message is written from; the wasm
+ * gives `code` as its index in the declaration.
  */
 export class UploadError extends Error {
   constructor(error) {
+    const code = CODES[error.code] ?? error.code;
+    error = { ...error, code, reason: error.reason ?? (REASONS.includes(code) ? code : undefined) };
     let body;
     try {
       body = error.raw && JSON.parse(error.raw);

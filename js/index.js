@@ -4,6 +4,7 @@
 import loadWasm, { initSync as loadWasmSync, Core } from './wasm_video_uploader.js';
 import { UploadError, fail, warningMessage } from './error.js';
 import { check, pack } from './options.js';
+import { RETRY_REASONS, WARNING_CODES } from './contract.js';
 
 export { UploadError };
 
@@ -132,10 +133,14 @@ class Upload extends EventTarget {
   #notify(type, detail) {
     if (type === 'progress') for (const callback of this.#progress) callback(detail);
     if (type === 'error') detail = new UploadError(detail);
-    if (type === 'warning') detail.message = warningMessage(detail.code);
+    // The wasm gives a warning's code and a retry's reason as their index in the declaration.
+    if (type === 'warning') detail.message = warningMessage((detail.code = WARNING_CODES[detail.code]));
     if (type === 'success') detail = officialVideo(detail);
     if (type === 'part') detail.video = officialVideo(detail.video);
-    if (type === 'retry') detail.error = new UploadError(detail.error);
+    if (type === 'retry') {
+      detail.reason = RETRY_REASONS[detail.reason];
+      detail.error = new UploadError(detail.error);
+    }
     // A stream's `part` settles an uploadPart() promise; it is no event of its own.
     if (type !== 'part') this.dispatchEvent(new CustomEvent(type, { detail }));
     this[HEARD](type, detail);

@@ -1,6 +1,6 @@
 // Generates, from the one declaration of the JS-wasm seam (src/contract.json), every file
 // that repeats it: js/contract.js (what the entry checks, packs and says), the marked
-// regions of js/index.d.ts, src/slots.rs and src/event_fields.rs.
+// regions of js/index.d.ts, src/slots.rs, src/event_fields.rs and src/codes.rs.
 //
 //   node scripts/contract.mjs          writes them (npm run build does)
 //   node scripts/contract.mjs --check  exits 1, naming them, when one is stale
@@ -45,6 +45,12 @@ export const CHECKS = ${json(contract.checks)};
 /** Each error code's message templates: the first whose fields are all given. */
 export const ERRORS = { ${errors.join(', ')} };
 export const WARNINGS = ${json(contract.warnings)};
+/** The wasm gives errors, warnings and retry reasons as their index in these lists. */
+export const CODES = Object.keys(ERRORS);
+export const WARNING_CODES = Object.keys(WARNINGS);
+export const RETRY_REASONS = ${json(contract.retryReasons)};
+/** The codes whose errors carry the official \`reason\`, the code itself. */
+export const REASONS = ${json(contract.reasons)};
 /** The uploader's events the element and the queue pass on, each with the file. */
 export const ELEMENT_EVENTS = ${json(contract.events.filter((e) => e.element).map((e) => e.name))};
 export const QUEUE_EVENTS = ${json(contract.events.filter((e) => e.queue).map((e) => e.name))};
@@ -83,6 +89,30 @@ function slotsRs(contract) {
     else throw new Error(`${option.name}: unknown rust.as ${as}`);
   }
   lines.push('}', '');
+  return lines.join('\n');
+}
+
+/** src/codes.rs: the codes the core gives JavaScript, each as its index in its declared list. */
+function codesRs(contract) {
+  const lines = [
+    `//! The codes the core gives JavaScript (errors, warnings, retry reasons), each as a number:`,
+    `//! its index in the declared list, which the entry (\`js/contract.js\`) reads back, so that`,
+    `//! the package's wasm holds none of their names. ${HEADER}`,
+    '',
+    '#![allow(dead_code)]',
+    '',
+  ];
+  const lists = [
+    ['error', 'The error codes (`errors`).', Object.keys(contract.errors)],
+    ['warning', 'The warning codes (`warnings`).', Object.keys(contract.warnings)],
+    ['retry_reason', 'Why a request is retried (`retryReasons`).', contract.retryReasons],
+  ];
+  for (const [module, about, names] of lists) {
+    lines.push(`/// ${about}`, `pub(crate) mod ${module} {`);
+    lines.push(`    /// Each code's name, at its index.`, `    pub(crate) const NAMES: [&str; ${names.length}] = [${names.map((n) => JSON.stringify(n)).join(', ')}];`);
+    names.forEach((name, index) => lines.push(`    pub(crate) const ${name}: u8 = ${index};`));
+    lines.push('}', '');
+  }
   return lines.join('\n');
 }
 
@@ -168,6 +198,7 @@ export function render() {
     'js/contract.js': contractJs(contract),
     'src/slots.rs': slotsRs(contract),
     'src/event_fields.rs': eventFieldsRs(contract),
+    'src/codes.rs': codesRs(contract),
     'js/index.d.ts': fill(read('js/index.d.ts'), regions(contract), 'js/index.d.ts'),
   };
 }

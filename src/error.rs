@@ -3,6 +3,7 @@
 use alloc::string::String;
 use core::fmt;
 
+use crate::codes::error as codes;
 use crate::limits::MAX_FILE_SIZE;
 use crate::text::{concat, push_u64};
 
@@ -91,31 +92,37 @@ pub enum UploadError {
 impl UploadError {
     /// The stable machine-readable code of this error.
     pub fn code(&self) -> &'static str {
+        codes::NAMES[usize::from(self.code_index())]
+    }
+
+    /// The code's index in the declaration (`src/contract.json`): what the package's wasm
+    /// gives JavaScript, so that it holds none of the codes' names.
+    pub(crate) fn code_index(&self) -> u8 {
         match self {
-            UploadError::MissingFile => "FILE_MISSING",
-            UploadError::MissingCredentials => "CREDENTIALS_MISSING",
-            UploadError::MissingVideoId => "VIDEO_ID_MISSING",
-            UploadError::InvalidOrigin { .. } => "ORIGIN_INVALID",
-            UploadError::InvalidChunkSize { .. } => "CHUNK_SIZE_INVALID",
-            UploadError::InvalidOption { .. } => "OPTION_INVALID",
-            UploadError::EmptyFile => "FILE_EMPTY",
-            UploadError::FileTooLarge { .. } => "FILE_TOO_LARGE",
-            UploadError::AlreadyUploading => "UPLOAD_IN_PROGRESS",
+            UploadError::MissingFile => codes::FILE_MISSING,
+            UploadError::MissingCredentials => codes::CREDENTIALS_MISSING,
+            UploadError::MissingVideoId => codes::VIDEO_ID_MISSING,
+            UploadError::InvalidOrigin { .. } => codes::ORIGIN_INVALID,
+            UploadError::InvalidChunkSize { .. } => codes::CHUNK_SIZE_INVALID,
+            UploadError::InvalidOption { .. } => codes::OPTION_INVALID,
+            UploadError::EmptyFile => codes::FILE_EMPTY,
+            UploadError::FileTooLarge { .. } => codes::FILE_TOO_LARGE,
+            UploadError::AlreadyUploading => codes::UPLOAD_IN_PROGRESS,
             UploadError::Http { status, .. } => match status {
-                400 => "BAD_REQUEST",
-                401 => "UNAUTHORIZED",
-                403 => "FORBIDDEN",
-                404 => "NOT_FOUND",
-                413 => "PAYLOAD_TOO_LARGE",
-                429 => "RATE_LIMITED",
-                500..=599 => "SERVER_ERROR",
-                _ => "HTTP_ERROR",
+                400 => codes::BAD_REQUEST,
+                401 => codes::UNAUTHORIZED,
+                403 => codes::FORBIDDEN,
+                404 => codes::NOT_FOUND,
+                413 => codes::PAYLOAD_TOO_LARGE,
+                429 => codes::RATE_LIMITED,
+                500..=599 => codes::SERVER_ERROR,
+                _ => codes::HTTP_ERROR,
             },
-            UploadError::InvalidResponse { .. } => "RESPONSE_INVALID",
-            UploadError::Network => "NETWORK_ERROR",
-            UploadError::Timeout => "NETWORK_TIMEOUT",
-            UploadError::Aborted => "ABORTED",
-            UploadError::Browser { .. } => "BROWSER_ERROR",
+            UploadError::InvalidResponse { .. } => codes::RESPONSE_INVALID,
+            UploadError::Network => codes::NETWORK_ERROR,
+            UploadError::Timeout => codes::NETWORK_TIMEOUT,
+            UploadError::Aborted => codes::ABORTED,
+            UploadError::Browser { .. } => codes::BROWSER_ERROR,
         }
     }
 
@@ -286,6 +293,12 @@ mod tests {
         codes.sort();
         codes.dedup();
         assert_eq!(codes, keys("errors", "entryErrors"));
+        // The entry adds `reason` to the errors of the declared codes, as `reason()` does.
+        let declared = declaration();
+        let reasons: Vec<&str> = declared["reasons"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        for error in every_error() {
+            assert_eq!(error.reason(), reasons.contains(&error.code()).then(|| error.code()), "{error:?}");
+        }
         let mut warnings: Vec<String> = [Warning::VideoIdMissing, Warning::ResumedVideoGone]
             .iter()
             .map(|w| match w {

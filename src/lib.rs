@@ -18,6 +18,7 @@
 extern crate alloc;
 
 mod attempts;
+mod codes;
 pub mod content_range;
 pub mod error;
 pub mod event_fields;

@@ -14,6 +14,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::attempts::{Attempts, Tries, Verdict};
+use crate::codes::warning as warnings;
 use crate::error::UploadError;
 use crate::options::{Credentials, UploadOptions};
 use crate::plan::ChunkPlan;
@@ -100,25 +101,24 @@ pub struct Standing {
     pub progress: Progress,
 }
 
-/// A condition that does not stop the upload, with a stable code.
+/// A condition that does not stop the upload, with a stable code. Each is numbered by its
+/// place in the declaration's `warnings`, which is what the package's wasm gives JavaScript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Warning {
     /// A success answer had no `videoId`, so later pieces go without one, as the official
     /// uploader sends them. api.video always sends it; mocks and proxies may not.
-    VideoIdMissing,
+    VideoIdMissing = warnings::VIDEO_ID_MISSING_IN_RESPONSE,
     /// The video an earlier page's record named is gone (404) or may not be written with
     /// these credentials (403): the record is worthless, and the upload starts again into a
     /// new video (once).
-    ResumedVideoGone,
+    ResumedVideoGone = warnings::RESUMED_VIDEO_GONE,
 }
 
 impl Warning {
     /// The stable code JavaScript sees.
     pub fn code(self) -> &'static str {
-        match self {
-            Warning::VideoIdMissing => "VIDEO_ID_MISSING_IN_RESPONSE",
-            Warning::ResumedVideoGone => "RESUMED_VIDEO_GONE",
-        }
+        warnings::NAMES[self as usize]
     }
 
     /// What it means.

@@ -8,6 +8,7 @@
 
 use alloc::rc::Rc;
 
+use crate::codes::retry_reason as reasons;
 use crate::error::UploadError;
 pub use crate::limits::DEFAULT_RETRIES;
 
@@ -15,31 +16,28 @@ pub use crate::limits::DEFAULT_RETRIES;
 /// milliseconds, or `None` to give up. This is the official uploader's `retryStrategy`.
 pub type RetryStrategy = Rc<dyn Fn(u32, &UploadError) -> Option<f64>>;
 
-/// Why a request is being retried; its string is what JS sees as `detail.reason`.
+/// Why a request is being retried; its string is what JS sees as `detail.reason`. Each is
+/// numbered by its place in the declaration's `retryReasons`, which is what the package's
+/// wasm gives JavaScript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum RetryReason {
     /// The connection failed.
-    Network,
+    Network = reasons::NETWORK_ERROR,
     /// No response in time, or no upload progress for too long.
-    Timeout,
+    Timeout = reasons::NETWORK_TIMEOUT,
     /// 429: rate limited.
-    RateLimited,
+    RateLimited = reasons::RATE_LIMITED,
     /// 408: the server timed out waiting.
-    RequestTimeout,
+    RequestTimeout = reasons::REQUEST_TIMEOUT,
     /// 5xx.
-    ServerError,
+    ServerError = reasons::SERVER_ERROR,
 }
 
 impl RetryReason {
     /// Stable string code.
     pub fn as_str(self) -> &'static str {
-        match self {
-            RetryReason::Network => "NETWORK_ERROR",
-            RetryReason::Timeout => "NETWORK_TIMEOUT",
-            RetryReason::RateLimited => "RATE_LIMITED",
-            RetryReason::RequestTimeout => "REQUEST_TIMEOUT",
-            RetryReason::ServerError => "SERVER_ERROR",
-        }
+        reasons::NAMES[self as usize]
     }
 
     /// Why `error` deserves a retry, or `None` when it does not.

@@ -150,10 +150,10 @@ fn note_detail(note: &Note) -> Option<(&'static str, JsValue)> {
         // A stream's part settles an `uploadPart()` promise; it is no event of its own.
         Note::Part { part, video } => ("part", object(&["part", "video"], &[(*part).into(), (*video).clone()])),
         Note::Event(MachineEvent::Retry { attempt, delay_ms, reason, error }) => {
-            ("retry", object(&fields::RETRY, &[(*attempt).into(), (*delay_ms).into(), reason.as_str().into(), error_object(error)]))
+            ("retry", object(&fields::RETRY, &[(*attempt).into(), (*delay_ms).into(), (*reason as u8).into(), error_object(error)]))
         }
-        // The entry writes the message from the code.
-        Note::Event(MachineEvent::Warning(warning)) => ("warning", object(&fields::WARNING[..1], &[warning.code().into()])),
+        // The entry names the code (given as its index) and writes the message.
+        Note::Event(MachineEvent::Warning(warning)) => ("warning", object(&fields::WARNING[..1], &[(*warning as u8).into()])),
         // The driver turns an acknowledgement into a chunk or a part.
         Note::Event(MachineEvent::Acknowledged { .. }) => return None,
         Note::Complete { video, .. } => ("success", (*video).clone()),
@@ -170,19 +170,17 @@ fn object(keys: &[&str], values: &[JsValue]) -> JsValue {
     object.into()
 }
 
-/// An error as the entry receives it: `code` and, when they apply, `status`, `reason` and
+/// An error as the entry receives it: `code` (its index in the declaration, which the entry
+/// names, adding the official `reason` where it applies) and, when they apply, `status` and
 /// `raw`, and the facts its message is written from (`name`, `detail`, `size`: see the
 /// templates of `src/contract.json`). The entry makes it an `UploadError` (an `Error`) with
 /// that message, carrying every field of the parsed problem body, as the official uploader's
 /// errors do. No key is `undefined`.
 fn error_object(error: &UploadError) -> JsValue {
     let object = Object::new();
-    set_field(&object, "code", &error.code().into());
+    set_field(&object, "code", &error.code_index().into());
     if let Some(status) = error.status() {
         set_field(&object, "status", &status.into());
-    }
-    if let Some(reason) = error.reason() {
-        set_field(&object, "reason", &reason.into());
     }
     match error {
         UploadError::Http { raw, .. } => set_field(&object, "raw", &raw.as_str().into()),
