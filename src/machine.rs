@@ -10,6 +10,7 @@
 //! The machine never touches the network, the clock or the file; jitter comes from a seed.
 
 use alloc::borrow::ToOwned;
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -50,8 +51,9 @@ pub enum Step {
         /// known: the completing piece's answer was lost and its re-send was told it landed).
         answered: bool,
     },
-    /// The upload failed. Reported once.
-    Failed(UploadError),
+    /// The upload failed. Reported once. The machine keeps the error (shared, not copied):
+    /// a stream's later parts are refused with it.
+    Failed(Rc<UploadError>),
 }
 
 /// What listeners hear, drained with [`Machine::poll_event`].
@@ -153,7 +155,7 @@ enum State {
     FetchDue { piece: Piece },
     Fetching { id: u32, piece: Piece },
     Complete { answered: bool, reported: bool },
-    Failed { error: UploadError, reported: bool },
+    Failed { error: Rc<UploadError>, reported: bool },
 }
 
 /// A piece started and not yet acknowledged.
@@ -454,24 +456,24 @@ impl Machine {
 
     /// A stream's next blob of `size` bytes: buffered, and the part it completes, if any,
     /// is queued. Fails once the upload failed or was closed.
-    pub fn push(&mut self, size: u64) -> Result<Option<Part>, UploadError> {
+    pub fn push(&mut self, size: u64) -> Result<Option<Part>, Rc<UploadError>> {
         let stream = self.open_stream()?;
         Ok(stream.push(size))
     }
 
     /// A stream's last blob: everything buffered makes the closing part.
-    pub fn push_last(&mut self, size: u64) -> Result<Part, UploadError> {
+    pub fn push_last(&mut self, size: u64) -> Result<Part, Rc<UploadError>> {
         let stream = self.open_stream()?;
         Ok(stream.push_last(size))
     }
 
-    fn open_stream(&mut self) -> Result<&mut Stream, UploadError> {
+    fn open_stream(&mut self) -> Result<&mut Stream, Rc<UploadError>> {
         if let State::Failed { error, .. } = &self.state {
-            return Err(error.clone());
+            return Err(Rc::clone(error));
         }
         match &mut self.source {
             Source::Stream(stream) if !stream.is_closed() => Ok(stream),
-            _ => Err(UploadError::InvalidOption { name: "uploadLastPart", detail: "the upload is already closed".into() }),
+            _ => Err(Rc::new(UploadError::InvalidOption { name: "uploadLastPart", detail: "the upload is already closed".into() })),
         }
     }
 
@@ -616,7 +618,7 @@ impl Machine {
             }
             State::Failed { error, reported } => {
                 *reported = true;
-                Step::Failed(error.clone())
+                Step::Failed(Rc::clone(error))
             }
             State::RefreshDue => {
                 let id = self.request_id();
@@ -841,7 +843,7 @@ impl Machine {
                 }
             }
         }
-        self.state = State::Failed { error, reported: false };
+        self.state = State::Failed { error: Rc::new(error), reported: false };
     }
 }
 

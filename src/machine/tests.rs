@@ -188,7 +188,7 @@ fn gives_up_after_the_configured_retries_and_reports_the_failure_once() {
     }
     let request = send(&mut machine);
     machine.handle(request.id, Outcome::Timeout);
-    assert_eq!(machine.poll(), Step::Failed(UploadError::Timeout));
+    assert_eq!(machine.poll(), Step::Failed(Rc::new(UploadError::Timeout)));
     assert_eq!(machine.poll(), Step::Wait);
 }
 
@@ -346,7 +346,7 @@ fn an_abort_the_machine_did_not_ask_for_is_a_cancel() {
     let mut machine = file(&options(), MIB);
     let request = send(&mut machine);
     machine.handle(request.id, Outcome::Aborted);
-    assert_eq!(machine.poll(), Step::Failed(UploadError::Aborted));
+    assert_eq!(machine.poll(), Step::Failed(Rc::new(UploadError::Aborted)));
     assert!(!machine.pause(), "a failed upload cannot pause");
 }
 
@@ -355,7 +355,7 @@ fn a_shell_failure_fails_the_upload_and_a_restart_sends_the_piece_again() {
     let mut machine = file(&options(), MIB);
     let request = send(&mut machine);
     machine.handle(request.id, Outcome::Refused("bad URL".into()));
-    assert_eq!(machine.poll(), Step::Failed(UploadError::Browser { detail: "bad URL".into() }));
+    assert_eq!(machine.poll(), Step::Failed(Rc::new(UploadError::Browser { detail: "bad URL".into() })));
     assert_eq!(machine.awaiting(), None, "nothing left in flight");
     machine.start().unwrap();
     assert_eq!(piece_of(&send(&mut machine)).0.index, 0);
@@ -370,7 +370,7 @@ fn cancel_fails_at_once_ignores_the_late_outcome_and_a_restart_continues() {
     assert!(machine.cancel());
     assert_eq!(machine.awaiting(), None);
     machine.handle(second.id, ok("vi1"));
-    assert_eq!(machine.poll(), Step::Failed(UploadError::Aborted));
+    assert_eq!(machine.poll(), Step::Failed(Rc::new(UploadError::Aborted)));
     assert_eq!(machine.start(), Ok(false));
     let again = send(&mut machine);
     assert_eq!((piece_of(&again).0.index, piece_of(&again).1.as_deref()), (1, Some("vi1")), "the same video, from the piece cancelled");
@@ -384,7 +384,7 @@ fn an_upload_cancelled_while_paused_runs_again_on_start() {
     machine.pause();
     machine.cancel();
     assert!(machine.is_paused());
-    assert_eq!(machine.poll(), Step::Failed(UploadError::Aborted));
+    assert_eq!(machine.poll(), Step::Failed(Rc::new(UploadError::Aborted)));
     assert_eq!(machine.start(), Ok(true), "start ends the pause");
     let _ = send(&mut machine);
 }
@@ -534,8 +534,8 @@ fn a_stream_pauses_resumes_and_cancels() {
     let again = send(&mut machine);
     assert_eq!(piece_of(&again).0.range.part, 1);
     machine.cancel();
-    assert_eq!(machine.poll(), Step::Failed(UploadError::Aborted));
-    assert_eq!(machine.push(MIB), Err(UploadError::Aborted));
+    assert_eq!(machine.poll(), Step::Failed(Rc::new(UploadError::Aborted)));
+    assert_eq!(machine.push(MIB), Err(Rc::new(UploadError::Aborted)));
 }
 
 /// A deterministic generator for the walks below.
@@ -758,7 +758,7 @@ fn part_already_sent_counts_up_to(size: u64, cut: Option<u32>, until: u32) {
     let request = send(&mut machine);
     assert_eq!(piece_of(&request).0.index, until);
     machine.handle(request.id, failure(400, PART_ALREADY_SENT));
-    assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 400, .. })));
+    assert!(matches!(machine.poll(), Step::Failed(e) if matches!(*e, UploadError::Http { status: 400, .. })));
 }
 
 #[test]
@@ -1142,7 +1142,7 @@ fn a_stall_on_every_try_settles_the_upload_with_a_timeout() {
             sleep_through(&mut machine);
         }
     }
-    assert_eq!(machine.poll(), Step::Failed(UploadError::Timeout));
+    assert_eq!(machine.poll(), Step::Failed(Rc::new(UploadError::Timeout)));
 }
 
 #[test]
@@ -1159,7 +1159,7 @@ fn a_stalled_refresh_fails_and_a_stalled_read_of_the_video_completes_with_its_id
     assert!(matches!(refresh.body, Body::Json(_)));
     let timer = watchdog(&mut machine, 100.0);
     machine.wake(timer);
-    assert_eq!(machine.poll(), Step::Failed(UploadError::Timeout));
+    assert_eq!(machine.poll(), Step::Failed(Rc::new(UploadError::Timeout)));
 
     let mut options = api_key();
     options.stall_timeout_ms = Some(100);
@@ -1282,7 +1282,7 @@ fn a_recorded_video_that_is_gone_or_forbidden_is_given_up_once_for_a_new_one() {
 
         // Once: the new video gone too is a failure like any other.
         machine.handle(next.id, failure(status, "x"));
-        assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: s, .. }) if s == status));
+        assert!(matches!(machine.poll(), Step::Failed(e) if matches!(*e, UploadError::Http { status: s, .. } if s == status)));
     }
 }
 
@@ -1296,12 +1296,12 @@ fn a_video_named_by_the_options_is_never_given_up() {
     let request = send(&mut machine);
     machine.handle(request.id, failure(404, "x"));
     assert!(events(&mut machine).is_empty());
-    assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 404, .. })));
+    assert!(matches!(machine.poll(), Step::Failed(e) if matches!(*e, UploadError::Http { status: 404, .. })));
 
     let mut machine = file(&options, 20 * MIB);
     let request = send(&mut machine);
     machine.handle(request.id, failure(404, "x"));
-    assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 404, .. })), "not continued: a plain failure");
+    assert!(matches!(machine.poll(), Step::Failed(e) if matches!(*e, UploadError::Http { status: 404, .. })), "not continued: a plain failure");
 }
 
 #[test]
@@ -1312,7 +1312,7 @@ fn a_strategy_that_answers_no_delay_gives_up() {
         let request = send(&mut machine);
         machine.handle(request.id, Outcome::Network);
         assert!(events(&mut machine).is_empty(), "{answer}: no retry");
-        assert_eq!(machine.poll(), Step::Failed(UploadError::Network), "{answer}");
+        assert_eq!(machine.poll(), Step::Failed(Rc::new(UploadError::Network)), "{answer}");
     }
 }
 
@@ -1361,7 +1361,7 @@ fn while_a_token_is_renewed_only_the_refresh_is_awaited_and_its_refusal_is_the_f
     assert!(!machine.awaits(piece.id), "the piece that met the 401 is not awaited");
     assert_eq!(machine.awaiting(), Some(refresh.id));
     machine.handle(refresh.id, failure(400, "x"));
-    assert!(matches!(machine.poll(), Step::Failed(UploadError::Http { status: 400, .. })), "the refresh's own status, not an invalid response");
+    assert!(matches!(machine.poll(), Step::Failed(e) if matches!(*e, UploadError::Http { status: 400, .. })), "the refresh's own status, not an invalid response");
 }
 
 #[test]
@@ -1373,7 +1373,7 @@ fn a_stream_that_fails_forgets_its_queued_parts() {
     assert_eq!(piece_of(&request).0.len(), 6 * MIB);
     machine.push(6 * MIB).unwrap();
     machine.cancel();
-    assert_eq!(machine.poll(), Step::Failed(UploadError::Aborted));
+    assert_eq!(machine.poll(), Step::Failed(Rc::new(UploadError::Aborted)));
     assert_eq!(machine.poll(), Step::Wait, "no queued part is sent after a failure");
 }
 

@@ -237,7 +237,7 @@ impl Driver {
 
     /// Hands over a stream's next blob (`last` closes the stream). Returns the number of the
     /// part it completed, whose acknowledgement will be noted, or 0 when it was buffered.
-    pub(crate) fn push(self: &Rc<Self>, blob: &Blob, last: bool) -> Result<u32, UploadError> {
+    pub(crate) fn push(self: &Rc<Self>, blob: &Blob, last: bool) -> Result<u32, Rc<UploadError>> {
         let size = number_field(blob, "size") as u64;
         let part = {
             let mut machine = self.machine.borrow_mut();

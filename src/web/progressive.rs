@@ -113,7 +113,7 @@ impl ProgressiveUploader {
     }
 
     fn push(&self, blob: &Blob, last: bool) -> Result<Option<PartSlot>, UploadError> {
-        let number = self.driver.push(blob, last)?;
+        let number = self.driver.push(blob, last).map_err(|error| (*error).clone())?;
         if number == 0 {
             return Ok(None);
         }
