@@ -12,6 +12,8 @@ extern crate alloc;
 
 #[path = "../../../src/attempts.rs"]
 mod attempts;
+#[path = "../../../src/codes.rs"]
+mod codes;
 #[path = "../../../src/content_range.rs"]
 pub mod content_range;
 #[path = "../../../src/error.rs"]
@@ -75,17 +77,15 @@ extern "C" {
     /// Every number the shell would hand to the browser.
     fn number(value: f64);
     /// The app's retry strategy.
-    fn strategy(retry: u32, code: &str) -> f64;
+    fn strategy(retry: u32, code: u8) -> f64;
 }
 
 fn error(error: &UploadError) {
-    // The entry writes the message from the code and these facts.
-    text(error.code());
+    // The entry names the code (its index), adds the reason and writes the message from
+    // the code and these facts.
+    number(error.code_index().into());
     if let Some(status) = error.status() {
         number(status.into());
-    }
-    if let Some(reason) = error.reason() {
-        text(reason);
     }
     match error {
         UploadError::Http { raw, .. } => text(raw),
@@ -103,8 +103,8 @@ fn error(error: &UploadError) {
     }
 }
 
-fn thrown(error: UploadError) -> JsValue {
-    JsValue::from_str(error.code())
+fn thrown(error: &UploadError) -> JsValue {
+    JsValue::from(error.code_index())
 }
 
 /// One upload's machine, as the shell holds it.
@@ -125,8 +125,8 @@ impl Probe {
         } else {
             Machine::file(&options, size as u64, &name, seed as u64)
         };
-        let mut machine = machine.map_err(thrown)?;
-        machine.set_retry_strategy(Rc::new(|retry, error| Some(strategy(retry, error.code()))));
+        let mut machine = machine.map_err(|error| thrown(&error))?;
+        machine.set_retry_strategy(Rc::new(|retry, error| Some(strategy(retry, error.code_index()))));
         Ok(Probe { machine: RefCell::new(machine), meter: RefCell::new(ProgressMeter::new(100.0, 2000.0)) })
     }
 
@@ -135,7 +135,7 @@ impl Probe {
         let recorded = |value: f64| (value >= 0.0).then_some(value as u64);
         let mut machine = self.machine.borrow_mut();
         machine.continue_from(video_id, acknowledged, recorded(bytes), recorded(size), recorded(started).map(|n| n as u32));
-        machine.start().map_err(thrown)
+        machine.start().map_err(|error| thrown(&error))
     }
 
     pub fn pause(&self) -> bool {
@@ -174,7 +174,7 @@ impl Probe {
         let part = if last { Some(machine.push_last(size as u64)) } else { machine.push(size as u64).transpose() };
         match part {
             Some(Ok(part)) => Ok(part.number + part.blobs as u32),
-            Some(Err(error)) => Err(thrown(error)),
+            Some(Err(error)) => Err(thrown(&error)),
             None => Ok(0),
         }
     }
@@ -250,10 +250,10 @@ impl Probe {
                 }
                 Some(Event::Retry { attempt, delay_ms, reason, error: failure }) => {
                     number(f64::from(attempt) + delay_ms);
-                    text(reason.as_str());
+                    number(f64::from(reason as u8));
                     error(&failure);
                 }
-                Some(Event::Warning(warning)) => text(warning.code()),
+                Some(Event::Warning(warning)) => number(f64::from(warning as u8)),
                 None => break,
             }
         }
