@@ -2,7 +2,7 @@
 // headless Chromium: every file it fetches, each `gzip -9`, summed. Deterministic, so it is a
 // test. The budget is the official @api.video/video-uploader 1.1.6 bundle (17,839 B); the
 // ceiling below is where this package stands today, so that no change makes it larger.
-// The core alone, with no shell, weighs about 16 KB (`npm run bench:size`;
+// The core alone, with no shell, weighs about 15 KB (`npm run bench:size`;
 // README, "Size").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { startServer } from '../support/server.mjs';
 import { launchBrowser } from '../support/browser.mjs';
 
 const BUDGET = 17_839;
-const CEILING = 23_960;
+const CEILING = 23_720;
 let server;
 let browser;
 
