@@ -9,8 +9,11 @@ input=$1 output=$2 glue=$3
 # and rebuilding its control flow (--flatten --rereloop), then optimizing again until
 # nothing changes, finds ~120 B gzip that one -Oz pass leaves; specializing functions for
 # their constant arguments (--monomorphize) before that last round, ~70 B more.
+# The closure shims only wasm-bindgen's describing functions took the address of leave the
+# function table first (scripts/unused-closures.mjs), so that wasm-opt removes them.
+node scripts/unused-closures.mjs "$input" "$output.tmp"
 wasm-opt -Oz --flatten --rereloop -Oz --monomorphize -Oz --converge --strip-debug --strip-producers \
-  --zero-filled-memory --low-memory-unused "$input" -o "$output.tmp"
+  --zero-filled-memory --low-memory-unused "$output.tmp" -o "$output.tmp"
 # Short import and export names, and the glue rewritten to match.
 node scripts/minify-names.mjs "$output.tmp" "$output" "$glue"
 rm -f "$output.tmp"
