@@ -3,7 +3,7 @@
 // loopback, file-backed input. Prints a table and writes bench/results.json.
 // See BENCHMARKS.md for the method and what each figure means.
 //   RUNS=3 (median of), SIZES=1024:50,200:5 (MiB:chunk MiB),
-//   CAP_MIB=20 (per-connection cap of the parallel-parts series), ONLY=parallel or ONLY=auto
+//   CAP_MIB=4 (per-connection cap of the parallel-parts series), ONLY=parallel or ONLY=auto
 //   (that series alone)
 import http from 'node:http';
 import { once } from 'node:events';
@@ -21,8 +21,9 @@ const SIZES = (process.env.SIZES ?? '1024:50,200:5').split(',').map((pair) => pa
 const OFFICIAL = path.join(projectDir, 'node_modules/@api.video/video-uploader/dist/index.js');
 const PROBES = readFileSync(path.join(projectDir, 'bench/page-probes.js'), 'utf8');
 const CONTENDERS = ['ours', 'official', 'limit'];
-const CAP = Number(process.env.CAP_MIB ?? 20) * MIB;
+const CAP = Number(process.env.CAP_MIB ?? 4) * MIB;
 const PARALLEL = [1, 2, 4, 8];
+const PARALLEL_SIZES = [40, 200];
 const ONLY = process.env.ONLY;
 // The chunk-size series: two links that add 300 ms to every answer (a long path), a fast one
 // and a slow one; fixed 5 and 50 MiB chunks against 'auto'.
@@ -232,19 +233,27 @@ try {
       }
     }
   }
-  // Parallel parts over a link that caps each connection: 200 MiB in 5 MiB chunks.
+  // Parallel parts over a link that caps each connection (distance, shaping): 40 MiB and
+  // 200 MiB files, chunks of at most 50 MiB (the default), the plan shaped for the
+  // connections.
   if (ONLY !== 'auto') {
     const throttle = await startThrottle(server.url, CAP);
-    const source = randomFile(200 * MIB, 'bench-parallel.mp4');
+    results.parallel = { capMibPerSecond: CAP / MIB, chunkMib: 50, sizes: {} };
     try {
-      results.parallel = { capMibPerSecond: CAP / MIB, sizeMib: 200, chunkMib: 5, mibPerSecond: {} };
-      for (const n of PARALLEL) {
-        const outcome = await uploadOnce('ours', source.file, 5 * MIB, { apiHost: throttle.url, parallelParts: n });
-        results.parallel.mibPerSecond[n] = 200 / outcome.seconds;
-        process.stderr.write(`200 MiB over ${CAP / MIB} MiB/s per connection, parallelParts ${n}: ${(200 / outcome.seconds).toFixed(1)} MiB/s\n`);
+      for (const sizeMib of PARALLEL_SIZES) {
+        const source = randomFile(sizeMib * MIB, 'bench-parallel.mp4');
+        try {
+          const row = (results.parallel.sizes[sizeMib] = {});
+          for (const n of PARALLEL) {
+            const outcome = await uploadOnce('ours', source.file, 50 * MIB, { apiHost: throttle.url, parallelParts: n });
+            row[n] = sizeMib / outcome.seconds;
+            process.stderr.write(`${sizeMib} MiB over ${CAP / MIB} MiB/s per connection, parallelParts ${n}: ${row[n].toFixed(1)} MiB/s\n`);
+          }
+        } finally {
+          rmSync(source.dir, { recursive: true, force: true });
+        }
       }
     } finally {
-      rmSync(source.dir, { recursive: true, force: true });
       throttle.close();
     }
   }
@@ -322,8 +331,11 @@ if (ONLY === 'parallel') {
 
 function parallelTable(r) {
   const p = r.parallel;
-  const rows = PARALLEL.map((n) => `| ${n} | ${p.mibPerSecond[n].toFixed(1)} | ${(p.mibPerSecond[n] / p.mibPerSecond[1]).toFixed(2)} |`);
-  return [`| parallelParts (${p.sizeMib} MiB in ${p.chunkMib} MiB chunks, ${p.capMibPerSecond} MiB/s per connection) | MiB/s | / one at a time |`, '|---|---|---|', ...rows].join('\n');
+  const sizes = Object.keys(p.sizes);
+  const cell = (sizeMib, n) => `${p.sizes[sizeMib][n].toFixed(1)} MiB/s, ${(p.sizes[sizeMib][n] / p.sizes[sizeMib][1]).toFixed(2)}×`;
+  const rows = PARALLEL.map((n) => `| ${n} | ${sizes.map((sizeMib) => cell(sizeMib, n)).join(' | ')} |`);
+  const head = `| parallelParts (${p.capMibPerSecond} MiB/s per connection, chunks of at most ${p.chunkMib} MiB) | ${sizes.map((s) => `${s} MiB: rate, / one at a time`).join(' | ')} |`;
+  return [head, `|---|${sizes.map(() => '---|').join('')}`, ...rows].join('\n');
 }
 
 function chunkingTable(r) {

@@ -187,8 +187,8 @@ export class VideoUploader extends Upload {
     this.#maxDuration = options.maxVideoDuration;
     const { resumable, resumableExpiry: expiry } = options;
     if (resumable) {
-      const { uploadToken, accessToken, apiKey, videoId, apiHost, chunkSize } = options;
-      this.#resume = { uploadToken, accessToken, apiKey, videoId, apiHost, chunkSize, resumableExpiry: expiry };
+      const { uploadToken, accessToken, apiKey, videoId, apiHost, chunkSize, parallelParts } = options;
+      this.#resume = { uploadToken, accessToken, apiKey, videoId, apiHost, chunkSize, parallelParts, resumableExpiry: expiry };
     }
   }
 
@@ -243,7 +243,7 @@ export class VideoUploader extends Upload {
       try {
         // A first start continues what an earlier page left, if anything.
         const from = resume?.record.previous;
-        if (coreOf(this).start(from?.videoId ?? '', from?.chunks ?? 0, from?.bytes ?? -1, from?.chunksBytes ?? -1, from?.started ?? -1)) this.dispatchEvent(new CustomEvent('resume'));
+        if (coreOf(this).start(from?.videoId ?? '', from?.chunks ?? 0, from?.bytes ?? -1, from?.chunksBytes ?? -1, from?.started ?? -1, from?.parallelParts ?? -1)) this.dispatchEvent(new CustomEvent('resume'));
       } catch (error) {
         this.#settle = null;
         this.#unwatch();

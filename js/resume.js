@@ -58,7 +58,7 @@ function parse(text) {
       /^[A-Za-z0-9]{1,64}$/.test(record.videoId) &&
       Number.isInteger(record.chunks) &&
       record.chunks >= 0 &&
-      [record.bytes, record.chunksBytes, record.started].every((n) => n === undefined || (Number.isInteger(n) && n >= 0)) &&
+      [record.bytes, record.chunksBytes, record.started, record.parallelParts].every((n) => n === undefined || (Number.isInteger(n) && n >= 0)) &&
       Number.isFinite(record.createdAt) &&
       typeof record.name === 'string' &&
       Number.isInteger(record.size);
@@ -180,7 +180,8 @@ async function checked(record, options, size) {
 
 /**
  * Makes `uploader`'s upload of `file` resumable: finds what an earlier page left of it
- * (`previous`: `{videoId, chunks, bytes, chunksBytes, started}` to start from, or null), and
+ * (`previous`: `{videoId, chunks, bytes, chunksBytes, started, parallelParts}` to start
+ * from, or null), and
  * keeps the record up to date from the uploader's events. Storage that cannot be used
  * degrades to no resume, with one `warning` event (`RESUME_UNAVAILABLE`), never a failure.
  * While another uploader, of this page or of another tab, has the same file in hand, this
@@ -235,6 +236,9 @@ export async function attach(uploader, file, options) {
       // And how many it had started: a page that continues counts a "part already sent"
       // answer as landed for those (and the few this page may start before it records again).
       started: detail.startedChunks,
+      // And how many it sent at once: the chunks are cut for that many connections, so a
+      // page that continues with another parallelParts cuts them as this page did.
+      parallelParts: options.parallelParts ?? 1,
       chunkSize: options.chunkSize ?? null,
       createdAt,
       name: file.name ?? '',

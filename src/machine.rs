@@ -221,6 +221,14 @@ impl core::fmt::Debug for Machine {
     }
 }
 
+/// The plan of a file of `file_size` bytes, sent `connections` at once.
+#[inline(never)]
+fn plan_of(options: &UploadOptions, file_size: u64, connections: u32) -> Result<ChunkPlan, UploadError> {
+    let mut plan = if options.auto_chunk_size { ChunkPlan::adaptive(file_size) } else { ChunkPlan::new(file_size, options.chunk_size) }?;
+    plan.shape(connections);
+    Ok(plan)
+}
+
 /// [`UploadOptions::validate`], except in the npm package's wasm: there the entry has
 /// checked every value already, by the rules `src/contract.json` declares (which cargo test
 /// holds `validate` to), and the same rules twice would ship twice.
@@ -238,7 +246,7 @@ impl Machine {
     /// `video_name` is set). It waits for [`Machine::start`]. `seed` seeds retry jitter.
     pub fn file(options: &UploadOptions, file_size: u64, file_name: &str, seed: u64) -> Result<Machine, UploadError> {
         validate(options)?;
-        let plan = if options.auto_chunk_size { ChunkPlan::adaptive(file_size) } else { ChunkPlan::new(file_size, options.chunk_size) }?;
+        let plan = plan_of(options, file_size, options.parallel_parts)?;
         let name = options.video_name.as_deref().filter(|n| !n.is_empty()).unwrap_or(file_name);
         Ok(Machine::new(options, Source::File { plan, acked_bytes: 0 }, name, State::Idle, seed))
     }
@@ -278,15 +286,23 @@ impl Machine {
     /// `video_id`, after the first `acknowledged` pieces, which the server has and which end
     /// at byte `bytes`, when that page had cut `cut` pieces, all from there of `size` bytes
     /// (`None`: this upload's own numbers, which only pieces of a fixed size have; see
-    /// [`ChunkPlan::skip`]). The pieces that page may have sent may have landed, their
+    /// [`ChunkPlan::skip`]), sending `connections` at once (`None`: a record from before
+    /// plans were shaped for their connections, cut as for one): the pieces are cut as that
+    /// page cut them. The pieces that page may have sent may have landed, their
     /// answers lost with it, so they count as sent before: "part already sent", or "already
     /// uploaded" for the completing piece, means it landed. Returns false, changing nothing,
     /// when those cannot be this upload's pieces, nothing is left to send, or the upload has
     /// started.
-    pub fn continue_from(&mut self, video_id: &str, acknowledged: u32, bytes: Option<u64>, size: Option<u64>, cut: Option<u32>) -> bool {
+    pub fn continue_from(&mut self, video_id: &str, acknowledged: u32, bytes: Option<u64>, size: Option<u64>, cut: Option<u32>, connections: Option<u32>) -> bool {
         let Source::File { plan, acked_bytes } = &mut self.source else { return false };
         let fresh = *plan;
-        if !matches!(self.state, State::Idle) || video_id.is_empty() || !plan.skip(acknowledged, bytes, size, cut) {
+        if !matches!(self.state, State::Idle) || video_id.is_empty() {
+            return false;
+        }
+        // The size passed before: the plan can be made again.
+        *plan = plan_of(&self.options, plan.file_size(), connections.unwrap_or(1)).unwrap_or(fresh);
+        if !plan.skip(acknowledged, bytes, size, cut) {
+            *plan = fresh;
             return false;
         }
         // Only a video the record named, not one the options name, is given up for a new one.

@@ -6,6 +6,11 @@ use crate::error::UploadError;
 use crate::limits::{MAX_CHUNK_SIZE, MAX_FILE_SIZE, MAX_PARALLEL_PARTS, MIN_CHUNK_SIZE};
 use crate::request::Piece;
 
+/// The completing chunk of a plan shaped for several connections is about this size (see
+/// [`ChunkPlan::shaped`]): it goes alone once every other chunk has landed, so the smaller
+/// it is, the shorter that wait.
+pub const LAST_CHUNK_TARGET: u64 = 1024 * 1024;
+
 /// An adaptive chunk whose predicted time is below this grows (doubles): fewer requests,
 /// less overhead per byte on a fast link.
 pub const GROW_BELOW_MS: f64 = 10_000.0;
@@ -14,7 +19,8 @@ pub const GROW_BELOW_MS: f64 = 10_000.0;
 pub const SHRINK_ABOVE_MS: f64 = 30_000.0;
 
 /// The chunks of a file, cut in order. Fixed: every chunk `chunk_size` bytes except a
-/// shorter last one, `part N/M`. Adaptive: the size starts at [`MIN_CHUNK_SIZE`] and doubles
+/// shorter last one, `part N/M`; shaped for several connections ([`ChunkPlan::shaped`]),
+/// a 5 MiB first chunk, then chunks of one size, then a short last one. Adaptive: the size starts at [`MIN_CHUNK_SIZE`] and doubles
 /// or halves within [`MIN_CHUNK_SIZE`]..=[`MAX_CHUNK_SIZE`] as chunks are timed; the number
 /// of chunks is known only when the last is cut, so the others go as `part N/*` and the
 /// last as `part N/N`, as a progressive upload's do. Every chunk but the last is at least
@@ -24,14 +30,22 @@ pub const SHRINK_ABOVE_MS: f64 = 30_000.0;
 /// every chunk cut since the first one not acknowledged has the present size. That is what
 /// lets a page continue an upload an earlier page began ([`ChunkPlan::skip`]) from four
 /// numbers the earlier page recorded at its last acknowledgement: the leading chunks the
-/// server has, where they end, the size, and how many chunks were cut. Every chunk the
+/// server has, where they end, the size, and how many chunks were cut (and, for the plan's
+/// shape, how many went at once). Every chunk the
 /// earlier page may have sent is cut again at that size, so a "part already sent" answer
 /// names the very bytes this page would send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkPlan {
     file_size: u64,
+    /// The size of the first chunk: the chunk size, or less in a shaped plan.
+    first_size: u64,
     /// The size of the chunks cut from now on.
     chunk_size: u64,
+    /// How many chunks go at once (`parallelParts`): what an adaptive plan's last round is
+    /// cut for (see [`ChunkPlan::settle`]).
+    connections: u32,
+    /// Whether an adaptive plan has cut its last round: its size no longer changes.
+    last_round: bool,
     /// The size the timings ask for, taken on at the next [`ChunkPlan::settle`].
     wanted: u64,
     /// The chunks before this one may have been cut by an earlier page, which kept the size
@@ -56,13 +70,72 @@ impl ChunkPlan {
         let count = file_size.div_ceil(chunk_size);
         // 30 GiB / 5 MiB is 6144, well below the API's 10,000 parts.
         let count = u32::try_from(count).map_err(|_| UploadError::FileTooLarge { size: file_size })?;
-        Ok(ChunkPlan { file_size, chunk_size, wanted: chunk_size, hold_until: 0, fixed_count: Some(count), next: 0, next_start: 0 })
+        Ok(ChunkPlan {
+            file_size,
+            first_size: chunk_size,
+            chunk_size,
+            connections: 1,
+            last_round: false,
+            wanted: chunk_size,
+            hold_until: 0,
+            fixed_count: Some(count),
+            next: 0,
+            next_start: 0,
+        })
     }
 
     /// Plans a file of `file_size` bytes in adaptive chunks.
     pub fn adaptive(file_size: u64) -> Result<Self, UploadError> {
         check_size(file_size)?;
-        Ok(ChunkPlan { file_size, chunk_size: MIN_CHUNK_SIZE, wanted: MIN_CHUNK_SIZE, hold_until: 0, fixed_count: None, next: 0, next_start: 0 })
+        Ok(ChunkPlan {
+            file_size,
+            first_size: MIN_CHUNK_SIZE,
+            chunk_size: MIN_CHUNK_SIZE,
+            connections: 1,
+            last_round: false,
+            wanted: MIN_CHUNK_SIZE,
+            hold_until: 0,
+            fixed_count: None,
+            next: 0,
+            next_start: 0,
+        })
+    }
+
+    /// This fixed plan, shaped for `connections` sending at once: the first chunk as small
+    /// as the API allows (its answer names the video, and nothing else can start before
+    /// it), the middle cut into a multiple of `connections` chunks of one size, at most the
+    /// chunk size (so the connections carry equal shares and finish together), and the
+    /// completing chunk of about [`LAST_CHUNK_TARGET`] (it goes alone after all the others).
+    /// Unchanged for one connection and where the middle would make fewer than two chunks
+    /// (nothing would go at once). An adaptive plan keeps adapting, and cuts its last round
+    /// this way (see [`ChunkPlan::settle`]). For a plan just made: one shaped for other
+    /// connections (an earlier page's record says how many it sent) is made again.
+    pub fn shaped(mut self, connections: u32) -> Self {
+        self.shape(connections);
+        self
+    }
+
+    /// Shapes a plan just made for `connections`, in place (see [`ChunkPlan::shaped`]).
+    pub fn shape(&mut self, connections: u32) {
+        self.connections = connections;
+        let file = self.file_size;
+        if self.fixed_count.is_some() && file > MIN_CHUNK_SIZE + LAST_CHUNK_TARGET {
+            if let Some((count, size)) = share(file - MIN_CHUNK_SIZE - LAST_CHUNK_TARGET, self.chunk_size, connections) {
+                self.first_size = MIN_CHUNK_SIZE;
+                self.chunk_size = size;
+                self.wanted = size;
+                // 30 GiB in 5 MiB chunks is 6144: the count fits.
+                self.fixed_count = Some(count as u32 + 2);
+            }
+        }
+    }
+
+    /// Where the first `chunks` chunks of a fixed plan end.
+    fn start_of(&self, chunks: u32) -> u64 {
+        match chunks {
+            0 => 0,
+            _ => self.first_size + u64::from(chunks - 1) * self.chunk_size,
+        }
     }
 
     /// Total bytes.
@@ -87,8 +160,10 @@ impl ChunkPlan {
         if self.next_start >= self.file_size {
             return None;
         }
-        let end = (self.next_start + self.chunk_size).min(self.file_size);
         let part = self.next + 1;
+        let size = if self.next == 0 { self.first_size } else { self.chunk_size };
+        // A shaped plan's completing chunk is shorter than the others (see `share`).
+        let end = (self.next_start + size).min(self.file_size);
         let total = match self.fixed_count {
             Some(count) => Some(count),
             None => (end == self.file_size).then_some(part),
@@ -118,7 +193,7 @@ impl ChunkPlan {
     /// size. Returns false, changing nothing, when those cannot be this plan's chunks or
     /// nothing would be left to send.
     pub fn skip(&mut self, chunks: u32, bytes: Option<u64>, size: Option<u64>, cut: Option<u32>) -> bool {
-        let ends = u64::from(chunks) * self.chunk_size;
+        let ends = self.start_of(chunks);
         let (bytes, size) = match (self.fixed_count, bytes, size) {
             (Some(_), bytes, size) if bytes.unwrap_or(ends) == ends && size.unwrap_or(self.chunk_size) == self.chunk_size => (ends, self.chunk_size),
             (None, Some(bytes), Some(size)) => (bytes, size),
@@ -149,7 +224,7 @@ impl ChunkPlan {
     /// last), a time not measured, or a chunk an earlier page may have cut changes nothing.
     /// The size is taken on at the next [`ChunkPlan::settle`].
     pub fn adapt(&mut self, len: u64, elapsed_ms: f64) {
-        if self.fixed_count.is_some() || len < MIN_CHUNK_SIZE || elapsed_ms.is_nan() || elapsed_ms <= 0.0 || self.next < self.hold_until {
+        if self.fixed_count.is_some() || self.last_round || len < MIN_CHUNK_SIZE || elapsed_ms.is_nan() || elapsed_ms <= 0.0 || self.next < self.hold_until {
             return;
         }
         let predicted_ms = elapsed_ms * self.wanted as f64 / len as f64;
@@ -160,16 +235,56 @@ impl ChunkPlan {
         }
     }
 
-    /// Whether the size wanted differs from the present one: no chunk should be cut until
-    /// every chunk on its way has landed and [`ChunkPlan::settle`] has run.
+    /// Whether the size wanted differs from the present one, or an adaptive plan's last
+    /// round is due: no chunk should be cut until every chunk on its way has landed and
+    /// [`ChunkPlan::settle`] has run.
     pub fn unsettled(&self) -> bool {
-        self.wanted != self.chunk_size
+        self.wanted != self.chunk_size || self.last_round_due()
     }
 
-    /// Takes on the size wanted. Call it only while no chunk is on its way.
+    /// Takes on the size wanted, or cuts an adaptive plan's last rounds: once what is left
+    /// fits in two rounds of the size wanted (a chunk for each connection, twice) and a
+    /// completing chunk, it is cut into one or two rounds of equal chunks (each at least
+    /// [`MIN_CHUNK_SIZE`], at most the size wanted) and a completing chunk of about
+    /// [`LAST_CHUNK_TARGET`], as a shaped fixed plan ends; the size no longer changes. Call
+    /// it only while no chunk is on its way: that is also why the last rounds are cut two
+    /// rounds ahead, so that a plan that settles before each round of a new size need not
+    /// wait for the chunks on their way once more.
     pub fn settle(&mut self) {
+        if self.last_round_due() {
+            // Where the rest makes fewer than two chunks, the size only stops changing.
+            if let Some((_, size)) = share(self.file_size - self.next_start - LAST_CHUNK_TARGET, self.wanted, self.connections) {
+                self.wanted = size;
+            }
+            self.last_round = true;
+        }
         self.chunk_size = self.wanted;
     }
+
+    /// Whether an adaptive plan for several connections should cut its last rounds now: not
+    /// before its first chunk (which goes alone anyway), nor among chunks an earlier page may
+    /// have cut (they keep its size).
+    fn last_round_due(&self) -> bool {
+        let rest = self.file_size - self.next_start;
+        self.fixed_count.is_none()
+            && self.connections > 1
+            && !self.last_round
+            && self.next > 0
+            && self.next >= self.hold_until
+            && rest > LAST_CHUNK_TARGET
+            && rest <= 2 * u64::from(self.connections) * self.wanted + LAST_CHUNK_TARGET
+    }
+}
+
+/// `rest` bytes cut for `connections`: a multiple of `connections` chunks of one size (so
+/// that they carry equal shares and finish together), at most `limit`, at least
+/// [`MIN_CHUNK_SIZE`], as `(count, size)`; what they leave (less than `count` bytes) goes to
+/// the completing chunk. `None` where that makes fewer than two chunks (nothing would go at
+/// once) or cannot keep to `limit`.
+fn share(rest: u64, limit: u64, connections: u32) -> Option<(u64, u64)> {
+    let round = u64::from(connections);
+    let count = (rest.div_ceil(round * limit) * round).min(rest / MIN_CHUNK_SIZE);
+    (connections > 1 && count >= 2 && rest / count <= limit).then(|| (count, rest / count))
 }
 
 fn check_size(file_size: u64) -> Result<(), UploadError> {
@@ -347,5 +462,153 @@ mod tests {
         assert_eq!(cut.held_until(), 13, "5 cut when it recorded, and 8 more");
         let piece = adaptive.cut().unwrap();
         assert_eq!((piece.index, piece.start, piece.end, piece.range.header().as_str()), (2, 15 * MIB, 35 * MIB, "part 3/*"));
+    }
+
+    #[test]
+    fn shaped_plans_tile_the_file_with_every_chunk_but_the_last_in_the_limits() {
+        const GIB: u64 = 1024 * MIB;
+        let sizes = [5 * MIB, 5 * MIB + 1, 6 * MIB, 11 * MIB, 12 * MIB, 16 * MIB, 40 * MIB, 200 * MIB, 1234 * MIB + 5, 10 * GIB, MAX_FILE_SIZE];
+        for connections in [1, 2, 4, 8] {
+            for limit in [MIN_CHUNK_SIZE, 8 * MIB, 50 * MIB, MAX_CHUNK_SIZE] {
+                for size in sizes {
+                    let mut plan = ChunkPlan::new(size, limit).unwrap().shaped(connections);
+                    let count = plan.count();
+                    let pieces = cut_all(&mut plan);
+                    let case = alloc::format!("{size} B in {limit} B chunks for {connections}");
+                    assert_eq!(pieces.len() as u32, count, "{case}");
+                    let mut next = 0;
+                    for (i, piece) in pieces.iter().enumerate() {
+                        assert_eq!((piece.index, piece.start), (i as u32, next), "{case}");
+                        assert_eq!(piece.range.total, Some(count), "{case}");
+                        assert!(!piece.is_empty(), "{case}");
+                        if !piece.is_last() {
+                            assert!((MIN_CHUNK_SIZE..=limit).contains(&piece.len()), "{case}: chunk {i} is {} B", piece.len());
+                        }
+                        next = piece.end;
+                    }
+                    assert_eq!(next, size, "{case}");
+                    assert!(pieces.last().unwrap().is_last(), "{case}");
+                }
+            }
+        }
+    }
+
+    /// The sizes, in bytes, of the chunks of a plan of `size` bytes in chunks of at most
+    /// `limit`, for `connections`.
+    fn shape(size: u64, limit: u64, connections: u32) -> alloc::vec::Vec<u64> {
+        cut_all(&mut ChunkPlan::new(size, limit).unwrap().shaped(connections)).iter().map(Piece::len).collect()
+    }
+
+    #[test]
+    fn a_shaped_plan_starts_small_shares_the_middle_equally_and_ends_small() {
+        // 40 MiB in chunks of at most 50 MiB, 4 at once: 5 MiB alone, four of 8.5 MiB at
+        // once, then the last 1 MiB alone.
+        assert_eq!(shape(40 * MIB, 50 * MIB, 4), [5 * MIB, 17 * MIB / 2, 17 * MIB / 2, 17 * MIB / 2, 17 * MIB / 2, MIB]);
+        // 200 MiB: four of 48.5 MiB; for 8, eight of 24.25 MiB.
+        assert_eq!(shape(200 * MIB, 50 * MIB, 4)[1..5], [97 * MIB / 2; 4]);
+        assert_eq!(shape(200 * MIB, 50 * MIB, 8).len(), 10);
+        // More than the connections can carry in one round of the largest chunks: rounds of
+        // equal chunks, a multiple of the connections.
+        let rounds = shape(1024 * MIB, 50 * MIB, 4);
+        assert_eq!(rounds.len(), 2 + 24);
+        assert!(rounds[1..25].iter().all(|&len| len == rounds[1] && len <= 50 * MIB));
+        assert!(*rounds.last().unwrap() < MIB + 24);
+        // Where the middle holds fewer than two chunks, nothing would go at once: the plan
+        // is the plain one.
+        assert_eq!(shape(12 * MIB, 50 * MIB, 4), [12 * MIB]);
+        assert_eq!(shape(100 * MIB, 50 * MIB, 1), [50 * MIB, 50 * MIB]);
+        // 5 MiB chunks leave nothing to shape but the count: every chunk is 5 MiB.
+        assert_eq!(shape(40 * MIB, 5 * MIB, 4), [5 * MIB; 8]);
+        // An adaptive plan is not cut this way at first (its last round is: see below).
+        let mut adaptive = ChunkPlan::adaptive(40 * MIB).unwrap().shaped(4);
+        assert_eq!((adaptive.cut().unwrap().len(), adaptive.peek().unwrap().len()), (5 * MIB, 5 * MIB));
+    }
+
+    #[test]
+    fn a_shaped_plan_continues_where_an_earlier_page_of_the_same_shape_stopped() {
+        let fresh = ChunkPlan::new(200 * MIB, 50 * MIB).unwrap().shaped(4);
+        let size = 97 * MIB / 2;
+        let mut plan = fresh;
+        assert!(!plan.skip(2, Some(100 * MIB), Some(50 * MIB), None), "not where this plan's chunks end");
+        assert!(plan.skip(2, Some(5 * MIB + size), Some(size), Some(3)));
+        assert_eq!(plan.cut().unwrap().start, 5 * MIB + size);
+        // A record of a page that sent one at a time: its plan, cut as that page cut it.
+        let mut uniform = ChunkPlan::new(200 * MIB, 50 * MIB).unwrap().shaped(1);
+        assert!(uniform.skip(2, Some(100 * MIB), Some(50 * MIB), None));
+        let rest = cut_all(&mut uniform);
+        assert_eq!((rest[0].start, rest[0].range.header().as_str()), (100 * MIB, "part 3/4"));
+        // And the same shape again for the same connections.
+        assert_eq!(ChunkPlan::new(200 * MIB, 50 * MIB).unwrap().shaped(4), fresh);
+    }
+
+    /// The sizes, in bytes, of the chunks an adaptive plan for `connections` cuts from a
+    /// file of `size` when each chunk takes `elapsed_ms(len)`: rounds of `connections`
+    /// chunks, each timed as it lands, settled once a round has landed (as the machine
+    /// does: a new size waits for every chunk on its way).
+    fn adaptive_rounds(size: u64, connections: u32, elapsed_ms: impl Fn(u64) -> f64) -> alloc::vec::Vec<u64> {
+        let mut plan = ChunkPlan::adaptive(size).unwrap().shaped(connections);
+        let mut sizes = alloc::vec::Vec::new();
+        loop {
+            let mut round = alloc::vec::Vec::new();
+            // The first chunk goes alone; then as many as the connections, while the plan
+            // is settled and the next is not the completing one (it waits for the others).
+            while round.len() < if sizes.is_empty() { 1 } else { connections as usize } {
+                match plan.peek() {
+                    Some(piece) if round.is_empty() || !(piece.is_last() || plan.unsettled()) => {
+                        plan.settle();
+                        round.push(plan.cut().unwrap());
+                    }
+                    _ => break,
+                }
+            }
+            if round.is_empty() {
+                return sizes;
+            }
+            for piece in round {
+                sizes.push(piece.len());
+                plan.adapt(piece.len(), elapsed_ms(piece.len()));
+            }
+            plan.settle();
+        }
+    }
+
+    #[test]
+    fn an_adaptive_plan_for_several_connections_ends_in_a_shared_round_and_a_small_last_chunk() {
+        // A fast link: 40 MiB goes as 5 MiB alone, four of 8.5 MiB, and 1 MiB.
+        assert_eq!(adaptive_rounds(40 * MIB, 4, |_| 1000.0), [5 * MIB, 17 * MIB / 2, 17 * MIB / 2, 17 * MIB / 2, 17 * MIB / 2, MIB]);
+        for (size, connections) in [(12 * MIB, 4), (40 * MIB, 2), (200 * MIB, 4), (1000 * MIB + 3, 8), (3000 * MIB, 3)] {
+            for rate in [1.0, 4.0, 100.0] {
+                let sizes = adaptive_rounds(size, connections, |len| len as f64 / MIB as f64 / rate * 1000.0);
+                let case = alloc::format!("{size} B for {connections} at {rate} MiB/s: {sizes:?}");
+                assert_eq!(sizes.iter().sum::<u64>(), size, "{case}");
+                let (last, others) = sizes.split_last().unwrap();
+                assert!(others.iter().all(|len| (MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(len)), "{case}");
+                // Where a last round was cut, it ends in about LAST_CHUNK_TARGET, after at
+                // least two equal chunks.
+                if *last < LAST_CHUNK_TARGET + 8 {
+                    assert!(others.len() >= 3 && others[others.len() - 1] == others[others.len() - 2], "{case}");
+                }
+            }
+        }
+        for (size, connections) in [(200 * MIB, 4), (1000 * MIB + 3, 8), (3000 * MIB, 3)] {
+            let sizes = adaptive_rounds(size, connections, |_| 1000.0);
+            let (last, others) = sizes.split_last().unwrap();
+            assert!(*last < LAST_CHUNK_TARGET + 8, "{sizes:?}");
+            let round = &others[others.len() - connections as usize..];
+            assert!(round.iter().all(|len| *len == round[0]), "{sizes:?}");
+        }
+        // One connection: no last round.
+        assert_eq!(*adaptive_rounds(40 * MIB, 1, |_| 1000.0).last().unwrap(), 5 * MIB);
+    }
+
+    #[test]
+    fn an_adaptive_last_round_continued_by_another_page_is_cut_at_the_recorded_size() {
+        let round = 17 * MIB / 2;
+        // The earlier page had cut the first chunk and the last round of four, and had one
+        // of the four acknowledged.
+        let mut plan = ChunkPlan::adaptive(40 * MIB).unwrap().shaped(4);
+        assert!(plan.skip(2, Some(5 * MIB + round), Some(round), Some(5)));
+        let rest: alloc::vec::Vec<u64> = cut_all(&mut plan).iter().map(Piece::len).collect();
+        assert_eq!(rest, [round, round, round, MIB]);
     }
 }

@@ -723,11 +723,11 @@ fn every_input_at_every_step_leaves_an_answer_and_a_way_to_the_end() {
 #[test]
 fn a_continued_upload_starts_at_the_first_piece_not_acknowledged_into_the_same_video() {
     let mut machine = Machine::file(&options(), 20 * MIB, "movie.mp4", 7).unwrap();
-    assert!(!machine.continue_from("viOld", 3, None, None, None), "there is no fourth piece of three");
-    assert!(!machine.continue_from("", 1, None, None, None), "a video id is required");
-    assert!(machine.continue_from("viOld", 1, None, None, None));
+    assert!(!machine.continue_from("viOld", 3, None, None, None, None), "there is no fourth piece of three");
+    assert!(!machine.continue_from("", 1, None, None, None, None), "a video id is required");
+    assert!(machine.continue_from("viOld", 1, None, None, None, None));
     assert_eq!(machine.start(), Ok(false));
-    assert!(!machine.continue_from("viOther", 0, None, None, None), "only before start");
+    assert!(!machine.continue_from("viOther", 0, None, None, None, None), "only before start");
 
     // Piece 2 of 3 goes first, into the old video; the earlier page may have sent it.
     let (piece, video_id, _) = piece_of(&send(&mut machine));
@@ -747,7 +747,7 @@ fn a_continued_upload_starts_at_the_first_piece_not_acknowledged_into_the_same_v
 /// `until` must count as landed, and the next one's refusal is final.
 fn part_already_sent_counts_up_to(size: u64, cut: Option<u32>, until: u32) {
     let mut machine = Machine::file(&parallel(1), size, "movie.mp4", 7).unwrap();
-    assert!(machine.continue_from("viOld", 1, None, None, cut));
+    assert!(machine.continue_from("viOld", 1, None, None, cut, None));
     machine.start().unwrap();
     for index in 1..until {
         let request = send(&mut machine);
@@ -843,6 +843,46 @@ fn parallel_parts_go_n_at_a_time_after_the_first_and_the_completing_one_last() {
         .collect();
     assert_eq!(acknowledged, [0, 2, 1, 3, 4, 5], "each once, as they landed");
     assert_eq!(machine.poll(), Step::Complete { video_id: Some("viP".into()), answered: true });
+}
+
+#[test]
+fn in_parallel_the_pieces_are_shaped_for_the_connections_and_a_record_says_for_how_many() {
+    let options = parallel_of(4, 50 * MIB);
+    // 40 MiB in chunks of at most 50 MiB: 5 MiB alone, four of 8.5 MiB at once, 1 MiB last.
+    let mut machine = file(&options, 40 * MIB);
+    let first = send_all(&mut machine);
+    assert_eq!(piece_of(&first[0]).0.len(), 5 * MIB);
+    machine.handle(first[0].id, ok("viS"));
+    let wave = send_all(&mut machine);
+    assert_eq!(wave.iter().map(|r| piece_of(r).0.len()).collect::<Vec<_>>(), [17 * MIB / 2; 4]);
+    assert!(wave.iter().all(|r| piece_of(r).0.range.header().ends_with("/6")));
+    for request in &wave {
+        machine.handle(request.id, ok("viS"));
+    }
+    let last = send_all(&mut machine);
+    assert_eq!((piece_of(&last[0]).0.len(), piece_of(&last[0]).0.range.header().as_str()), (MIB, "part 6/6"));
+
+    // A page that continues with other parallelParts cuts the pieces as the recording
+    // page did: for 4, or for one when the record does not say (it predates shaping).
+    let idle = |options: &UploadOptions, size| Machine::file(options, size, "movie.mp4", 7).unwrap();
+    let mut machine = idle(&parallel_of(1, 50 * MIB), 40 * MIB);
+    assert!(machine.continue_from("viS", 2, Some(5 * MIB + 17 * MIB / 2), Some(17 * MIB / 2), Some(5), Some(4)));
+    machine.start().unwrap();
+    let next = send_all(&mut machine);
+    assert_eq!((piece_of(&next[0]).0.start, piece_of(&next[0]).0.range.header().as_str()), (5 * MIB + 17 * MIB / 2, "part 3/6"));
+    let mut machine = idle(&options, 100 * MIB);
+    assert!(!machine.continue_from("viS", 1, Some(5 * MIB), Some(45 * MIB), None, None), "not a piece of the plan for one");
+    assert!(machine.continue_from("viS", 1, Some(50 * MIB), Some(50 * MIB), None, None));
+    machine.start().unwrap();
+    let rest = send_all(&mut machine);
+    assert_eq!((piece_of(&rest[0]).0.start, piece_of(&rest[0]).0.range.header().as_str()), (50 * MIB, "part 2/2"));
+}
+
+fn parallel_of(n: u32, chunk_size: u64) -> UploadOptions {
+    let mut options = options();
+    options.chunk_size = chunk_size;
+    options.parallel_parts = n;
+    options
 }
 
 #[test]
@@ -985,12 +1025,14 @@ fn auto_chunk_sizes_grow_on_a_fast_link_and_in_parallel_the_completing_piece_sti
         events(&mut machine);
     }
     let sizes: Vec<u64> = sent.iter().map(|piece| piece.len() / MIB).collect();
-    assert_eq!(sizes, [5, 10, 10, 40, 40, 128, 67]);
+    // The last round shares the rest equally between the two connections, and the
+    // completing piece is 1 MiB.
+    assert_eq!(sizes, [5, 10, 10, 40, 40, 97, 97, 1]);
     assert!(sent.windows(2).all(|pair| pair[0].end == pair[1].start) && sent.last().unwrap().end == 300 * MIB, "they tile the file");
     assert_eq!(ranges.first().unwrap(), "part 1/*");
-    assert_eq!(ranges.last().unwrap(), "part 7/7");
-    assert!(ranges[..6].iter().all(|range| range.ends_with("/*")));
-    assert_eq!(machine.plan().unwrap().count(), 7);
+    assert_eq!(ranges.last().unwrap(), "part 8/8");
+    assert!(ranges[..7].iter().all(|range| range.ends_with("/*")));
+    assert_eq!(machine.plan().unwrap().count(), 8);
 }
 
 #[test]
@@ -998,10 +1040,10 @@ fn an_auto_chunked_upload_continues_from_the_bytes_and_the_size_an_earlier_page_
     let mut options = options();
     options.auto_chunk_size = true;
     let mut machine = Machine::file(&options, 100 * MIB, "movie.mp4", 7).unwrap();
-    assert!(!machine.continue_from("viOld", 2, None, None, None), "the bytes and the size are needed");
-    assert!(!machine.continue_from("viOld", 2, Some(15 * MIB), None, None), "the size is needed");
-    assert!(!machine.continue_from("viOld", 2, Some(15 * MIB), Some(129 * MIB), None), "no chunk is that large");
-    assert!(machine.continue_from("viOld", 2, Some(15 * MIB), Some(20 * MIB), None));
+    assert!(!machine.continue_from("viOld", 2, None, None, None, None), "the bytes and the size are needed");
+    assert!(!machine.continue_from("viOld", 2, Some(15 * MIB), None, None, None), "the size is needed");
+    assert!(!machine.continue_from("viOld", 2, Some(15 * MIB), Some(129 * MIB), None, None), "no chunk is that large");
+    assert!(machine.continue_from("viOld", 2, Some(15 * MIB), Some(20 * MIB), None, None));
     machine.start().unwrap();
     let (piece, video_id, _) = piece_of(&send(&mut machine));
     assert_eq!((piece.index, piece.start, piece.end, video_id.as_deref()), (2, 15 * MIB, 35 * MIB, Some("viOld")), "at the earlier page's size");
@@ -1015,7 +1057,7 @@ fn after_a_resume_the_size_holds_while_pieces_may_be_the_earlier_pages_and_an_in
     options.auto_chunk_size = true;
     let mut machine = Machine::file(&options, 200 * MIB, "movie.mp4", 7).unwrap();
     // Another page left 2 pieces of 5 MiB landed, cutting 5 MiB pieces.
-    assert!(machine.continue_from("viOld", 2, Some(10 * MIB), Some(5 * MIB), None));
+    assert!(machine.continue_from("viOld", 2, Some(10 * MIB), Some(5 * MIB), None, None));
     machine.start().unwrap();
     // It may have cut pieces 3 to 10 (indices 2 to 9) at 5 MiB: fast answers change
     // nothing while those are being cut.
@@ -1041,7 +1083,8 @@ fn after_a_resume_the_size_holds_while_pieces_may_be_the_earlier_pages_and_an_in
 fn in_parallel_a_new_size_waits_until_every_piece_on_its_way_has_landed() {
     let mut options = parallel(3);
     options.auto_chunk_size = true;
-    let mut machine = file(&options, 300 * MIB);
+    // Large enough that the last rounds are far.
+    let mut machine = file(&options, 1000 * MIB);
     let first = send_all(&mut machine);
     machine.handle(first[0].id, timed("viA", 100.0));
     events(&mut machine);
@@ -1260,7 +1303,7 @@ fn a_recorded_video_that_is_gone_or_forbidden_is_given_up_once_for_a_new_one() {
         let mut options = parallel(2);
         options.chunk_size = 5 * MIB;
         let mut machine = Machine::file(&options, 20 * MIB, "movie.mp4", 7).unwrap();
-        assert!(machine.continue_from("viGone", 1, None, None, None));
+        assert!(machine.continue_from("viGone", 1, None, None, None, None));
         assert_eq!(machine.start(), Ok(false));
         let (first, second) = (send(&mut machine), send(&mut machine));
         assert_eq!((piece_of(&first).0.index, piece_of(&first).1.as_deref()), (1, Some("viGone")));
@@ -1291,7 +1334,7 @@ fn a_video_named_by_the_options_is_never_given_up() {
     let mut options = options();
     options.video_id = Some("viMine".into());
     let mut machine = Machine::file(&options, 20 * MIB, "movie.mp4", 7).unwrap();
-    assert!(machine.continue_from("viMine", 1, None, None, None));
+    assert!(machine.continue_from("viMine", 1, None, None, None, None));
     assert_eq!(machine.start(), Ok(false));
     let request = send(&mut machine);
     machine.handle(request.id, failure(404, "x"));
@@ -1321,7 +1364,7 @@ fn a_continued_upload_of_the_largest_chunks_goes_into_the_recorded_video() {
     let mut options = options();
     options.chunk_size = MAX_CHUNK_SIZE;
     let mut machine = Machine::file(&options, 300 * MIB, "movie.mp4", 7).unwrap();
-    assert!(machine.continue_from("viOld", 2, Some(2 * MAX_CHUNK_SIZE), Some(MAX_CHUNK_SIZE), Some(2)));
+    assert!(machine.continue_from("viOld", 2, Some(2 * MAX_CHUNK_SIZE), Some(MAX_CHUNK_SIZE), Some(2), None));
     assert_eq!(machine.start(), Ok(false));
     let (piece, video_id, _) = piece_of(&send(&mut machine));
     assert_eq!((piece.index, piece.start, video_id.as_deref()), (2, 2 * MAX_CHUNK_SIZE, Some("viOld")));

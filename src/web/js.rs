@@ -83,11 +83,12 @@ impl Core {
     /// Returns whether it ended a pause. A first start may continue the upload of the same
     /// file an earlier page began: into `video_id` (empty: none), after the `acknowledged`
     /// pieces the server has, which end at byte `bytes`, when it had started `started`
-    /// pieces, all from there of `size` bytes (negative: not recorded).
-    pub fn start(&self, video_id: &str, acknowledged: u32, bytes: f64, size: f64, started: f64) -> Result<bool, JsValue> {
+    /// pieces, all from there of `size` bytes, sending `connections` at once (negative: not
+    /// recorded).
+    pub fn start(&self, video_id: &str, acknowledged: u32, bytes: f64, size: f64, started: f64, connections: f64) -> Result<bool, JsValue> {
         let recorded = |value: f64| (value >= 0.0).then_some(value as u64);
-        let started = recorded(started).map(|started| started as u32);
-        self.driver.machine().continue_from(video_id, acknowledged, recorded(bytes), recorded(size), started);
+        let count = |value: f64| recorded(value).map(|value| value as u32);
+        self.driver.machine().continue_from(video_id, acknowledged, recorded(bytes), recorded(size), count(started), count(connections));
         self.driver.start().map_err(|error| error_object(&error))
     }
 

@@ -158,8 +158,9 @@ async function faultSuite(parallelParts, auto, fastRetries) {
         }
         const run = await outcome(page);
         assert.ok(run.outcome.videoId, `upload ${i}: ${run.outcome.error}`);
-        // With 'auto', the chunk count is the one the completing chunk named (checked below).
-        const chunks = auto ? null : Math.ceil((SIZES[i % SIZES.length] * MIB) / chunkSize);
+        // With 'auto', or a plan shaped for several connections, the chunk count is the one
+        // the completing chunk named (checked below).
+        const chunks = auto || parallelParts > 1 ? null : Math.ceil((SIZES[i % SIZES.length] * MIB) / chunkSize);
         const size = SIZES[i % SIZES.length] * MIB;
         results.push({ i, source, size, videoId: run.outcome.videoId, retries: run.retries, delays: run.delays, chunks, token: options.uploadToken, chunkBytes: auto ? size : chunkSize });
       } finally {
@@ -206,6 +207,8 @@ async function faultSuite(parallelParts, auto, fastRetries) {
       const named = ranges.map((range) => range.match(/^part (\d+)\/\1$/)).find(Boolean);
       assert.ok(named, `upload ${upload.i}: a completing chunk: ${ranges}`);
       assert.equal(ranges.length, upload.chunks ?? Number(named[1]), `upload ${upload.i}: every chunk accepted, once`);
+      // A fixed plan names its count in every chunk: the same in all of them.
+      if (!auto) assert.ok(ranges.every((range) => range.endsWith(`/${named[1]}`)), `upload ${upload.i}: ${ranges}`);
     }
     // A first chunk whose answer was lost (a fault after commit) leaves, once sent again, the
     // video it created holding that chunk alone: the API has no way to name a video before it

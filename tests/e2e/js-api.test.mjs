@@ -356,6 +356,46 @@ eachEngine((browser) => {
     }
   });
 
+  test('parallelParts 4: the chunks are shaped for the connections, and a page that sends one at a time continues the same video cut the same way', () =>
+    // 40 MiB in chunks of at most 50 MiB for 4 connections: 5 MiB alone, four of 8.5 MiB
+    // at once, and 1 MiB last. The proxy holds the third piece to arrive after 1 MiB; the
+    // page is reloaded while it is on the wire.
+    withProxiedPage(40, 'shaped.mp4', [[3, { holdBodyAfter: MIB }]], async ({ source, proxy, page, token }) => {
+      const options = { uploadToken: token, apiHost: proxy.url, resumable: true };
+      const logStart = server.logs.length;
+      await page.setInputFiles('#file', source.file);
+      await startUpload(page, { ...options, parallelParts: 4 });
+      await proxy.reached(3, 'held');
+      // The first piece's answer brought the video: the page has recorded it.
+      const record = await page.evaluate(async () => {
+        for (;;) {
+          const records = Object.entries(localStorage).filter(([key]) => key.startsWith('wasm-video-uploader:'));
+          if (records.length > 0) return records.map(([, value]) => JSON.parse(value));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      });
+      assert.equal(record.length, 1);
+      assert.equal(record[0].parallelParts, 4, 'the record says how many went at once');
+
+      await page.goto(`${server.url}/`);
+      proxy.release(3);
+      // The first page's five pieces (the first, and the four of the middle, one of them cut
+      // or whole) end at the server before the second page begins.
+      await untilLogged(logStart, token, () => uploadsSince(logStart, token).length >= 5);
+      await page.addScriptTag({ path: PROBES });
+      const video = await uploadAfterReload(page, source, { ...options, parallelParts: 1 });
+      assert.equal(video.videoId, record[0].videoId, 'the same video');
+
+      // Every part landed once, each of the plan for four: six parts, the middle ones of
+      // 8.5 MiB, whatever the page that finished sent at once.
+      const landed = uploadsSince(logStart, token).filter((upload) => upload.status < 400);
+      const parts = landed.map((upload) => upload.range).sort();
+      assert.deepEqual(parts, ['part 1/6', 'part 2/6', 'part 3/6', 'part 4/6', 'part 5/6', 'part 6/6'], JSON.stringify(landed));
+      const sizes = Object.fromEntries(landed.map((upload) => [upload.range, upload.received]));
+      assert.deepEqual([sizes['part 1/6'], sizes['part 2/6'], sizes['part 6/6']], [5 * MIB, 17 * MIB / 2, MIB]);
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+    }));
+
   test('resumable: after a reload in the middle of an upload, the same video continues and only the missing chunks are sent', () =>
     // The proxy holds chunk 3's body after 1 MiB: the page is reloaded while it is on the wire.
     withProxiedPage(22, 'resumed.mp4', [[3, { holdBodyAfter: MIB }]], async ({ source, proxy, page, token }) => {

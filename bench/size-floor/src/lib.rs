@@ -131,10 +131,11 @@ impl Probe {
     }
 
     /// `Core::start`.
-    pub fn start(&self, video_id: &str, acknowledged: u32, bytes: f64, size: f64, started: f64) -> Result<bool, JsValue> {
+    pub fn start(&self, video_id: &str, acknowledged: u32, bytes: f64, size: f64, started: f64, connections: f64) -> Result<bool, JsValue> {
         let recorded = |value: f64| (value >= 0.0).then_some(value as u64);
+        let count = |value: f64| recorded(value).map(|value| value as u32);
         let mut machine = self.machine.borrow_mut();
-        machine.continue_from(video_id, acknowledged, recorded(bytes), recorded(size), recorded(started).map(|n| n as u32));
+        machine.continue_from(video_id, acknowledged, recorded(bytes), recorded(size), count(started), count(connections));
         machine.start().map_err(|error| thrown(&error))
     }
 
