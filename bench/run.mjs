@@ -3,8 +3,8 @@
 // loopback, file-backed input. Prints a table and writes bench/results.json.
 // See BENCHMARKS.md for the method and what each figure means.
 //   RUNS=3 (median of), SIZES=1024:50,200:5 (MiB:chunk MiB),
-//   CAP_MIB=4 (per-connection cap of the parallel-parts series), ONLY=parallel or ONLY=auto
-//   (that series alone)
+//   CAP_MIB=4 (per-connection cap of the parallel-parts series), ONLY=parallel, ONLY=auto
+//   or ONLY=size (that series or table alone; the size table of the files built last)
 import http from 'node:http';
 import { once } from 'node:events';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -97,6 +97,12 @@ async function startDiscard() {
 }
 
 // The page: blank, with the official bundle beside it, served by upload-server itself.
+// The size table needs no browser: files weighed as they are.
+if (ONLY === 'size') {
+  console.log(sizeTable({ size: size() }).join('\n'));
+  process.exit(0);
+}
+
 const www = mkdtempSync(path.join(tmpdir(), 'bench-www-'));
 copyFileSync(path.join(BLANK_WWW, 'index.html'), path.join(www, 'index.html'));
 copyFileSync(OFFICIAL, path.join(www, 'official.js'));
@@ -338,6 +344,17 @@ function parallelTable(r) {
   return [head, `|---|${sizes.map(() => '---|').join('')}`, ...rows].join('\n');
 }
 
+/** The size table's lines. */
+function sizeTable(r) {
+  const f = (value, digits) => value.toFixed(digits);
+  const lines = ['| what a page loads for a VideoUploader | raw bytes | gzip -9 bytes | / official (gzip) |', '|---|---|---|---|'];
+  lines.push(`| ours (index.js + wasm) | ${r.size.ours.raw} | ${r.size.ours.gzip} | ${f(r.size.ours.gzip / r.size.official.gzip, 2)} |`);
+  lines.push(`| ours with <video-uploader> | ${r.size.oursElement.raw} | ${r.size.oursElement.gzip} | ${f(r.size.oursElement.gzip / r.size.official.gzip, 2)} |`);
+  lines.push(`| official 1.1.6 bundle | ${r.size.official.raw} | ${r.size.official.gzip} | 1.00 |`);
+  if (r.size.coreAlone) lines.push(`| the floor: our core alone, no shell (bench/size-floor) | ${r.size.coreAlone.raw} | ${r.size.coreAlone.gzip} | ${f(r.size.coreAlone.gzip / r.size.official.gzip, 2)} |`);
+  return lines;
+}
+
 function chunkingTable(r) {
   const head = `| link (answers held 300 ms) | ${CHUNKINGS.map((c) => `${chunkingName(c)}: MiB/s, requests, largest chunk`).join(' | ')} | auto / best fixed |`;
   const rows = r.chunking.map((row) => {
@@ -399,12 +416,7 @@ function table(r) {
   lines.push('|---|---|---|---|');
   lines.push(`| median of 5, ms | ${f(r.startup.oursMs)} | ${f(r.startup.officialMs)} | ${f(r.startup.oursMs / r.startup.officialMs, 2)} |`);
   lines.push('');
-  lines.push('| what a page loads for a VideoUploader | raw bytes | gzip -9 bytes | / official (gzip) |');
-  lines.push('|---|---|---|---|');
-  lines.push(`| ours (index.js + wasm) | ${r.size.ours.raw} | ${r.size.ours.gzip} | ${f(r.size.ours.gzip / r.size.official.gzip, 2)} |`);
-  lines.push(`| ours with <video-uploader> | ${r.size.oursElement.raw} | ${r.size.oursElement.gzip} | ${f(r.size.oursElement.gzip / r.size.official.gzip, 2)} |`);
-  lines.push(`| official 1.1.6 bundle | ${r.size.official.raw} | ${r.size.official.gzip} | 1.00 |`);
-  if (r.size.coreAlone) lines.push(`| the floor: our core alone, no shell (bench/size-floor) | ${r.size.coreAlone.raw} | ${r.size.coreAlone.gzip} | ${f(r.size.coreAlone.gzip / r.size.official.gzip, 2)} |`);
+  lines.push(...sizeTable(r));
   lines.push('');
   lines.push('| upload-server | figure |');
   lines.push('|---|---|');
