@@ -8,6 +8,7 @@
 // Usage: node scripts/minify-names.mjs <in.wasm> <out.wasm> <glue.js>  (the glue is rewritten in place)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { leb, reader, replaced, sections } from './wasm-binary.mjs';
 
 const [input, output, gluePath] = process.argv.slice(2);
 let glue = readFileSync(gluePath, 'utf8');
@@ -72,43 +73,17 @@ writeFileSync(gluePath, glue);
 
 /** The wasm `bytes` without the exports named in `names`. */
 function withoutExports(bytes, names) {
-  let at = 8;
-  const leb = () => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = bytes[at++];
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-    }
-  };
-  const encode = (value) => {
-    const out = [];
-    do {
-      out.push((value & 0x7f) | (value > 0x7f ? 0x80 : 0));
-      value = Math.floor(value / 128);
-    } while (value);
-    return out;
-  };
-  while (at < bytes.length) {
-    const start = at;
-    const id = bytes[at++];
-    const size = leb();
-    const end = at + size;
-    if (id === 7) {
-      const kept = [];
-      for (let count = leb(); count > 0; count--) {
-        const entry = at;
-        const length = leb();
-        const name = new TextDecoder().decode(bytes.subarray(at, at + length));
-        // The name, the kind's byte, the index.
-        at += length + 1;
-        leb();
-        if (!names.has(name)) kept.push(bytes.subarray(entry, at));
-      }
-      const body = [...encode(kept.length), ...kept.flatMap((entry) => [...entry])];
-      return Buffer.concat([bytes.subarray(0, start), Buffer.from([7, ...encode(body.length), ...body]), bytes.subarray(end)]);
-    }
-    at = end;
+  const section = sections(bytes).find(({ id }) => id === 7);
+  if (!section) throw new Error('the wasm has no export section');
+  const read = reader(bytes, section.body);
+  const kept = [];
+  for (let count = read.u32(); count > 0; count--) {
+    const entry = read.at;
+    const name = read.name();
+    // The kind's byte, the index.
+    read.at++;
+    read.u32();
+    if (!names.has(name)) kept.push(bytes.subarray(entry, read.at));
   }
-  throw new Error('the wasm has no export section');
+  return replaced(bytes, section, 7, [...leb(kept.length), ...kept.flatMap((entry) => [...entry])]);
 }

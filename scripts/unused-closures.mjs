@@ -14,83 +14,56 @@
 //
 // Reads function names from the name section, which wasm-bindgen's output carries.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { leb, reader, replaced, sections } from './wasm-binary.mjs';
 
 const [input, output] = process.argv.slice(2);
 const bytes = readFileSync(input);
 const UNUSED = [/^wasm_bindgen::convert::closures::_::invoke::h[0-9a-f]+$/, /^js_sys::futures::jspi::task_waker::raw_\w+::h[0-9a-f]+$/];
 const STUB = '__wbindgen_skip_interpret_calls';
 
-let at = 8;
-const leb = () => {
-  let value = 0;
-  for (let shift = 0; ; shift += 7) {
-    const byte = bytes[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    if (byte < 0x80) return value;
-  }
-};
-const encode = (value) => {
-  const out = [];
-  do {
-    out.push((value & 0x7f) | (value > 0x7f ? 0x80 : 0));
-    value = Math.floor(value / 128);
-  } while (value);
-  return out;
-};
-const text = (length) => new TextDecoder().decode(bytes.subarray(at, (at += length)));
-
-// Where the element section is, and every function's name.
-let elements = null;
+// Every function's name, from the name section.
 const names = new Map();
-while (at < bytes.length) {
-  const start = at;
-  const id = bytes[at++];
-  const size = leb();
-  const end = at + size;
-  if (id === 9) elements = { start, body: at, end };
-  if (id === 0 && text(leb()) === 'name') {
-    while (at < end) {
-      const subsection = bytes[at++];
-      const length = leb();
-      const next = at + length;
-      if (subsection === 1) {
-        for (let count = leb(); count > 0; count--) {
-          const index = leb();
-          names.set(index, text(leb()));
-        }
+for (const section of sections(bytes)) {
+  const read = reader(bytes, section.body);
+  if (section.id !== 0 || read.name() !== 'name') continue;
+  while (read.at < section.end) {
+    const subsection = bytes[read.at++];
+    const next = read.u32() + read.at;
+    if (subsection === 1) {
+      for (let count = read.u32(); count > 0; count--) {
+        const index = read.u32();
+        names.set(index, read.name());
       }
-      at = next;
     }
+    read.at = next;
   }
-  at = end;
 }
-if (!elements) throw new Error('the wasm has no element section');
 const stub = [...names].find(([, name]) => name === STUB)?.[0];
 if (stub === undefined) throw new Error(`the wasm has no function ${STUB} (or no name section)`);
+const elements = sections(bytes).find((section) => section.id === 9);
+if (!elements) throw new Error('the wasm has no element section');
 
 // Active segments of function indices (flags 0, or 2 with a table index) are rewritten.
-at = elements.body;
-const segments = leb();
-const out = [...encode(segments)];
+const read = reader(bytes, elements.body);
+const segments = read.u32();
+const out = [...leb(segments)];
 for (let left = segments; left > 0; left--) {
-  const segment = at;
-  const flags = leb();
+  const segment = read.at;
+  const flags = read.u32();
   if (flags !== 0 && flags !== 2) throw new Error(`element segment of kind ${flags}: not rewritten`);
-  if (flags === 2) leb();
+  if (flags === 2) read.u32();
   // The offset: a constant expression, up to its `end`.
-  while (bytes[at++] !== 0x0b);
-  if (flags === 2 && bytes[at++] !== 0x00) throw new Error('element segment of a kind other than functions');
-  out.push(...bytes.subarray(segment, at));
-  const count = leb();
-  out.push(...encode(count));
+  while (bytes[read.at++] !== 0x0b);
+  if (flags === 2 && bytes[read.at++] !== 0x00) throw new Error('element segment of a kind other than functions');
+  out.push(...bytes.subarray(segment, read.at));
+  const count = read.u32();
+  out.push(...leb(count));
   for (let i = 0; i < count; i++) {
-    const index = leb();
-    const unused = UNUSED.some((pattern) => pattern.test(names.get(index) ?? ''));
-    out.push(...encode(unused ? stub : index));
+    const index = read.u32();
+    out.push(...leb(UNUSED.some((pattern) => pattern.test(names.get(index) ?? '')) ? stub : index));
   }
 }
-if (at !== elements.end) throw new Error('the element section has more than this script reads');
+if (read.at !== elements.end) throw new Error('the element section has more than this script reads');
 // None is no error (the size floor's wasm has none); a wasm-bindgen that named them
 // otherwise would show in the size test, whose ceiling they would break.
-const section = [9, ...encode(out.length), ...out];
-writeFileSync(output, Buffer.concat([bytes.subarray(0, elements.start), Buffer.from(section), bytes.subarray(elements.end)]));
+writeFileSync(output, replaced(bytes, elements, 9, out));
