@@ -181,8 +181,7 @@ async function checked(record, options, size) {
 /**
  * Makes `uploader`'s upload of `file` resumable: finds what an earlier page left of it
  * (`previous`: `{videoId, chunks, bytes, chunksBytes, started, parallelParts}` to start
- * from, or null), and
- * keeps the record up to date from the uploader's events. Storage that cannot be used
+ * from, or null), and keeps the record up to date from the uploader's events. Storage that cannot be used
  * degrades to no resume, with one `warning` event (`RESUME_UNAVAILABLE`), never a failure.
  * While another uploader, of this page or of another tab, has the same file in hand, this
  * one goes on its own, into a video of its own, and keeps no record. Also returns

@@ -221,7 +221,8 @@ impl core::fmt::Debug for Machine {
     }
 }
 
-/// The plan of a file of `file_size` bytes, sent `connections` at once.
+/// The plan of a file of `file_size` bytes, sent `connections` at once. Not inlined:
+/// [`Machine::file`] and [`Machine::continue_from`] share one copy in the wasm.
 #[inline(never)]
 fn plan_of(options: &UploadOptions, file_size: u64, connections: u32) -> Result<ChunkPlan, UploadError> {
     let mut plan = if options.auto_chunk_size { ChunkPlan::adaptive(file_size) } else { ChunkPlan::new(file_size, options.chunk_size) }?;
