@@ -113,6 +113,30 @@ function codesRs(contract) {
     names.forEach((name, index) => lines.push(`    pub(crate) const ${name}: u8 = ${index};`));
     lines.push('}', '');
   }
+  // The error codes as a Rust enum, for matching on (`UploadError::kind`).
+  const variant = (code) => code.split('_').map((word) => word[0] + word.slice(1).toLowerCase()).join('');
+  lines.push(
+    '/// Every error code JavaScript sees as `error.code`, in the declaration\'s order (`as u8` is',
+    "/// the index the package's wasm gives the entry). The Rust API's errors have all but those",
+    '/// only the entry gives (`entryErrors`).',
+    '#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]',
+    '#[repr(u8)]',
+    'pub enum ErrorCode {',
+  );
+  for (const [index, [code, templates]] of Object.entries(contract.errors).entries()) {
+    lines.push(`    /// \`${code}\`: \`${templates[templates.length - 1]}\``, `    ${variant(code)} = ${index},`);
+  }
+  lines.push(
+    '}',
+    '',
+    'impl ErrorCode {',
+    '    /// The code as JavaScript sees it (`FILE_MISSING`).',
+    '    pub fn as_str(self) -> &\'static str {',
+    '        error::NAMES[self as usize]',
+    '    }',
+    '}',
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -53,3 +53,66 @@ pub(crate) mod retry_reason {
     pub(crate) const REQUEST_TIMEOUT: u8 = 3;
     pub(crate) const SERVER_ERROR: u8 = 4;
 }
+
+/// Every error code JavaScript sees as `error.code`, in the declaration's order (`as u8` is
+/// the index the package's wasm gives the entry). The Rust API's errors have all but those
+/// only the entry gives (`entryErrors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ErrorCode {
+    /// `FILE_MISSING`: `'file' is missing`
+    FileMissing = 0,
+    /// `CREDENTIALS_MISSING`: `You must provide either an accessToken, an uploadToken or an API key`
+    CredentialsMissing = 1,
+    /// `VIDEO_ID_MISSING`: `'videoId' is missing`
+    VideoIdMissing = 2,
+    /// `ORIGIN_INVALID`: `{detail}`
+    OriginInvalid = 3,
+    /// `CHUNK_SIZE_INVALID`: `Invalid chunk size. Minimal allowed value: 5MB, maximum allowed value: 128MB.`
+    ChunkSizeInvalid = 4,
+    /// `OPTION_INVALID`: `Invalid '{name}' option: {detail}`
+    OptionInvalid = 5,
+    /// `FILE_EMPTY`: `The file is empty: there is nothing to upload.`
+    FileEmpty = 6,
+    /// `FILE_TOO_LARGE`: `The file is {size} bytes; api.video accepts at most 32212254720 bytes (30 GiB).`
+    FileTooLarge = 7,
+    /// `UPLOAD_IN_PROGRESS`: `An upload is already in progress on this uploader.`
+    UploadInProgress = 8,
+    /// `BAD_REQUEST`: `The server answered HTTP {status}.`
+    BadRequest = 9,
+    /// `UNAUTHORIZED`: `The server answered HTTP {status}.`
+    Unauthorized = 10,
+    /// `FORBIDDEN`: `The server answered HTTP {status}.`
+    Forbidden = 11,
+    /// `NOT_FOUND`: `The server answered HTTP {status}.`
+    NotFound = 12,
+    /// `PAYLOAD_TOO_LARGE`: `The server answered HTTP {status}.`
+    PayloadTooLarge = 13,
+    /// `RATE_LIMITED`: `The server answered HTTP {status}.`
+    RateLimited = 14,
+    /// `SERVER_ERROR`: `The server answered HTTP {status}.`
+    ServerError = 15,
+    /// `HTTP_ERROR`: `The server answered HTTP {status}.`
+    HttpError = 16,
+    /// `RESPONSE_INVALID`: `Unusable response (HTTP {status}): {detail}`
+    ResponseInvalid = 17,
+    /// `NETWORK_ERROR`: `Network error: the request did not reach the server.`
+    NetworkError = 18,
+    /// `NETWORK_TIMEOUT`: `The request timed out.`
+    NetworkTimeout = 19,
+    /// `ABORTED`: `The upload was cancelled.`
+    Aborted = 20,
+    /// `BROWSER_ERROR`: `The browser refused the request: {detail}`
+    BrowserError = 21,
+    /// `VIDEO_TOO_LONG`: `The submitted video is too long.`
+    VideoTooLong = 22,
+    /// `WASM_NOT_LOADED`: `The uploader's wasm is not loaded: call init({ module_or_path }) with its URL first.`
+    WasmNotLoaded = 23,
+}
+
+impl ErrorCode {
+    /// The code as JavaScript sees it (`FILE_MISSING`).
+    pub fn as_str(self) -> &'static str {
+        error::NAMES[self as usize]
+    }
+}

@@ -3,7 +3,7 @@
 use alloc::string::String;
 use core::fmt;
 
-use crate::codes::error as codes;
+use crate::codes::ErrorCode;
 use crate::limits::MAX_FILE_SIZE;
 use crate::text::{concat, push_u64};
 
@@ -90,39 +90,39 @@ pub enum UploadError {
 }
 
 impl UploadError {
-    /// The stable machine-readable code of this error.
+    /// The stable machine-readable code of this error, as JavaScript sees it.
     pub fn code(&self) -> &'static str {
-        codes::NAMES[usize::from(self.code_index())]
+        self.kind().as_str()
     }
 
-    /// The code's index in the declaration (`src/contract.json`): what the package's wasm
-    /// gives JavaScript, so that it holds none of the codes' names.
-    pub(crate) fn code_index(&self) -> u8 {
+    /// The code, to match on. `as u8`, its index in the declaration (`src/contract.json`),
+    /// is what the package's wasm gives JavaScript, so that it holds none of the names.
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            UploadError::MissingFile => codes::FILE_MISSING,
-            UploadError::MissingCredentials => codes::CREDENTIALS_MISSING,
-            UploadError::MissingVideoId => codes::VIDEO_ID_MISSING,
-            UploadError::InvalidOrigin { .. } => codes::ORIGIN_INVALID,
-            UploadError::InvalidChunkSize { .. } => codes::CHUNK_SIZE_INVALID,
-            UploadError::InvalidOption { .. } => codes::OPTION_INVALID,
-            UploadError::EmptyFile => codes::FILE_EMPTY,
-            UploadError::FileTooLarge { .. } => codes::FILE_TOO_LARGE,
-            UploadError::AlreadyUploading => codes::UPLOAD_IN_PROGRESS,
+            UploadError::MissingFile => ErrorCode::FileMissing,
+            UploadError::MissingCredentials => ErrorCode::CredentialsMissing,
+            UploadError::MissingVideoId => ErrorCode::VideoIdMissing,
+            UploadError::InvalidOrigin { .. } => ErrorCode::OriginInvalid,
+            UploadError::InvalidChunkSize { .. } => ErrorCode::ChunkSizeInvalid,
+            UploadError::InvalidOption { .. } => ErrorCode::OptionInvalid,
+            UploadError::EmptyFile => ErrorCode::FileEmpty,
+            UploadError::FileTooLarge { .. } => ErrorCode::FileTooLarge,
+            UploadError::AlreadyUploading => ErrorCode::UploadInProgress,
             UploadError::Http { status, .. } => match status {
-                400 => codes::BAD_REQUEST,
-                401 => codes::UNAUTHORIZED,
-                403 => codes::FORBIDDEN,
-                404 => codes::NOT_FOUND,
-                413 => codes::PAYLOAD_TOO_LARGE,
-                429 => codes::RATE_LIMITED,
-                500..=599 => codes::SERVER_ERROR,
-                _ => codes::HTTP_ERROR,
+                400 => ErrorCode::BadRequest,
+                401 => ErrorCode::Unauthorized,
+                403 => ErrorCode::Forbidden,
+                404 => ErrorCode::NotFound,
+                413 => ErrorCode::PayloadTooLarge,
+                429 => ErrorCode::RateLimited,
+                500..=599 => ErrorCode::ServerError,
+                _ => ErrorCode::HttpError,
             },
-            UploadError::InvalidResponse { .. } => codes::RESPONSE_INVALID,
-            UploadError::Network => codes::NETWORK_ERROR,
-            UploadError::Timeout => codes::NETWORK_TIMEOUT,
-            UploadError::Aborted => codes::ABORTED,
-            UploadError::Browser { .. } => codes::BROWSER_ERROR,
+            UploadError::InvalidResponse { .. } => ErrorCode::ResponseInvalid,
+            UploadError::Network => ErrorCode::NetworkError,
+            UploadError::Timeout => ErrorCode::NetworkTimeout,
+            UploadError::Aborted => ErrorCode::Aborted,
+            UploadError::Browser { .. } => ErrorCode::BrowserError,
         }
     }
 
@@ -354,6 +354,7 @@ mod tests {
     fn http_codes_follow_status() {
         let http = |status| UploadError::Http { status, problem: Problem::default(), raw: String::new() };
         assert_eq!(http(401).code(), "UNAUTHORIZED");
+        assert_eq!(http(401).kind(), crate::ErrorCode::Unauthorized, "a code to match on, too");
         assert_eq!(http(400).code(), "BAD_REQUEST");
         assert_eq!(http(503).code(), "SERVER_ERROR");
         assert_eq!(http(418).code(), "HTTP_ERROR");

@@ -48,6 +48,7 @@ pub mod web;
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
+pub use codes::ErrorCode;
 pub use error::UploadError;
 pub use machine::{Event, Machine, Step};
 pub use options::{Credentials, Origin, UploadOptions};

@@ -179,7 +179,7 @@ fn object(keys: &[&str], values: &[JsValue]) -> JsValue {
 /// errors do. No key is `undefined`.
 fn error_object(error: &UploadError) -> JsValue {
     let object = Object::new();
-    set_field(&object, "code", &error.code_index().into());
+    set_field(&object, "code", &(error.kind() as u8).into());
     if let Some(status) = error.status() {
         set_field(&object, "status", &status.into());
     }

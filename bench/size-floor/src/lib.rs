@@ -83,7 +83,7 @@ extern "C" {
 fn error(error: &UploadError) {
     // The entry names the code (its index), adds the reason and writes the message from
     // the code and these facts.
-    number(error.code_index().into());
+    number((error.kind() as u8).into());
     if let Some(status) = error.status() {
         number(status.into());
     }
@@ -104,7 +104,7 @@ fn error(error: &UploadError) {
 }
 
 fn thrown(error: &UploadError) -> JsValue {
-    JsValue::from(error.code_index())
+    JsValue::from(error.kind() as u8)
 }
 
 /// One upload's machine, as the shell holds it.
@@ -126,7 +126,7 @@ impl Probe {
             Machine::file(&options, size as u64, &name, seed as u64)
         };
         let mut machine = machine.map_err(|error| thrown(&error))?;
-        machine.set_retry_strategy(Rc::new(|retry, error| Some(strategy(retry, error.code_index()))));
+        machine.set_retry_strategy(Rc::new(|retry, error| Some(strategy(retry, error.kind() as u8))));
         Ok(Probe { machine: RefCell::new(machine), meter: RefCell::new(ProgressMeter::new(100.0, 2000.0)) })
     }
 
