@@ -24,7 +24,8 @@ mod app {
             }
         });
         let video = uploader.upload().await?;
-        Ok(video.video_id)
+        // Typed: the title, the tags, the player link (`video.assets`)…
+        Ok(video.into_typed().video_id)
     }
 }
 

@@ -37,6 +37,7 @@ pub mod stream;
 #[cfg(any(target_arch = "wasm32", test))]
 mod slots;
 mod text;
+pub mod video;
 mod watchdog;
 
 #[cfg(target_arch = "wasm32")]

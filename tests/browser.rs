@@ -160,7 +160,7 @@ fn on_first_chunk(uploader: &Rc<Uploader>, act: impl FnOnce(Rc<Uploader>) + 'sta
 
 /// The server stores exactly `data` as the video's source.
 async fn assert_stored(video: &wasm_video_uploader::web::Video, data: &[u8]) {
-    let mp4 = field(&field(&video.json, "assets"), "mp4").as_string().unwrap();
+    let mp4 = video.assets.as_ref().and_then(|assets| assets.mp4.clone()).expect("the typed Video has its MP4 link");
     assert!(download(&mp4).await == data, "the stored bytes are the file's");
 }
 
@@ -175,6 +175,10 @@ async fn single_chunk_upload_returns_the_video() {
     assert!(video.video_id.starts_with("vi") && video.video_id.len() == 24, "{}", video.video_id);
     assert_eq!(field(&video.json, "videoId").as_string().as_deref(), Some(video.video_id.as_str()));
     assert_eq!(field(&video.json, "title").as_string().as_deref(), Some("single.mp4"));
+    // The same, typed.
+    assert_eq!(video.title.as_deref(), Some("single.mp4"));
+    let player = video.assets.as_ref().and_then(|assets| assets.player.as_deref()).expect("a player link");
+    assert!(player.contains(video.video_id.as_str()), "{player}");
     let progress = progress.borrow();
     let last = progress.last().expect("at least the acknowledgement");
     assert_eq!((last.uploaded_bytes, last.total_bytes, last.chunks_count, last.current_chunk), (300_000, 300_000, 1, 1));
@@ -195,6 +199,7 @@ async fn chunks_share_the_first_video_id() {
     let video = uploader.upload().await.unwrap();
 
     assert_eq!(field(&video.json, "title").as_string().as_deref(), Some("Named by the option"));
+    assert_eq!(video.title.as_deref(), Some("Named by the option"));
     // Both chunks were acknowledged under one video: a second chunk without the first's
     // videoId would have started another video, and the session would have failed.
     let chunks: Vec<(u32, String)> = events

@@ -93,11 +93,11 @@ impl UploadEvent {
     }
 }
 
-/// The video the server returned for the completing chunk.
+/// The video the server returned for the completing chunk: its fields typed (it derefs to
+/// [`crate::video::Video`]: `video.title`, `video.assets`), and the object as it came.
 #[derive(Debug, Clone)]
 pub struct Video {
-    /// The video's id (`vi…`), when known (api.video always sends it).
-    pub video_id: String,
+    typed: crate::video::Video,
     /// The Video object as the server sent it, with `videoId` added when it was missing;
     /// only `{videoId}` when the completing chunk's answer was lost and the credentials
     /// cannot read the video back (an upload token).
@@ -105,7 +105,24 @@ pub struct Video {
 }
 
 impl Video {
+    /// The typed fields of `json`. A field of an unexpected type does not fail an upload
+    /// that succeeded: the video then has its id alone.
     pub(crate) fn of(json: &JsValue) -> Video {
-        Video { video_id: string_field(json, "videoId").unwrap_or_default(), json: json.clone() }
+        let typed = serde_wasm_bindgen::from_value(json.clone())
+            .unwrap_or_else(|_| crate::video::Video { video_id: string_field(json, "videoId").unwrap_or_default(), ..Default::default() });
+        Video { typed, json: json.clone() }
+    }
+
+    /// The typed fields, owned.
+    pub fn into_typed(self) -> crate::video::Video {
+        self.typed
+    }
+}
+
+impl core::ops::Deref for Video {
+    type Target = crate::video::Video;
+
+    fn deref(&self) -> &crate::video::Video {
+        &self.typed
     }
 }
