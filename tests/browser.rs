@@ -11,8 +11,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use gloo_net::http::{Method, RequestBuilder};
 use js_sys::{Array, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use serde_json::json;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use wasm_video_uploader::options::MIN_CHUNK_SIZE;
@@ -95,39 +97,31 @@ fn basic_auth() -> String {
     format!("Basic {}", web_sys::window().unwrap().btoa(&format!("{key}:")).unwrap())
 }
 
-/// A request to the API with the test's credentials; returns status and parsed body.
-async fn api(method: &str, url: &str, body: Option<&str>, auth: Option<&str>) -> (u16, JsValue) {
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    let headers = web_sys::Headers::new().unwrap();
-    headers.set("Content-Type", "application/json").unwrap();
+/// A request to the API (through gloo-net), with `body` as JSON and the test's credentials
+/// in `auth`; returns the status and the parsed body (`null` when it is not JSON).
+async fn api(method: Method, url: &str, body: Option<serde_json::Value>, auth: Option<&str>) -> (u16, serde_json::Value) {
+    let mut request = RequestBuilder::new(url).method(method);
     if let Some(auth) = auth {
-        headers.set("Authorization", auth).unwrap();
+        request = request.header("Authorization", auth);
     }
-    init.set_headers(&headers);
-    if let Some(body) = body {
-        init.set_body(&JsValue::from_str(body));
+    let response = match body {
+        Some(body) => request.json(&body).unwrap().send().await,
+        None => request.send().await,
     }
-    let request = web_sys::Request::new_with_str_and_init(url, &init).unwrap();
-    let response: web_sys::Response =
-        JsFuture::from(web_sys::window().unwrap().fetch_with_request(&request)).await.unwrap().unchecked_into();
-    let status = response.status();
-    let text = JsFuture::from(response.text().unwrap()).await.unwrap().as_string().unwrap_or_default();
-    (status, js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL))
+    .unwrap();
+    (response.status(), response.json().await.unwrap_or(serde_json::Value::Null))
 }
 
 async fn create_container(base: &str, title: &str) -> String {
-    let (status, video) = api("POST", &format!("{base}/videos"), Some(&format!("{{\"title\":\"{title}\"}}")), Some(&basic_auth())).await;
+    let (status, video) = api(Method::POST, &format!("{base}/videos"), Some(json!({ "title": title })), Some(&basic_auth())).await;
     assert_eq!(status, 201);
-    field(&video, "videoId").as_string().unwrap()
+    video["videoId"].as_str().unwrap().to_owned()
 }
 
 async fn download(url: &str) -> Vec<u8> {
-    let response: web_sys::Response =
-        JsFuture::from(web_sys::window().unwrap().fetch_with_str(url)).await.unwrap().unchecked_into();
+    let response = RequestBuilder::new(url).send().await.unwrap();
     assert_eq!(response.status(), 200, "{url}");
-    let buffer = JsFuture::from(response.array_buffer().unwrap()).await.unwrap();
-    Uint8Array::new(&buffer).to_vec()
+    response.binary().await.unwrap()
 }
 
 /// A retry strategy that waits 20 ms, for tests that meet many injected faults.
@@ -293,9 +287,9 @@ async fn faults_before_and_after_commit_are_retried_to_a_byte_identical_video() 
         assert!(reasons.contains(&expected), "no {expected} among {reasons:?}");
     }
     assert!(reasons.iter().all(|r| ["NETWORK_ERROR", "SERVER_ERROR", "RATE_LIMITED"].contains(r)), "{reasons:?}");
-    let (status, list) = api("GET", &format!("{}/videos?title={title}", chaos_url()), None, Some(&basic_auth())).await;
+    let (status, list) = api(Method::GET, &format!("{}/videos?title={title}", chaos_url()), None, Some(&basic_auth())).await;
     assert_eq!(status, 200);
-    assert_eq!(field(&field(&list, "pagination"), "itemsTotal").as_f64(), Some(1.0), "exactly one video");
+    assert_eq!(list["pagination"]["itemsTotal"], 1, "exactly one video");
     let mp4 = format!("{}/vod/{video_id}/mp4/source.mp4", chaos_url());
     assert!(download(&mp4).await == data, "the stored bytes are the file's");
 }
@@ -355,9 +349,9 @@ async fn api_key_mode_uploads_into_a_container() {
 #[wasm_bindgen_test]
 async fn an_expired_access_token_is_refreshed_and_the_chunk_replayed() {
     let key = env_or_explain!("UPLOAD_SERVER_API_KEY");
-    let (status, tokens) = api("POST", &format!("{}/auth/api-key", server_url()), Some(&format!("{{\"apiKey\":\"{key}\"}}")), None).await;
+    let (status, tokens) = api(Method::POST, &format!("{}/auth/api-key", server_url()), Some(json!({ "apiKey": key })), None).await;
     assert_eq!(status, 200);
-    let refresh = field(&tokens, "refresh_token").as_string().unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
     let video_id = create_container(server_url(), "refreshed").await;
     let mut options = options("unused");
     options.credentials = Credentials::AccessToken { access_token: "expired".into(), refresh_token: Some(refresh) };
