@@ -505,3 +505,29 @@ async fn an_upload_cancelled_while_paused_runs_again_on_upload() {
     assert!(!uploader.is_paused());
     assert_stored(&video, &data).await;
 }
+
+#[wasm_bindgen_test]
+async fn parallel_parts_from_rust_shape_the_chunks_and_land_byte_identical() {
+    // 24 MiB in chunks of at most 50 MiB, 4 at once: 5 MiB alone, then the middle shared
+    // between the connections (three of 6 MiB: every chunk but the last at least 5 MiB),
+    // then about 1 MiB last.
+    let data = bytes(24 * 1024 * 1024, 9);
+    let mut options = options(valid_token());
+    options.parallel_parts = 4;
+    let uploader = Uploader::new(&file_of(&data, "parallel.mp4"), options).unwrap();
+    let events = record_events(&uploader);
+    let video = uploader.upload().await.unwrap();
+    let chunks: Vec<(u32, u32)> = events
+        .borrow()
+        .iter()
+        .filter_map(|event| match event {
+            UploadEvent::Chunk { chunk, chunks_count, .. } => Some((*chunk, *chunks_count)),
+            _ => None,
+        })
+        .collect();
+    let mut numbers: Vec<u32> = chunks.iter().map(|(chunk, _)| *chunk).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, [1, 2, 3, 4, 5], "{chunks:?}");
+    assert!(chunks.iter().all(|(_, count)| *count == 5), "{chunks:?}");
+    assert_stored(&video, &data).await;
+}
