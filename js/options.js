@@ -7,11 +7,15 @@ import { UploadError, fail, invalid } from './error.js';
 
 const CREDENTIALS = OPTIONS.filter((option) => option.credential).map((option) => option.name);
 
+/** Whether `option` is one of the other kind of upload (a stream has no file). */
+const elsewhere = (option, stream) => option.for && option.for !== (stream ? 'stream' : 'file');
+
 /**
- * What crosses into the wasm, in order: `[option, sub-path, how]`, as scripts/contract.mjs
- * lays it out for src/slots.rs (tests/unit/contract.test.mjs holds the two to each other).
+ * What crosses into the wasm, in order: `[option, sub-path, how]` (the option as declared),
+ * as scripts/contract.mjs lays it out for src/slots.rs (tests/unit/contract.test.mjs holds
+ * the two to each other).
  */
-export const SLOTS = OPTIONS.flatMap(({ name, cross }) => (!cross ? [] : Array.isArray(cross) ? cross.map((sub) => [name, sub, 'text']) : [[name, '', cross]]));
+export const SLOTS = OPTIONS.flatMap((option) => (!option.cross ? [] : Array.isArray(option.cross) ? option.cross.map((sub) => [option, sub, 'text']) : [[option, '', option.cross]]));
 
 /** The value at a dotted `path` of `value`, if any. */
 const at = (value, path) => path.split('.').reduce((object, key) => object?.[key], value);
@@ -28,7 +32,7 @@ export function check(options, stream) {
   const credential = credentialOf(options);
   for (const option of OPTIONS) {
     const { name } = option;
-    if (option.for && option.for !== (stream ? 'stream' : 'file')) continue;
+    if (elsewhere(option, stream)) continue;
     let value = options[name];
     if (option.credential) {
       if (name !== CREDENTIALS[0]) continue;
@@ -83,8 +87,10 @@ function checkOrigin(origin) {
 export function pack(options, stream) {
   const credential = credentialOf(options);
   let present = 0;
-  const texts = SLOTS.map(([name, sub, how], index) => {
-    if (stream && name === 'file') return '';
+  const texts = SLOTS.map(([option, sub, how], index) => {
+    // An option of the other kind of upload is not checked, and does not cross.
+    if (elsewhere(option, stream)) return '';
+    const { name } = option;
     if (CREDENTIALS.includes(name) && name !== credential) return '';
     // A number (a version `1`, a chunk size) crosses as its String(), as the official
     // uploader reads a version.
