@@ -118,15 +118,13 @@ impl ChunkPlan {
     /// Shapes a plan just made for `connections`, in place (see [`ChunkPlan::shaped`]).
     pub fn shape(&mut self, connections: u32) {
         self.connections = connections;
-        let file = self.file_size;
-        if self.fixed_count.is_some() && file > MIN_CHUNK_SIZE + LAST_CHUNK_TARGET {
-            if let Some((count, size)) = share(file - MIN_CHUNK_SIZE - LAST_CHUNK_TARGET, self.chunk_size, connections) {
-                self.first_size = MIN_CHUNK_SIZE;
-                self.chunk_size = size;
-                self.wanted = size;
-                // 30 GiB in 5 MiB chunks is 6144: the count fits.
-                self.fixed_count = Some(count as u32 + 2);
-            }
+        let middle = self.file_size.checked_sub(MIN_CHUNK_SIZE + LAST_CHUNK_TARGET);
+        if let (Some(_), Some((count, size))) = (self.fixed_count, middle.and_then(|middle| share(middle, self.chunk_size, connections))) {
+            self.first_size = MIN_CHUNK_SIZE;
+            self.chunk_size = size;
+            self.wanted = size;
+            // 30 GiB in 5 MiB chunks is 6144: the count fits.
+            self.fixed_count = Some(count as u32 + 2);
         }
     }
 
@@ -265,14 +263,14 @@ impl ChunkPlan {
     /// before its first chunk (which goes alone anyway), nor among chunks an earlier page may
     /// have cut (they keep its size).
     fn last_round_due(&self) -> bool {
-        let rest = self.file_size - self.next_start;
+        // What the last rounds would share: the rest but the completing chunk.
+        let shared = (self.file_size - self.next_start).checked_sub(LAST_CHUNK_TARGET);
         self.fixed_count.is_none()
             && self.connections > 1
             && !self.last_round
             && self.next > 0
             && self.next >= self.hold_until
-            && rest > LAST_CHUNK_TARGET
-            && rest <= 2 * u64::from(self.connections) * self.wanted + LAST_CHUNK_TARGET
+            && shared.is_some_and(|shared| shared <= 2 * u64::from(self.connections) * self.wanted)
     }
 }
 
@@ -525,6 +523,15 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_continued_after_no_chunk_starts_at_the_first() {
+        for mut plan in [ChunkPlan::new(40 * MIB, 50 * MIB).unwrap().shaped(4), ChunkPlan::new(40 * MIB, 8 * MIB).unwrap()] {
+            assert!(plan.skip(0, Some(0), None, None), "a video with nothing of the file yet");
+            assert_eq!((plan.cut_so_far(), plan.peek().unwrap().start), ((0, 0), 0));
+            assert!(!ChunkPlan::new(40 * MIB, 8 * MIB).unwrap().skip(0, Some(1), None, None), "no chunk ends at byte 1");
+        }
+    }
+
+    #[test]
     fn a_shaped_plan_continues_where_an_earlier_page_of_the_same_shape_stopped() {
         let fresh = ChunkPlan::new(200 * MIB, 50 * MIB).unwrap().shaped(4);
         let size = 97 * MIB / 2;
@@ -610,5 +617,49 @@ mod tests {
         assert!(plan.skip(2, Some(5 * MIB + round), Some(round), Some(5)));
         let rest: alloc::vec::Vec<u64> = cut_all(&mut plan).iter().map(Piece::len).collect();
         assert_eq!(rest, [round, round, round, MIB]);
+    }
+
+    #[test]
+    fn an_adaptive_size_follows_the_predicted_time_of_a_chunk_of_the_size_wanted() {
+        let mut plan = ChunkPlan::adaptive(1024 * MIB).unwrap();
+        for len in [5, 10, 20] {
+            plan.cut();
+            plan.adapt(len * MIB, 100.0);
+            plan.settle();
+        }
+        assert_eq!(plan.chunk_size(), 40 * MIB);
+        // A 20 MiB chunk (an earlier size) that took 6 s predicts 12 s for 40 MiB: kept.
+        plan.adapt(20 * MIB, 6_000.0);
+        assert!(!plan.unsettled());
+        // 30 s predicted is not above SHRINK_ABOVE_MS: kept; above, halved.
+        plan.adapt(40 * MIB, SHRINK_ABOVE_MS);
+        assert!(!plan.unsettled());
+        plan.adapt(40 * MIB, SHRINK_ABOVE_MS + 1.0);
+        plan.settle();
+        assert_eq!(plan.chunk_size(), 20 * MIB);
+    }
+
+    #[test]
+    fn an_adaptive_plans_last_rounds_begin_where_the_rest_fits_two_rounds_and_a_last_chunk() {
+        // After the first chunk, untimed (the size wanted stays 5 MiB), for 3 connections:
+        // two rounds of 5 MiB and the last 1 MiB hold 31 MiB.
+        let after_first = |rest: u64| {
+            let mut plan = ChunkPlan::adaptive(MIN_CHUNK_SIZE + rest).unwrap().shaped(3);
+            plan.cut();
+            plan
+        };
+        assert!(after_first(31 * MIB).unsettled(), "31 MiB left: the last rounds are due");
+        assert!(!after_first(31 * MIB + 1).unsettled(), "a byte more: not yet");
+        // One connection never has last rounds: the size keeps adapting to the end. 26 MiB
+        // on a fast link: 5 MiB, 10 MiB, then the 11 MiB left in one chunk of the 20 MiB
+        // wanted by then.
+        let mut plan = ChunkPlan::adaptive(26 * MIB).unwrap().shaped(1);
+        let mut sizes = alloc::vec::Vec::new();
+        while let Some(piece) = plan.cut() {
+            sizes.push(piece.len() / MIB);
+            plan.adapt(piece.len(), 1000.0);
+            plan.settle();
+        }
+        assert_eq!(sizes, [5, 10, 11]);
     }
 }
