@@ -531,3 +531,56 @@ async fn parallel_parts_from_rust_shape_the_chunks_and_land_byte_identical() {
     assert!(chunks.iter().all(|(_, count)| *count == 5), "{chunks:?}");
     assert_stored(&video, &data).await;
 }
+
+#[wasm_bindgen_test]
+async fn a_resumable_upload_continues_the_same_video_from_a_new_uploader() {
+    // Three 5 MiB chunks and a bit; the first uploader stops once chunk 1 has landed (it
+    // pauses, as a page that goes away leaves its upload), and a new one for the same file
+    // goes on from chunk 2 into the same video.
+    let data = bytes(3 * MIN_CHUNK_SIZE as usize + 1000, 11);
+    let file = file_of(&data, "resumed-from-rust.mp4");
+    let fresh = || {
+        let mut options = options(valid_token());
+        options.chunk_size = MIN_CHUNK_SIZE;
+        let uploader = Rc::new(Uploader::new(&file, options).unwrap());
+        uploader.set_resumable(true);
+        uploader
+    };
+    let first = fresh();
+    let video_id = Rc::new(RefCell::new(None::<String>));
+    let landed = video_id.clone();
+    first.on_event(move |event| {
+        if let UploadEvent::Chunk { chunk: 1, video_id, .. } = event {
+            landed.replace(Some(video_id.clone()));
+        }
+    });
+    on_first_chunk(&first, |uploader| uploader.pause());
+    let running = first.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = running.upload().await;
+    });
+    while video_id.borrow().is_none() {
+        tick(20).await;
+    }
+    drop(first);
+
+    let second = fresh();
+    let events = record_events(&second);
+    let video = second.upload().await.unwrap();
+    assert_eq!(Some(video.video_id.clone()), *video_id.borrow(), "the same video");
+    let chunks: Vec<u32> = events
+        .borrow()
+        .iter()
+        .filter_map(|event| match event {
+            UploadEvent::Chunk { chunk, .. } => Some(*chunk),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(chunks, [2, 3, 4], "only what the server lacked");
+    assert_stored(&video, &data).await;
+
+    // The record went with the upload: a third uploader starts a video of its own.
+    let third = fresh();
+    let again = third.upload().await.unwrap();
+    assert_ne!(again.video_id, video.video_id);
+}

@@ -11,6 +11,8 @@ mod event;
 #[cfg(feature = "rust-api")]
 mod progressive;
 #[cfg(feature = "rust-api")]
+mod resume;
+#[cfg(feature = "rust-api")]
 mod uploader;
 
 pub use crate::limits::DEFAULT_STALL_TIMEOUT_MS;

@@ -20,6 +20,8 @@ use crate::UploadOptions;
 
 use super::driver::{Callback, Driver, Note};
 use super::event::{UploadEvent, Video};
+use super::resume::Record;
+use crate::machine::{Event as MachineEvent, Warning};
 
 type Listener = Rc<RefCell<dyn FnMut(&UploadEvent)>>;
 /// Where the outcome of the `upload()` in progress goes, once there is one.
@@ -102,6 +104,15 @@ pub struct Uploader {
     _callback: Callback,
     listeners: Rc<Listeners>,
     result: ResultSlot,
+    resume: Rc<Resume>,
+}
+
+/// The record of a resumable upload, kept while `on` (see [`Uploader::set_resumable`]).
+struct Resume {
+    record: Record,
+    on: Cell<bool>,
+    /// When the record was first written.
+    created_at: Cell<f64>,
 }
 
 impl std::fmt::Debug for Uploader {
@@ -120,8 +131,17 @@ impl Uploader {
         let machine = Machine::file(&options, file.size() as u64, &name, seed)?;
         let listeners = Rc::new(Listeners::default());
         let result: ResultSlot = Rc::default();
-        let (sink_listeners, sink_result) = (listeners.clone(), result.clone());
+        let resume = Rc::new(Resume { record: Record::of(file, &options), on: Cell::new(false), created_at: Cell::new(0.0) });
+        let (sink_listeners, sink_result, sink_resume) = (listeners.clone(), result.clone(), resume.clone());
         let (driver, callback) = Driver::with_closure(machine, Some(file.clone()), Box::new(move |note| {
+            if sink_resume.on.get() {
+                match &note {
+                    Note::Chunk { video_id: Some(video_id), standing, .. } => sink_resume.record.write(video_id, standing, sink_resume.created_at.get()),
+                    // The record's video is gone: a new one starts, whose first chunk records it.
+                    Note::Complete { .. } | Note::Event(MachineEvent::Warning(Warning::ResumedVideoGone)) => sink_resume.record.forget(),
+                    _ => {}
+                }
+            }
             let settled = match &note {
                 Note::Complete { video, .. } => Some(Ok(Video::of(video))),
                 Note::Failed(error) => Some(Err((*error).clone())),
@@ -136,7 +156,16 @@ impl Uploader {
                 }
             }
         }));
-        Ok(Uploader { driver, _callback: callback, listeners, result })
+        Ok(Uploader { driver, _callback: callback, listeners, result, resume })
+    }
+
+    /// Makes the upload resumable (off by default), as the JavaScript `resumable: true`: as
+    /// chunks land, where the upload stands is recorded in `localStorage`, and an uploader
+    /// made later for the same file and options (after a reload, or once this one was
+    /// dropped) continues the same video from there, within a day. The record goes once
+    /// the upload completes or is cancelled. Storage that cannot be used means no resume.
+    pub fn set_resumable(&self, resumable: bool) {
+        self.resume.on.set(resumable);
     }
 
     /// Calls `listener` with every event of the upload.
@@ -176,6 +205,13 @@ impl Uploader {
         let slot = Slot::new();
         self.result.replace(Some(slot.clone()));
         let watch = ConnectivityWatch::new(Rc::downgrade(&self.driver), Rc::downgrade(&self.listeners));
+        if self.resume.on.get() {
+            // Only before the first start can an earlier uploader's record be continued.
+            let continued = self.resume.record.continue_into(&mut self.driver.machine());
+            if let Some(at) = continued.or_else(|| (self.resume.created_at.get() == 0.0).then(js_sys::Date::now)) {
+                self.resume.created_at.set(at);
+            }
+        }
         match self.driver.start() {
             Ok(true) => self.listeners.emit(UploadEvent::Resume),
             Ok(false) => {}
@@ -206,8 +242,12 @@ impl Uploader {
         self.driver.is_paused()
     }
 
-    /// Aborts the upload: `upload()` fails with [`UploadError::Aborted`].
+    /// Aborts the upload: `upload()` fails with [`UploadError::Aborted`]. A resumable
+    /// upload's record is forgotten.
     pub fn cancel(&self) {
+        if self.resume.on.get() {
+            self.resume.record.forget();
+        }
         self.driver.cancel();
     }
 }
