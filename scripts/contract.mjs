@@ -46,8 +46,9 @@ export const CHECKS = ${json(contract.checks)};
 export const ERRORS = { ${errors.join(', ')} };
 export const WARNINGS = ${json(contract.warnings)};
 /** The wasm gives errors, warnings and retry reasons as their index in these lists. */
-export const CODES = Object.keys(ERRORS);
-export const WARNING_CODES = Object.keys(WARNINGS);
+// Pure, so that a module importing neither (js/resume.js) does not bundle the tables.
+export const CODES = /* @__PURE__ */ Object.keys(ERRORS);
+export const WARNING_CODES = /* @__PURE__ */ Object.keys(WARNINGS);
 export const RETRY_REASONS = ${json(contract.retryReasons)};
 /** The codes whose errors carry the official \`reason\`, the code itself. */
 export const REASONS = ${json(contract.reasons)};
