@@ -548,10 +548,14 @@ async fn a_resumable_upload_continues_the_same_video_from_a_new_uploader() {
     };
     let first = fresh();
     let video_id = Rc::new(RefCell::new(None::<String>));
-    let landed = video_id.clone();
+    // Resolved by the event of chunk 1: the fact the test waits on.
+    let mut landed_resolve = None;
+    let landed = js_sys::Promise::new(&mut |resolve, _| landed_resolve = Some(resolve));
+    let (seen, resolve) = (video_id.clone(), landed_resolve.unwrap());
     first.on_event(move |event| {
         if let UploadEvent::Chunk { chunk: 1, video_id, .. } = event {
-            landed.replace(Some(video_id.clone()));
+            seen.replace(Some(video_id.clone()));
+            let _ = resolve.call0(&JsValue::NULL);
         }
     });
     on_first_chunk(&first, |uploader| uploader.pause());
@@ -559,9 +563,7 @@ async fn a_resumable_upload_continues_the_same_video_from_a_new_uploader() {
     wasm_bindgen_futures::spawn_local(async move {
         let _ = running.upload().await;
     });
-    while video_id.borrow().is_none() {
-        tick(20).await;
-    }
+    JsFuture::from(landed).await.unwrap();
     drop(first);
 
     let second = fresh();
