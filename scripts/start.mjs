@@ -27,6 +27,10 @@ Or with the server's panel (tokens, video details; the key stays in your browser
 
     ${server.url}/?token=${token}#key=${server.apiKey}
 
+The Leptos example app (examples/leptos: the Rust API in a Rust front end):
+
+    ${server.url}/examples/leptos/?token=${token}
+
 Press Ctrl-C to stop.`);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, async () => {

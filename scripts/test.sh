@@ -6,6 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash scripts/setup.sh --browser
 bash scripts/build.sh
+bash scripts/build-examples.sh
 # The size floor (the core alone, no shell) beside the package: it builds, and its figures
 # are in the log.
 bash bench/size-floor.sh
@@ -17,7 +18,8 @@ step "node --test tests/unit (the JS side of the JS-wasm contract, without a bro
 node --test tests/unit/
 
 step "cargo test --workspace (native: core and server)"
-cargo test --workspace
+# The Leptos example is a wasm app: scripts/build-examples.sh builds it, its test is e2e.
+cargo test --workspace --exclude leptos-upload-example
 
 cargo build -p upload-server
 step "tests/seed_flow.sh (the seed's curl commands against upload-server)"

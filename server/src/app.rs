@@ -34,6 +34,8 @@ pub struct StaticDirs {
     pub www: PathBuf,
     /// The built wasm package, served at `/pkg`.
     pub pkg: PathBuf,
+    /// The built example apps (the Leptos one at `leptos/`), served at `/examples`.
+    pub examples: PathBuf,
 }
 
 /// Turns a plain-text or empty error answer (an extractor's rejection, the router's 405, the
@@ -117,6 +119,7 @@ pub fn router(state: AppState, dirs: &StaticDirs, limits: &Limits) -> Router {
         .route("/vod/{id}/hls/manifest.m3u8", get(videos::hls))
         .route("/vod/{id}/player", get(videos::player))
         .nest_service("/pkg", static_files(&dirs.pkg))
+        .nest_service("/examples", static_files(&dirs.examples))
         .fallback_service(static_files(&dirs.www))
         .layer(DefaultBodyLimit::max(SMALL_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(limits.request_timeout_secs)));

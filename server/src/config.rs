@@ -17,6 +17,8 @@ pub struct Config {
     pub www: PathBuf,
     /// The built wasm package directory (`--pkg`).
     pub pkg: PathBuf,
+    /// The built example apps (`--examples`).
+    pub examples: PathBuf,
     /// Fault injection spec (`--chaos`, `UPLOAD_SERVER_CHAOS`).
     pub chaos: Option<String>,
     /// Rate limit spec (`--rate-limit`, `UPLOAD_SERVER_RATE_LIMIT`).
@@ -62,7 +64,7 @@ upload-server: a local api.video-compatible upload server
 
 USAGE:
     upload-server [--listen ADDR] [--data-dir DIR] [--api-key KEY] [--www DIR] [--pkg DIR]
-                  [--chaos SPEC] [--rate-limit SPEC]
+                  [--examples DIR] [--chaos SPEC] [--rate-limit SPEC]
     upload-server tokens create|list|get|delete …   (see upload-server tokens --help)
 
 OPTIONS (each also read from the environment variable shown):
@@ -74,6 +76,8 @@ OPTIONS (each also read from the environment variable shown):
                       (default: generated once, kept in DATA_DIR/api-key)
     --www DIR         static files served at / (default: the project's www/)
     --pkg DIR         the built wasm package served at /pkg (default: the project's pkg/)
+    --examples DIR    the built example apps served at /examples (default: the project's
+                      target/examples/, where scripts/build-examples.sh writes them)
     --chaos SPEC      seeded fault injection on uploads [UPLOAD_SERVER_CHAOS], e.g.
                       seed=7,fail=0.2,reset=0.1,429=0.1,stall=0.05,stall-for=30s,after=0.5,latency=50ms
     --rate-limit SPEC per-minute limits with X-RateLimit-* headers [UPLOAD_SERVER_RATE_LIMIT]:
@@ -114,6 +118,7 @@ impl Config {
         let mut api_key = env("UPLOAD_SERVER_API_KEY").filter(|k| !k.is_empty());
         let mut www = project.join("www");
         let mut pkg = project.join("pkg");
+        let mut examples = project.join("target").join("examples");
         let mut chaos = env("UPLOAD_SERVER_CHAOS").filter(|s| !s.is_empty());
         let mut rate_limit = env("UPLOAD_SERVER_RATE_LIMIT").filter(|s| !s.is_empty());
         let mut limits = Limits::default();
@@ -140,6 +145,7 @@ impl Config {
                 "--api-key" => api_key = Some(value).filter(|k| !k.is_empty()),
                 "--www" => www = PathBuf::from(value),
                 "--pkg" => pkg = PathBuf::from(value),
+                "--examples" => examples = PathBuf::from(value),
                 "--chaos" => chaos = Some(value),
                 "--rate-limit" => rate_limit = Some(value),
                 "--header-timeout" => limits.header_timeout_secs = number(&name, &value)?,
@@ -151,7 +157,7 @@ impl Config {
             }
         }
         let listen = listen.parse().map_err(|e| format!("--listen {listen}: {e}"))?;
-        Ok(Some(Config { listen, data_dir, api_key, www, pkg, chaos, rate_limit, limits }))
+        Ok(Some(Config { listen, data_dir, api_key, www, pkg, examples, chaos, rate_limit, limits }))
     }
 }
 

@@ -69,7 +69,7 @@ async fn run(config: Config) -> Result<(), String> {
     if let Some(spec) = &config.rate_limit {
         state = state.with_rate_limits(RateLimits::parse(spec).map_err(|e| format!("--rate-limit: {e}"))?);
     }
-    let app = router(state, &StaticDirs { www: config.www, pkg: config.pkg }, &config.limits);
+    let app = router(state, &StaticDirs { www: config.www, pkg: config.pkg, examples: config.examples }, &config.limits);
     let listener = TcpListener::bind(config.listen).await.map_err(|e| format!("listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     // Scripts wait for this exact line (and read the port from it when --listen has port 0).

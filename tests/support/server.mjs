@@ -77,6 +77,15 @@ export async function startServer(options = {}) {
     return post('/videos', { title }, 201);
   }
 
+  /** Withdraws an upload token (`DELETE /upload-tokens/{token}`), as a backend does. */
+  async function deleteToken(token) {
+    const response = await fetch(`${url}/upload-tokens/${encodeURIComponent(token)}`, {
+      method: 'DELETE',
+      headers: { Authorization: 'Basic ' + Buffer.from(`${apiKey}:`).toString('base64') },
+    });
+    if (response.status !== 204) throw new Error(`DELETE /upload-tokens/${token}: ${response.status} ${await response.text()}`);
+  }
+
   /** Deletes a video (`DELETE /videos/{id}`), as an app's backend deletes an abandoned one. */
   async function deleteVideo(videoId) {
     const response = await fetch(`${url}/videos/${encodeURIComponent(videoId)}`, {
@@ -107,5 +116,5 @@ export async function startServer(options = {}) {
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 
-  return { url, apiKey, dataDir, logs, child, createToken, createVideo, deleteVideo, videoCount, stop };
+  return { url, apiKey, dataDir, logs, child, createToken, deleteToken, createVideo, deleteVideo, videoCount, stop };
 }

@@ -36,14 +36,14 @@ pub fn server() -> Server {
 pub fn server_with(configure: impl FnOnce(AppState) -> AppState) -> Server {
     let data = std::env::temp_dir().join(format!("upload-server-test-{}", upload_server::ids::secret()));
     let store = Store::open(&data).unwrap();
-    let dirs = StaticDirs { www: data.join("www"), pkg: data.join("pkg") };
+    let dirs = StaticDirs { www: data.join("www"), pkg: data.join("pkg"), examples: data.join("examples") };
     Server { app: router(configure(AppState::new(store, KEY)), &dirs, &Default::default()), data }
 }
 
 /// A router over the store in `data`, as a restarted server would build it.
 pub fn app_over(data: &std::path::Path) -> Router {
     let store = Store::open(data).unwrap();
-    let dirs = StaticDirs { www: data.join("www"), pkg: data.join("pkg") };
+    let dirs = StaticDirs { www: data.join("www"), pkg: data.join("pkg"), examples: data.join("examples") };
     router(AppState::new(store, KEY), &dirs, &Default::default())
 }
 
