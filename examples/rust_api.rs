@@ -1,32 +1,33 @@
 //! The Rust API in a Rust front end (Leptos, Yew, …): a future over the same callback driver
-//! the JavaScript binding uses. `npm test` compiles it:
-//! `cargo build --target wasm32-unknown-unknown --features rust-api --example rust_api`.
+//! the JavaScript binding uses. `npm test` compiles it (`cargo test --target
+//! wasm32-unknown-unknown --features rust-api` builds the examples), and a unit test holds the
+//! README's snippet to the part between the markers. `examples/leptos` is a whole app.
 
 #[cfg(target_arch = "wasm32")]
 mod app {
-    use std::cell::Cell;
-    use std::rc::Rc;
-
+    // README: begin
     use wasm_video_uploader::web::{UploadEvent, Uploader};
     use wasm_video_uploader::{UploadError, UploadOptions};
+    use web_sys::console;
 
-    /// Uploads `file` with a delegated upload token; returns the new video's id.
-    pub async fn upload(file: &web_sys::File, token: &str) -> Result<String, UploadError> {
+    /// Uploads `file` with a delegated upload token; resolves with the player link.
+    pub async fn upload(file: &web_sys::File, token: &str) -> Result<Option<String>, UploadError> {
         let mut options = UploadOptions::with_upload_token(token);
-        options.chunk_size = 8 * 1024 * 1024;
-        let uploader = Uploader::new(file, options)?;
-        let share = Rc::new(Cell::new(0.0));
-        let sink = share.clone();
-        uploader.on_progress(move |p| sink.set(p.uploaded_bytes as f64 / p.total_bytes as f64));
-        uploader.on_event(|event| {
-            if let UploadEvent::Retry { attempt, reason, .. } = event {
-                let _ = (attempt, reason.as_str());
+        options.api_host = "http://127.0.0.1:8787".into(); // upload-server; api.video's by default
+        let uploader = Uploader::new(file, options)?; // a File or a Blob; checked, nothing sent yet
+        uploader.set_resumable(true); // after a reload, the same file continues its video
+        uploader.on_event(|event| match event {
+            UploadEvent::Progress(report) => {
+                let sent = report.progress.uploaded_bytes as f64 / report.progress.total_bytes as f64;
+                console::log_1(&format!("{:.0} % at {:.1} MB/s", 100.0 * sent, report.bytes_per_second / 1e6).into());
             }
+            UploadEvent::Retry { attempt, reason, .. } => console::warn_1(&format!("retry {attempt}: {}", reason.as_str()).into()),
+            _ => {}
         });
-        let video = uploader.upload().await?;
-        // Typed: the title, the tags, the player link (`video.assets`)…
-        Ok(video.into_typed().video_id)
+        let video = uploader.upload().await?; // Err(UploadError): error.code(), error.kind()
+        Ok(video.assets.as_ref().and_then(|assets| assets.player.clone())) // the Video, typed
     }
+    // README: end
 }
 
 #[cfg(target_arch = "wasm32")]

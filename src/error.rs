@@ -7,10 +7,13 @@ use crate::codes::ErrorCode;
 use crate::limits::MAX_FILE_SIZE;
 use crate::text::{concat, push_u64};
 
-/// An api.video problem body: `{type, title, name, status, detail}`.
+/// An api.video problem body: `{type, title, name, status, detail}`. With the `rust-api`
+/// feature it also reads one (`serde_json`, `serde_wasm_bindgen`); a missing field is `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(any(all(test, not(target_arch = "wasm32")), feature = "rust-api"), derive(serde::Deserialize), serde(default))]
 pub struct Problem {
     /// Documentation URL naming the problem, e.g. `https://docs.api.video/reference/…`.
+    #[cfg_attr(any(all(test, not(target_arch = "wasm32")), feature = "rust-api"), serde(rename = "type"))]
     pub type_: Option<String>,
     /// Human-readable summary.
     pub title: Option<String>,
@@ -87,6 +90,10 @@ pub enum UploadError {
         /// The browser's message.
         detail: String,
     },
+    /// The file's metadata says it is longer than the uploader's maximum duration (the Rust
+    /// API's `set_max_video_duration`; in JavaScript the entry raises it).
+    #[cfg(feature = "rust-api")]
+    VideoTooLong,
 }
 
 impl UploadError {
@@ -123,6 +130,8 @@ impl UploadError {
             UploadError::Timeout => ErrorCode::NetworkTimeout,
             UploadError::Aborted => ErrorCode::Aborted,
             UploadError::Browser { .. } => ErrorCode::BrowserError,
+            #[cfg(feature = "rust-api")]
+            UploadError::VideoTooLong => ErrorCode::VideoTooLong,
         }
     }
 
@@ -184,6 +193,9 @@ impl UploadError {
             UploadError::Timeout => "The request timed out.".into(),
             UploadError::Aborted => "The upload was cancelled.".into(),
             UploadError::Browser { detail } => concat(&["The browser refused the request: ", detail]),
+            // The official uploader's words.
+            #[cfg(feature = "rust-api")]
+            UploadError::VideoTooLong => "The submitted video is too long.".into(),
         }
     }
 }
@@ -203,6 +215,29 @@ mod tests {
     use crate::machine::Warning;
     #[cfg(not(target_arch = "wasm32"))]
     use crate::retry::RetryReason;
+
+    /// The API's problem bodies as the contract quotes them read into `Problem`, the fields
+    /// it does not have (`status`, `problems`) left aside, missing ones `None`.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_apis_problem_bodies_read_into_problem() {
+        let problem: Problem = serde_json::from_str(r#"{"type":"https://docs.api.video/reference/invalid-attribute","title":"An attribute is invalid.","status":400,"detail":"The \"language\" attribute is not valid.","name":"language"}"#).unwrap();
+        assert_eq!(
+            problem,
+            Problem {
+                type_: Some("https://docs.api.video/reference/invalid-attribute".into()),
+                title: Some("An attribute is invalid.".into()),
+                name: Some("language".into()),
+                detail: Some("The \"language\" attribute is not valid.".into()),
+            }
+        );
+        let nested: Problem = serde_json::from_str(r#"{"type":"https://docs.api.video/reference/video-source-already-uploaded","title":"The source of the video is already uploaded.","name":"file","status":400,
+            "problems":[{"type":"https://docs.api.video/reference/uploaded-file-no-file","title":"There is no uploaded file in the request.","name":"file"}]}"#).unwrap();
+        assert_eq!((nested.name.as_deref(), nested.detail), (Some("file"), None));
+        let bare: Problem = serde_json::from_str(r#"{"type":"https://docs.api.video/reference/too-many-requests","title":"Too many requests.","status":429}"#).unwrap();
+        assert_eq!((bare.title.as_deref(), bare.name, bare.detail), (Some("Too many requests."), None, None));
+        assert_eq!(serde_json::from_str::<Problem>("{}").unwrap(), Problem::default());
+    }
 
     // The declaration is read with serde_json, a native-only dev-dependency.
     #[cfg(not(target_arch = "wasm32"))]

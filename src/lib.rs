@@ -53,7 +53,7 @@ pub use codes::ErrorCode;
 pub use error::UploadError;
 pub use machine::{Event, Machine, Step};
 pub use options::{Credentials, Origin, UploadOptions};
-pub use progress::Progress;
+pub use progress::{AcknowledgedChunk, Progress};
 
 /// Panics cannot happen on the paths the shell drives; should one happen anyway, the wasm
 /// traps and the JS entry sees an exception, rather than shipping std's formatting code.

@@ -2,14 +2,18 @@
 
 use crate::progress::Progress;
 
-/// A progress snapshot with its rate, as sent to listeners.
+/// A progress snapshot with its rate, as sent to listeners. With the `rust-api` feature it
+/// also reads a JavaScript `progress` event's `detail` (`serde_wasm_bindgen::from_value`).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(any(all(test, not(target_arch = "wasm32")), feature = "rust-api"), derive(serde::Deserialize), serde(rename_all = "camelCase"))]
 pub struct Report {
     /// Where the upload stands.
+    #[cfg_attr(any(all(test, not(target_arch = "wasm32")), feature = "rust-api"), serde(flatten))]
     pub progress: Progress,
     /// Smoothed upload rate; 0 until two samples are known.
     pub bytes_per_second: f64,
     /// Seconds left at that rate, when there is a rate.
+    #[cfg_attr(any(all(test, not(target_arch = "wasm32")), feature = "rust-api"), serde(default))]
     pub eta_seconds: Option<f64>,
 }
 
@@ -72,6 +76,30 @@ impl ProgressMeter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A JavaScript `progress` event's detail, its fields named as the declaration names them
+    /// (`event_fields::PROGRESS`), reads into a `Report` field by field: a name of ours that
+    /// drifted from the declaration would leave a field unread and fail here.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn a_javascript_progress_detail_reads_into_a_report() {
+        let mut detail = serde_json::Map::new();
+        for (n, name) in crate::event_fields::PROGRESS.iter().enumerate() {
+            detail.insert((*name).into(), serde_json::json!(n as u64 + 1));
+        }
+        detail.insert("file".into(), serde_json::json!({}));
+        let report: Report = serde_json::from_value(serde_json::Value::Object(detail.clone())).unwrap();
+        let progress = Progress { uploaded_bytes: 1, total_bytes: 2, chunks_count: 3, chunks_bytes: 4, current_chunk: 5, current_chunk_uploaded_bytes: 6 };
+        assert_eq!(report, Report { progress, bytes_per_second: 7.0, eta_seconds: Some(8.0) });
+        // No rate yet: the time left is null, or absent.
+        detail.insert("etaSeconds".into(), serde_json::Value::Null);
+        assert_eq!(serde_json::from_value::<Report>(serde_json::Value::Object(detail.clone())).unwrap().eta_seconds, None);
+        detail.remove("etaSeconds");
+        assert_eq!(serde_json::from_value::<Report>(serde_json::Value::Object(detail.clone())).unwrap().eta_seconds, None);
+        // A field the detail must have is missing: an error, not a zero.
+        detail.remove("totalBytes");
+        assert!(serde_json::from_value::<Report>(serde_json::Value::Object(detail)).is_err());
+    }
 
     fn at(uploaded: u64) -> Progress {
         Progress {

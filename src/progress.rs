@@ -3,8 +3,10 @@
 use crate::plan::ChunkPlan;
 use crate::request::Piece;
 
-/// A snapshot of how far an upload has got.
+/// A snapshot of how far an upload has got. With the `rust-api` feature it also reads a
+/// JavaScript `progress` event's `detail` (`serde_wasm_bindgen::from_value`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(all(test, not(target_arch = "wasm32")), feature = "rust-api"), derive(serde::Deserialize), serde(rename_all = "camelCase"))]
 pub struct Progress {
     /// File bytes sent so far, never more than `total_bytes`.
     pub uploaded_bytes: u64,
@@ -35,6 +37,21 @@ impl Progress {
     }
 }
 
+/// A chunk the server acknowledged: the Rust API's `chunk` event. With the `rust-api` feature
+/// it also reads a JavaScript `chunk` event's `detail` (whose other fields it leaves).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(any(all(test, not(target_arch = "wasm32")), feature = "rust-api"), derive(serde::Deserialize), serde(rename_all = "camelCase"))]
+pub struct AcknowledgedChunk {
+    /// 1-based chunk number.
+    pub chunk: u32,
+    /// Number of chunks.
+    pub chunks_count: u32,
+    /// The video the chunk belongs to.
+    pub video_id: alloc::string::String,
+    /// Bytes acknowledged so far.
+    pub uploaded_bytes: u64,
+}
+
 /// Progress of a stream's part on the wire: the official progressive event plus `part`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PartProgress {
@@ -58,4 +75,33 @@ pub fn scale(loaded: u64, body_total: u64, len: u64) -> u64 {
     }
     let scaled = (loaded.min(body_total) as f64 * len as f64 / body_total as f64) as u64;
     scaled.min(len)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    /// A JavaScript `chunk` event's detail (`event_fields::CHUNK`, the fields the Rust event
+    /// lacks included) reads into an `AcknowledgedChunk`.
+    #[test]
+    fn a_javascript_chunk_detail_reads_into_an_acknowledged_chunk() {
+        let mut detail = serde_json::Map::new();
+        for (n, name) in crate::event_fields::CHUNK.iter().enumerate() {
+            detail.insert((*name).into(), serde_json::json!(n as u64 + 1));
+        }
+        detail.insert("videoId".into(), serde_json::json!("vi4k0jvEUuaTdRAEjQ4Jfrgz"));
+        let chunk: AcknowledgedChunk = serde_json::from_value(serde_json::Value::Object(detail.clone())).unwrap();
+        let at = |name: &str| crate::event_fields::CHUNK.iter().position(|field| *field == name).unwrap() as u64 + 1;
+        assert_eq!(chunk, AcknowledgedChunk { chunk: at("chunk") as u32, chunks_count: at("chunksCount") as u32, video_id: "vi4k0jvEUuaTdRAEjQ4Jfrgz".into(), uploaded_bytes: at("uploadedBytes") });
+        detail.remove("videoId");
+        assert!(serde_json::from_value::<AcknowledgedChunk>(serde_json::Value::Object(detail)).is_err());
+    }
+
+    /// The six fields of the official uploader's progress event, in its names.
+    #[test]
+    fn the_official_progress_event_reads_into_progress() {
+        let json = r#"{"uploadedBytes":5242880,"totalBytes":12582912,"chunksCount":3,"chunksBytes":5242880,"currentChunk":2,"currentChunkUploadedBytes":0}"#;
+        let progress: Progress = serde_json::from_str(json).unwrap();
+        assert_eq!(progress, Progress { uploaded_bytes: 5_242_880, total_bytes: 12_582_912, chunks_count: 3, chunks_bytes: 5_242_880, current_chunk: 2, current_chunk_uploaded_bytes: 0 });
+    }
 }

@@ -19,7 +19,7 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use wasm_video_uploader::options::MIN_CHUNK_SIZE;
 use wasm_video_uploader::web::{UploadEvent, Uploader};
-use wasm_video_uploader::{Credentials, Origin, Progress, UploadError, UploadOptions};
+use wasm_video_uploader::{AcknowledgedChunk, Credentials, Origin, Progress, UploadError, UploadOptions};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -144,7 +144,7 @@ fn on_first_chunk(uploader: &Rc<Uploader>, act: impl FnOnce(Rc<Uploader>) + 'sta
     let weak = Rc::downgrade(uploader);
     let mut act = Some(act);
     uploader.on_event(move |event| {
-        if matches!(event, UploadEvent::Chunk { chunk: 1, .. }) {
+        if matches!(event, UploadEvent::Chunk(AcknowledgedChunk { chunk: 1, .. })) {
             if let (Some(act), Some(uploader)) = (act.take(), weak.upgrade()) {
                 act(uploader);
             }
@@ -200,7 +200,7 @@ async fn chunks_share_the_first_video_id() {
         .borrow()
         .iter()
         .filter_map(|e| match e {
-            UploadEvent::Chunk { chunk, video_id, .. } => Some((*chunk, video_id.clone())),
+            UploadEvent::Chunk(AcknowledgedChunk { chunk, video_id, .. }) => Some((*chunk, video_id.clone())),
             _ => None,
         })
         .collect();
@@ -242,6 +242,23 @@ async fn unreachable_server_is_retried_then_a_network_error() {
         })
         .collect();
     assert_eq!(retries, [(1, "NETWORK_ERROR"), (2, "NETWORK_ERROR")]);
+}
+
+/// What a Rust app listening to the JavaScript uploader (or the element) gets: its events'
+/// details arrive typed through serde-wasm-bindgen, as JavaScript numbers (whole, fractional,
+/// null) and with fields the Rust types leave aside.
+#[wasm_bindgen_test]
+fn javascript_event_details_arrive_typed_through_serde_wasm_bindgen() {
+    let progress = js_sys::JSON::parse(r#"{"uploadedBytes":5242880,"totalBytes":12582912,"chunksCount":3,"chunksBytes":5242880,"currentChunk":2,"currentChunkUploadedBytes":0,"bytesPerSecond":1048576.5,"etaSeconds":null,"file":{}}"#).unwrap();
+    let report: wasm_video_uploader::meter::Report = serde_wasm_bindgen::from_value(progress).unwrap();
+    assert_eq!((report.progress.uploaded_bytes, report.progress.total_bytes, report.progress.current_chunk), (5_242_880, 12_582_912, 2));
+    assert_eq!((report.bytes_per_second, report.eta_seconds), (1_048_576.5, None));
+    let chunk = js_sys::JSON::parse(r#"{"chunk":2,"chunksCount":3,"leadingChunks":2,"leadingBytes":10485760,"videoId":"vi4k0jvEUuaTdRAEjQ4Jfrgz","uploadedBytes":10485760,"chunksBytes":5242880,"startedChunks":3}"#).unwrap();
+    let chunk: AcknowledgedChunk = serde_wasm_bindgen::from_value(chunk).unwrap();
+    assert_eq!(chunk, AcknowledgedChunk { chunk: 2, chunks_count: 3, video_id: "vi4k0jvEUuaTdRAEjQ4Jfrgz".into(), uploaded_bytes: 10_485_760 });
+    let problem = js_sys::JSON::parse(r#"{"type":"https://docs.api.video/reference/too-many-requests","title":"Too many requests.","status":429}"#).unwrap();
+    let problem: wasm_video_uploader::error::Problem = serde_wasm_bindgen::from_value(problem).unwrap();
+    assert_eq!((problem.type_.as_deref(), problem.title.as_deref(), problem.name), (Some("https://docs.api.video/reference/too-many-requests"), Some("Too many requests."), None));
 }
 
 #[wasm_bindgen_test]
@@ -455,7 +472,7 @@ async fn cancel_rejects_with_aborted_and_upload_then_continues_the_same_video() 
     let error = uploader.upload().await.unwrap_err();
     assert_eq!((error.code(), error.reason()), ("ABORTED", Some("ABORTED")));
     let first_video = events.borrow().iter().find_map(|e| match e {
-        UploadEvent::Chunk { video_id, .. } => Some(video_id.clone()),
+        UploadEvent::Chunk(AcknowledgedChunk { video_id, .. }) => Some(video_id.clone()),
         _ => None,
     });
     let video = uploader.upload().await.unwrap();
@@ -521,7 +538,7 @@ async fn parallel_parts_from_rust_shape_the_chunks_and_land_byte_identical() {
         .borrow()
         .iter()
         .filter_map(|event| match event {
-            UploadEvent::Chunk { chunk, chunks_count, .. } => Some((*chunk, *chunks_count)),
+            UploadEvent::Chunk(AcknowledgedChunk { chunk, chunks_count, .. }) => Some((*chunk, *chunks_count)),
             _ => None,
         })
         .collect();
@@ -532,49 +549,66 @@ async fn parallel_parts_from_rust_shape_the_chunks_and_land_byte_identical() {
     assert_stored(&video, &data).await;
 }
 
-#[wasm_bindgen_test]
-async fn a_resumable_upload_continues_the_same_video_from_a_new_uploader() {
-    // Three 5 MiB chunks and a bit; the first uploader stops once chunk 1 has landed (it
-    // pauses, as a page that goes away leaves its upload), and a new one for the same file
-    // goes on from chunk 2 into the same video.
-    let data = bytes(3 * MIN_CHUNK_SIZE as usize + 1000, 11);
-    let file = file_of(&data, "resumed-from-rust.mp4");
-    let fresh = || {
-        let mut options = options(valid_token());
-        options.chunk_size = MIN_CHUNK_SIZE;
-        let uploader = Rc::new(Uploader::new(&file, options).unwrap());
-        uploader.set_resumable(true);
-        uploader
-    };
-    let first = fresh();
-    let video_id = Rc::new(RefCell::new(None::<String>));
+/// A resumable uploader for `file` in 5 MiB chunks.
+fn resumable(file: &web_sys::File) -> Rc<Uploader> {
+    let mut options = options(valid_token());
+    options.chunk_size = MIN_CHUNK_SIZE;
+    let uploader = Rc::new(Uploader::new(file, options).unwrap());
+    uploader.set_resumable(true);
+    uploader
+}
+
+/// Starts `uploader` and leaves it once chunk 1 has landed (it pauses, as a page that goes
+/// away leaves its upload; the caller drops it): the video's id.
+async fn leave_after_chunk_one(uploader: &Rc<Uploader>) -> String {
+    let video_id = Rc::new(RefCell::new(String::new()));
     // Resolved by the event of chunk 1: the fact the test waits on.
     let mut landed_resolve = None;
     let landed = js_sys::Promise::new(&mut |resolve, _| landed_resolve = Some(resolve));
     let (seen, resolve) = (video_id.clone(), landed_resolve.unwrap());
-    first.on_event(move |event| {
-        if let UploadEvent::Chunk { chunk: 1, video_id, .. } = event {
-            seen.replace(Some(video_id.clone()));
+    uploader.on_event(move |event| {
+        if let UploadEvent::Chunk(AcknowledgedChunk { chunk: 1, video_id, .. }) = event {
+            seen.replace(video_id.clone());
             let _ = resolve.call0(&JsValue::NULL);
         }
     });
-    on_first_chunk(&first, |uploader| uploader.pause());
-    let running = first.clone();
+    on_first_chunk(uploader, |uploader| uploader.pause());
+    let running = uploader.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let _ = running.upload().await;
     });
     JsFuture::from(landed).await.unwrap();
+    let id = video_id.borrow().clone();
+    id
+}
+
+#[wasm_bindgen_test]
+async fn a_resumable_upload_continues_the_same_video_from_a_new_uploader() {
+    // Three 5 MiB chunks and a bit; the first uploader stops once chunk 1 has landed, and a
+    // new one for the same file goes on from chunk 2 into the same video.
+    let data = bytes(3 * MIN_CHUNK_SIZE as usize + 1000, 11);
+    let file = file_of(&data, "resumed-from-rust.mp4");
+    let first = resumable(&file);
+    let video_id = leave_after_chunk_one(&first).await;
     drop(first);
 
-    let second = fresh();
+    // Listed as the JavaScript findPreviousUploads() lists it.
+    let listed = Uploader::find_previous_uploads(Some(&file));
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!((listed[0].file_name.as_str(), listed[0].size, listed[0].video_id.as_str()), ("resumed-from-rust.mp4", data.len() as u64, video_id.as_str()));
+    assert_eq!((listed[0].uploaded_chunks, listed[0].chunk_size), (1, Some(MIN_CHUNK_SIZE)));
+    assert!(Uploader::find_previous_uploads(None).iter().any(|upload| upload.video_id == video_id));
+    assert!(Uploader::find_previous_uploads(Some(&file_of(&data, "another-name.mp4"))).is_empty());
+
+    let second = resumable(&file);
     let events = record_events(&second);
     let video = second.upload().await.unwrap();
-    assert_eq!(Some(video.video_id.clone()), *video_id.borrow(), "the same video");
+    assert_eq!(video.video_id, video_id, "the same video");
     let chunks: Vec<u32> = events
         .borrow()
         .iter()
         .filter_map(|event| match event {
-            UploadEvent::Chunk { chunk, .. } => Some(*chunk),
+            UploadEvent::Chunk(AcknowledgedChunk { chunk, .. }) => Some(*chunk),
             _ => None,
         })
         .collect();
@@ -582,7 +616,90 @@ async fn a_resumable_upload_continues_the_same_video_from_a_new_uploader() {
     assert_stored(&video, &data).await;
 
     // The record went with the upload: a third uploader starts a video of its own.
-    let third = fresh();
+    assert!(Uploader::find_previous_uploads(Some(&file)).is_empty());
+    let third = resumable(&file);
     let again = third.upload().await.unwrap();
     assert_ne!(again.video_id, video.video_id);
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_or_cleared_record_is_not_continued() {
+    let data = bytes(2 * MIN_CHUNK_SIZE as usize + 10, 12);
+    let file = file_of(&data, "expiring-from-rust.mp4");
+    // An expiry shorter than the record's age: the record is swept, a new video starts.
+    let first = resumable(&file);
+    let left = leave_after_chunk_one(&first).await;
+    drop(first);
+    let strict = resumable(&file);
+    strict.set_resumable_expiry(0.0);
+    // The fact the expiry needs: the record is older than 0 ms.
+    let written = Uploader::find_previous_uploads(Some(&file))[0].created_at;
+    while js_sys::Date::now() <= written {
+        tick(1).await;
+    }
+    let fresh = strict.upload().await.unwrap();
+    assert_ne!(fresh.video_id, left);
+    assert_stored(&fresh, &data).await;
+
+    // Cleared: nothing listed, nothing continued.
+    let first = resumable(&file);
+    let left = leave_after_chunk_one(&first).await;
+    drop(first);
+    assert_eq!(Uploader::find_previous_uploads(Some(&file)).len(), 1);
+    Uploader::clear_previous_uploads();
+    assert!(Uploader::find_previous_uploads(None).is_empty());
+    let after = resumable(&file).upload().await.unwrap();
+    assert_ne!(after.video_id, left);
+}
+
+/// A `seconds`-long 8 kHz mono 8-bit WAV: a media file a `<video>` element reads a duration
+/// from.
+fn wav(seconds: u32) -> Vec<u8> {
+    let samples = 8000 * seconds;
+    let mut out = Vec::with_capacity(44 + samples as usize);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + samples).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&8000u32.to_le_bytes()); // samples a second
+    out.extend_from_slice(&8000u32.to_le_bytes()); // bytes a second
+    out.extend_from_slice(&1u16.to_le_bytes()); // block
+    out.extend_from_slice(&8u16.to_le_bytes()); // bits
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&samples.to_le_bytes());
+    out.extend((0..samples).map(|i| (128.0 + 100.0 * (f64::from(i) / 10.0).sin()) as u8));
+    out
+}
+
+#[wasm_bindgen_test]
+async fn a_maximum_duration_refuses_a_longer_file_before_sending_and_lets_the_rest_go() {
+    let three_seconds = file_of(&wav(3), "three-seconds.wav");
+    let with_max = |file: &web_sys::File, max: f64| {
+        let uploader = Uploader::new(file, options(valid_token())).unwrap();
+        uploader.set_max_video_duration(Some(max));
+        uploader
+    };
+    let too_long = with_max(&three_seconds, 2.0);
+    let events = record_events(&too_long);
+    let error = too_long.upload().await.unwrap_err();
+    assert_eq!((error.code(), error.kind(), error.to_string().as_str()), ("VIDEO_TOO_LONG", wasm_video_uploader::ErrorCode::VideoTooLong, "The submitted video is too long."));
+    assert!(events.borrow().iter().all(|event| !matches!(event, UploadEvent::Progress(_) | UploadEvent::Chunk(_))), "nothing sent");
+    // The same uploader with room enough uploads it.
+    too_long.set_max_video_duration(Some(4.0));
+    let video = too_long.upload().await.unwrap();
+    assert_stored(&video, &wav(3)).await;
+    // No duration to read (not a media file): the upload goes ahead.
+    let unknown = with_max(&file(1000, "not-media.mp4"), 1.0).upload().await.unwrap();
+    assert!(unknown.video_id.starts_with("vi"));
+}
+
+#[wasm_bindgen_test]
+async fn an_uploaded_video_becomes_playable() {
+    let uploader = Uploader::new(&file(1000, "playable.mp4"), options(valid_token())).unwrap();
+    let video = uploader.upload().await.unwrap();
+    assert!(video.playable().await, "the manifest answers once the source is in");
+    let manifest = download(video.assets.as_ref().and_then(|assets| assets.hls.as_deref()).unwrap()).await;
+    assert!(manifest.starts_with(b"#EXTM3U"));
 }

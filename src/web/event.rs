@@ -3,6 +3,7 @@
 use crate::error::UploadError;
 use crate::machine::Warning;
 use crate::meter::Report;
+use crate::progress::AcknowledgedChunk;
 use crate::retry::RetryReason;
 
 use wasm_bindgen::JsValue;
@@ -17,16 +18,7 @@ pub enum UploadEvent {
     /// Bytes went out: at most ten a second, and once per acknowledged chunk.
     Progress(Report),
     /// The server acknowledged a chunk.
-    Chunk {
-        /// 1-based chunk number.
-        chunk: u32,
-        /// Number of chunks.
-        chunks_count: u32,
-        /// The video the chunk belongs to.
-        video_id: String,
-        /// Bytes acknowledged so far.
-        uploaded_bytes: u64,
-    },
+    Chunk(AcknowledgedChunk),
     /// A chunk failed and will be sent again after `delay_ms`.
     Retry {
         /// 1 for the first retry of this chunk.
@@ -59,12 +51,12 @@ impl UploadEvent {
     pub(crate) fn of(note: &Note) -> Option<UploadEvent> {
         Some(match note {
             Note::Progress(report) => UploadEvent::Progress(*report),
-            Note::Chunk { chunk, video_id, standing } => UploadEvent::Chunk {
+            Note::Chunk { chunk, video_id, standing } => UploadEvent::Chunk(AcknowledgedChunk {
                 chunk: *chunk,
                 chunks_count: standing.chunks_count,
                 video_id: video_id.unwrap_or_default().to_owned(),
                 uploaded_bytes: standing.uploaded_bytes,
-            },
+            }),
             Note::Event(MachineEvent::Retry { attempt, delay_ms, reason, error }) => {
                 UploadEvent::Retry { attempt: *attempt, delay_ms: *delay_ms, reason: *reason, error: error.clone() }
             }
@@ -80,7 +72,7 @@ impl UploadEvent {
     pub fn name(&self) -> &'static str {
         match self {
             UploadEvent::Progress(_) => "progress",
-            UploadEvent::Chunk { .. } => "chunk",
+            UploadEvent::Chunk(_) => "chunk",
             UploadEvent::Retry { .. } => "retry",
             UploadEvent::Warning(_) => "warning",
             UploadEvent::Pause => "pause",
@@ -116,6 +108,17 @@ impl Video {
     /// The typed fields, owned.
     pub fn into_typed(self) -> crate::video::Video {
         self.typed
+    }
+
+    /// Resolves once the video plays (its HLS manifest answers with a playlist), as the
+    /// JavaScript `onPlayable` callbacks are called: `true` then, `false` when the video has
+    /// no HLS link or is still not playable after ten minutes. Drop the future to stop
+    /// waiting.
+    pub async fn playable(&self) -> bool {
+        match self.assets.as_ref().and_then(|assets| assets.hls.as_deref()) {
+            Some(hls) => super::media::playable(hls).await,
+            None => false,
+        }
     }
 }
 

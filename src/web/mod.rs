@@ -9,6 +9,8 @@ mod js;
 #[cfg(feature = "rust-api")]
 mod event;
 #[cfg(feature = "rust-api")]
+mod media;
+#[cfg(feature = "rust-api")]
 mod progressive;
 #[cfg(feature = "rust-api")]
 mod resume;
@@ -20,5 +22,7 @@ pub use crate::limits::DEFAULT_STALL_TIMEOUT_MS;
 pub use event::{UploadEvent, Video};
 #[cfg(feature = "rust-api")]
 pub use progressive::ProgressiveUploader;
+#[cfg(feature = "rust-api")]
+pub use resume::PreviousUpload;
 #[cfg(feature = "rust-api")]
 pub use uploader::Uploader;

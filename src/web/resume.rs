@@ -18,8 +18,9 @@ use crate::options::{Credentials, UploadOptions};
 const PREFIX: &str = "wasm-video-uploader:";
 /// The record's format, as `js/resume.js` writes it.
 const VERSION: f64 = 1.0;
-/// How long a record is good for: a day, the JavaScript binding's default.
-const EXPIRY_MS: f64 = 24.0 * 60.0 * 60.0 * 1000.0;
+/// How long a record is good for unless the uploader says otherwise: a day, the JavaScript
+/// binding's default.
+pub(crate) const DEFAULT_EXPIRY_MS: f64 = 24.0 * 60.0 * 60.0 * 1000.0;
 
 /// The record of one upload of one file.
 pub(crate) struct Record {
@@ -47,23 +48,20 @@ impl Record {
         Record { key: format!("{PREFIX}{}{}", hash(&forward), hash(&backward)), file: (text("name"), file.size(), last_modified), chunk_size, connections: options.parallel_parts }
     }
 
-    /// Continues what an earlier uploader left of this upload, if its record is fresh and
-    /// fits (see [`Machine::continue_from`]). Returns when the record was first written, if
-    /// it did: a record is good for a day from the upload's start, however often continued.
-    pub(crate) fn continue_into(&self, machine: &mut Machine) -> Option<f64> {
-        let record = storage_call("getItem", &[self.key.as_str().into()])?.as_string()?;
-        let record = JSON::parse(&record).ok()?;
-        let number = |key: &str| Reflect::get(&record, &key.into()).ok().and_then(|value| value.as_f64()).filter(|n| n.fract() == 0.0 && *n >= 0.0);
-        let video_id = Reflect::get(&record, &"videoId".into()).ok().and_then(|value| value.as_string()).unwrap_or_default();
-        let created_at = number("createdAt").filter(|at| js_sys::Date::now() - at <= EXPIRY_MS);
-        if number("v") != Some(VERSION) || created_at.is_none() || video_id.is_empty() || !video_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            self.forget();
-            return None;
-        }
-        let (chunks, bytes, size) = (number("chunks")?, number("bytes"), number("chunksBytes"));
+    /// Continues what an earlier uploader left of this upload, if its record is fresh (within
+    /// `expiry_ms` of its first write) and fits (see [`Machine::continue_from`]). Returns when
+    /// the record was first written, if it did: a record is good for `expiry_ms` from the
+    /// upload's start, however often continued. Expired and unreadable records are swept.
+    pub(crate) fn continue_into(&self, machine: &mut Machine, expiry_ms: f64) -> Option<f64> {
+        let live = sweep(expiry_ms);
+        let (_, record) = live.into_iter().find(|(key, _)| *key == self.key)?;
+        let number = |key: &str| natural(&record.json, key);
         let count = |key: &str| number(key).map(|n| n as u32);
-        let continued = machine.continue_from(&video_id, chunks as u32, bytes.map(|n| n as u64), size.map(|n| n as u64), count("started"), count("parallelParts"));
-        continued.then_some(created_at).flatten()
+        let continued = machine.continue_from(&record.video_id, record.chunks, number("bytes").map(|n| n as u64), number("chunksBytes").map(|n| n as u64), count("started"), count("parallelParts"));
+        if !continued {
+            self.forget();
+        }
+        continued.then_some(record.created_at)
     }
 
     /// Records where the upload stands once the server has a chunk of video `video_id`.
@@ -98,10 +96,118 @@ impl Record {
     }
 }
 
+/// A record as `js/resume.js` writes it, read back and checked as it checks one.
+struct Stored {
+    json: JsValue,
+    video_id: String,
+    chunks: u32,
+    created_at: f64,
+}
+
+/// A whole number of at least 0 at `key` of `record`.
+fn natural(record: &JsValue, key: &str) -> Option<f64> {
+    Reflect::get(record, &key.into()).ok().and_then(|value| value.as_f64()).filter(|n| n.fract() == 0.0 && *n >= 0.0)
+}
+
+/// The record stored as `text`, or `None` when it is not one of ours in a shape we wrote.
+fn parse(text: &str) -> Option<Stored> {
+    let json = JSON::parse(text).ok().filter(JsValue::is_object)?;
+    let text_at = |key: &str| Reflect::get(&json, &key.into()).ok().and_then(|value| value.as_string());
+    let video_id = text_at("videoId").filter(|id| (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric()))?;
+    let optional = ["bytes", "chunksBytes", "started", "parallelParts"];
+    let valid = natural(&json, "v") == Some(VERSION)
+        && text_at("name").is_some()
+        && natural(&json, "size").is_some()
+        && optional.iter().all(|key| Reflect::get(&json, &(*key).into()).is_ok_and(|value| value.is_undefined()) || natural(&json, key).is_some());
+    let created_at = Reflect::get(&json, &"createdAt".into()).ok().and_then(|value| value.as_f64()).filter(|at| at.is_finite())?;
+    let chunks = natural(&json, "chunks")?;
+    valid.then_some(Stored { video_id, chunks: chunks as u32, created_at, json })
+}
+
+/// Every live record with its key, after removing the expired (or dated ahead by more than a
+/// minute) and the unreadable ones, as `js/resume.js` sweeps.
+fn sweep(expiry_ms: f64) -> Vec<(String, Stored)> {
+    let now = js_sys::Date::now();
+    let mut live = Vec::new();
+    for key in keys() {
+        let record = storage_call("getItem", &[key.as_str().into()]).and_then(|text| text.as_string()).and_then(|text| parse(&text));
+        match record {
+            Some(record) if now - record.created_at <= expiry_ms && record.created_at <= now + 60_000.0 => live.push((key, record)),
+            _ => {
+                storage_call("removeItem", &[key.as_str().into()]);
+            }
+        }
+    }
+    live
+}
+
+/// The keys of every record, last first (so that removing one as they are read skips none).
+fn keys() -> Vec<String> {
+    let length = storage().and_then(|storage| Reflect::get(&storage, &"length".into()).ok()).and_then(|n| n.as_f64()).unwrap_or(0.0) as u32;
+    (0..length).rev().filter_map(|i| storage_call("key", &[i.into()])?.as_string()).filter(|key| key.starts_with(PREFIX)).collect()
+}
+
+/// An upload a previous page (or a dropped uploader) left unfinished: what
+/// [`crate::web::Uploader::find_previous_uploads`] lists, as the JavaScript
+/// `findPreviousUploads()` does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviousUpload {
+    /// The file's name.
+    pub file_name: String,
+    /// The file's size, in bytes.
+    pub size: u64,
+    /// The video it was uploading into.
+    pub video_id: String,
+    /// How many leading chunks the server has.
+    pub uploaded_chunks: u32,
+    /// The chunk size it was uploading with; `None` for `'auto'`.
+    pub chunk_size: Option<u64>,
+    /// When it began, in milliseconds since the epoch.
+    pub created_at: f64,
+}
+
+/// The live uploads left unfinished, newest first; those of `file` only, when given.
+pub(crate) fn previous_uploads(file: Option<&Blob>, expiry_ms: f64) -> Vec<PreviousUpload> {
+    let same_file = |record: &JsValue| {
+        file.is_none_or(|file| {
+            let name = Reflect::get(file, &"name".into()).ok().and_then(|value| value.as_string());
+            let last_modified = Reflect::get(file, &"lastModified".into()).ok().and_then(|value| value.as_f64());
+            let field = |key: &str| Reflect::get(record, &key.into()).unwrap_or(JsValue::UNDEFINED);
+            field("name").as_string() == name && field("size").as_f64() == Some(file.size()) && field("lastModified").as_f64() == last_modified
+        })
+    };
+    let mut found: Vec<PreviousUpload> = sweep(expiry_ms)
+        .into_iter()
+        .filter(|(_, record)| same_file(&record.json))
+        .map(|(_, record)| PreviousUpload {
+            file_name: Reflect::get(&record.json, &"name".into()).ok().and_then(|value| value.as_string()).unwrap_or_default(),
+            size: natural(&record.json, "size").unwrap_or(0.0) as u64,
+            uploaded_chunks: record.chunks,
+            chunk_size: natural(&record.json, "chunkSize").map(|n| n as u64),
+            created_at: record.created_at,
+            video_id: record.video_id,
+        })
+        .collect();
+    found.sort_by(|a, b| b.created_at.total_cmp(&a.created_at));
+    found
+}
+
+/// Removes every record of this origin's uploads.
+pub(crate) fn clear_previous_uploads() {
+    for key in keys() {
+        storage_call("removeItem", &[key.as_str().into()]);
+    }
+}
+
+/// `localStorage`, where it can be used.
+fn storage() -> Option<JsValue> {
+    Reflect::get(&js_sys::global(), &"localStorage".into()).ok().filter(JsValue::is_object)
+}
+
 /// `localStorage[method](...args)`, or `None` where storage cannot be used (it throws in a
 /// sandboxed frame, and is missing outside a window).
 fn storage_call(method: &str, args: &[JsValue]) -> Option<JsValue> {
-    let storage = Reflect::get(&js_sys::global(), &"localStorage".into()).ok().filter(JsValue::is_object)?;
+    let storage = storage()?;
     let function: Function = Reflect::get(&storage, &method.into()).ok()?.dyn_into().ok()?;
     Reflect::apply(&function, &storage, &args.iter().collect::<Array>()).ok()
 }

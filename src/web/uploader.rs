@@ -20,7 +20,7 @@ use crate::UploadOptions;
 
 use super::driver::{Callback, Driver, Note};
 use super::event::{UploadEvent, Video};
-use super::resume::Record;
+use super::resume::{PreviousUpload, Record, DEFAULT_EXPIRY_MS};
 use crate::machine::{Event as MachineEvent, Warning};
 
 type Listener = Rc<RefCell<dyn FnMut(&UploadEvent)>>;
@@ -100,6 +100,10 @@ impl<T> Slot<T> {
 /// ```
 pub struct Uploader {
     driver: Rc<Driver>,
+    /// The file, for its duration.
+    file: Blob,
+    /// The longest duration accepted, in seconds.
+    max_duration: Cell<Option<f64>>,
     /// What the driver's timers and XHR handlers call; it must outlive them.
     _callback: Callback,
     listeners: Rc<Listeners>,
@@ -113,6 +117,8 @@ struct Resume {
     on: Cell<bool>,
     /// When the record was first written.
     created_at: Cell<f64>,
+    /// How long a record is good for, from its first write.
+    expiry_ms: Cell<f64>,
 }
 
 impl std::fmt::Debug for Uploader {
@@ -131,7 +137,7 @@ impl Uploader {
         let machine = Machine::file(&options, file.size() as u64, &name, seed)?;
         let listeners = Rc::new(Listeners::default());
         let result: ResultSlot = Rc::default();
-        let resume = Rc::new(Resume { record: Record::of(file, &options), on: Cell::new(false), created_at: Cell::new(0.0) });
+        let resume = Rc::new(Resume { record: Record::of(file, &options), on: Cell::new(false), created_at: Cell::new(0.0), expiry_ms: Cell::new(DEFAULT_EXPIRY_MS) });
         let (sink_listeners, sink_result, sink_resume) = (listeners.clone(), result.clone(), resume.clone());
         let (driver, callback) = Driver::with_closure(machine, Some(file.clone()), Box::new(move |note| {
             if sink_resume.on.get() {
@@ -156,7 +162,7 @@ impl Uploader {
                 }
             }
         }));
-        Ok(Uploader { driver, _callback: callback, listeners, result, resume })
+        Ok(Uploader { driver, file: file.clone(), max_duration: Cell::new(None), _callback: callback, listeners, result, resume })
     }
 
     /// Makes the upload resumable (off by default), as the JavaScript `resumable: true`: as
@@ -166,6 +172,32 @@ impl Uploader {
     /// the upload completes or is cancelled. Storage that cannot be used means no resume.
     pub fn set_resumable(&self, resumable: bool) {
         self.resume.on.set(resumable);
+    }
+
+    /// How long a resumable upload's record is good for, from the upload's start (the
+    /// JavaScript `resumableExpiry`; a day unless set). Older records are swept.
+    pub fn set_resumable_expiry(&self, ms: f64) {
+        self.resume.expiry_ms.set(ms);
+    }
+
+    /// The resumable uploads left unfinished (by a page before a reload, or an uploader
+    /// dropped), newest first; those of `file` only, when given. As the JavaScript
+    /// `VideoUploader.findPreviousUploads()`: records of a day or less count.
+    pub fn find_previous_uploads(file: Option<&Blob>) -> Vec<PreviousUpload> {
+        super::resume::previous_uploads(file, DEFAULT_EXPIRY_MS)
+    }
+
+    /// Forgets every resumable upload's record (the JavaScript `clearPreviousUploads()`).
+    pub fn clear_previous_uploads() {
+        super::resume::clear_previous_uploads();
+    }
+
+    /// Refuses a file longer than `seconds`, as the JavaScript `maxVideoDuration`: `upload()`
+    /// reads the duration from the file's metadata first (with a `<video>` element) and fails
+    /// with [`UploadError::VideoTooLong`] before sending anything. When the browser cannot
+    /// read a duration, the upload goes ahead. `None` (the default) reads nothing.
+    pub fn set_max_video_duration(&self, seconds: Option<f64>) {
+        self.max_duration.set(seconds);
     }
 
     /// Calls `listener` with every event of the upload.
@@ -204,10 +236,16 @@ impl Uploader {
         }
         let slot = Slot::new();
         self.result.replace(Some(slot.clone()));
+        if let Some(max) = self.max_duration.get() {
+            if super::media::duration(&self.file).await.is_some_and(|seconds| seconds > max) {
+                self.result.replace(None);
+                return Err(UploadError::VideoTooLong);
+            }
+        }
         let watch = ConnectivityWatch::new(Rc::downgrade(&self.driver), Rc::downgrade(&self.listeners));
         if self.resume.on.get() {
             // Only before the first start can an earlier uploader's record be continued.
-            let continued = self.resume.record.continue_into(&mut self.driver.machine());
+            let continued = self.resume.record.continue_into(&mut self.driver.machine(), self.resume.expiry_ms.get());
             if let Some(at) = continued.or_else(|| (self.resume.created_at.get() == 0.0).then(js_sys::Date::now)) {
                 self.resume.created_at.set(at);
             }
