@@ -96,6 +96,9 @@ function watchConnectivity(target, core) {
 let coreOf;
 let playOnce;
 const HEARD = Symbol('heard');
+/** `[REFUSED](error)`: whether the upload takes an `error` notification in hand (a refused
+ * token it asks its provider to replace) instead of failing with it. */
+const REFUSED = Symbol('refused');
 
 /**
  * What `VideoUploader` and `ProgressiveUploader` share: the core, its notifications turned
@@ -132,7 +135,10 @@ class Upload extends EventTarget {
 
   #notify(type, detail) {
     if (type === 'progress') for (const callback of this.#progress) callback(detail);
-    if (type === 'error') detail = new UploadError(detail);
+    if (type === 'error') {
+      detail = new UploadError(detail);
+      if (this[REFUSED]?.(detail)) return;
+    }
     // The wasm gives a warning's code and a retry's reason as their index in the declaration.
     if (type === 'warning') detail.message = warningMessage((detail.code = WARNING_CODES[detail.code]));
     if (type === 'success') detail = officialVideo(detail);
@@ -174,15 +180,30 @@ class Upload extends EventTarget {
   }
 }
 
+/** A token provider's place in the options, taken by a stand-in that is never sent: each
+ * `upload()` asks the provider first, and the core starts with its token. */
+const PROVIDED = 'provided-by-function';
+const withoutProvider = (options) => (typeof options?.uploadToken === 'function' ? { ...options, uploadToken: PROVIDED } : options);
+
 export class VideoUploader extends Upload {
   #file;
   #maxDuration;
   #resume = null;
   #settle = null;
   #unwatch = null;
+  /** The app's token provider, when `uploadToken` is a function. */
+  #provider = null;
+  /** Its latest token was asked for after one was refused, and no chunk has landed since:
+   * a refusal now is the new token's, and ends the upload. */
+  #renewed = false;
+  /** The provider is being asked for a token to carry on with. */
+  #renewing = false;
+  /** The provider's latest token. */
+  #token = '';
 
   constructor(options) {
-    super(options, false);
+    super(withoutProvider(options), false);
+    if (typeof options.uploadToken === 'function') this.#provider = options.uploadToken;
     this.#file = options.file;
     this.#maxDuration = options.maxVideoDuration;
     const { resumable, resumableExpiry: expiry } = options;
@@ -204,7 +225,39 @@ export class VideoUploader extends Upload {
     (await import('./resume.js')).clearPreviousUploads();
   }
 
+  /** The provider's token (js/provider.js checks it); rejects with `TOKEN_PROVIDER_FAILED`. */
+  async #ask() {
+    return (this.#token = await (await import('./provider.js')).ask(this.#provider));
+  }
+
+  [REFUSED](error) {
+    // An expired or withdrawn token: the provider is asked once more, and the upload goes on
+    // from the chunk refused, into the same video. Its new token refused too, before a chunk
+    // landed, or the refused token given again, ends the upload with the refusal.
+    if (!this.#provider || error.status !== 401 || !this.#settle || this.#renewed) return false;
+    this.#renewed = this.#renewing = true;
+    const refused = this.#token;
+    this.#ask()
+      .then((token) => {
+        if (!this.#renewing) return;
+        if (token === refused) return this.#end(error);
+        this.#renewing = false;
+        coreOf(this).start('', 0, -1, -1, -1, -1, token);
+      })
+      .catch((failure) => this.#end(failure instanceof UploadError ? failure : new UploadError(failure)));
+    return true;
+  }
+
+  /** Fails the upload with `error` (the core has nothing in hand): the event, then the promise. */
+  #end(error) {
+    if (!this.#settle) return;
+    this.#renewing = false;
+    this.dispatchEvent(new CustomEvent('error', { detail: error }));
+    this[HEARD]('error', error);
+  }
+
   [HEARD](type, detail) {
+    if (type === 'chunk') this.#renewed = false;
     const settle = this.#settle;
     if (settle && (type === 'success' || type === 'error')) {
       this.#settle = null;
@@ -217,6 +270,8 @@ export class VideoUploader extends Upload {
   cancel() {
     this.#resume?.record?.forget();
     super.cancel();
+    // Waiting for the provider, the core has nothing to cancel: the upload ends here.
+    if (this.#renewing) this.#end(new UploadError({ code: 'ABORTED' }));
   }
 
   /** Uploads the file; resolves with the Video. After a failure, continues the same video. */
@@ -236,14 +291,21 @@ export class VideoUploader extends Upload {
     }
     await resume?.attached;
     await resume?.record.again();
-    if (this.#settle) fail('UPLOAD_IN_PROGRESS');
+    if (this.#settle || this.#renewing) fail('UPLOAD_IN_PROGRESS');
+    // A token provider is asked at every upload(): a retry after a refusal gets a new token.
+    let token = '';
+    if (this.#provider) {
+      token = await this.#ask();
+      this.#renewed = false;
+      if (this.#settle) fail('UPLOAD_IN_PROGRESS');
+    }
     const video = await new Promise((resolve, reject) => {
       this.#settle = [resolve, reject];
       this.#unwatch = watchConnectivity(this, coreOf(this));
       try {
         // A first start continues what an earlier page left, if anything.
         const from = resume?.record.previous;
-        if (coreOf(this).start(from?.videoId ?? '', from?.chunks ?? 0, from?.bytes ?? -1, from?.chunksBytes ?? -1, from?.started ?? -1, from?.parallelParts ?? -1)) this.dispatchEvent(new CustomEvent('resume'));
+        if (coreOf(this).start(from?.videoId ?? '', from?.chunks ?? 0, from?.bytes ?? -1, from?.chunksBytes ?? -1, from?.started ?? -1, from?.parallelParts ?? -1, token)) this.dispatchEvent(new CustomEvent('resume'));
       } catch (error) {
         this.#settle = null;
         this.#unwatch();

@@ -29,7 +29,9 @@ function hash(text) {
 
 /** What identifies an upload of `file` with `options`, as a storage key. */
 function keyOf(file, options) {
-  const credential = options.uploadToken != null ? `t${hash(String(options.uploadToken))}` : `v${options.videoId ?? ''}`;
+  // A token provider gives a new token after a reload: the provider is what stays.
+  const token = options.uploadToken;
+  const credential = typeof token === 'function' ? 'p' : token != null ? `t${hash(String(token))}` : `v${options.videoId ?? ''}`;
   const parts = [file.name ?? '', file.size, file.type ?? '', file.lastModified ?? 0, options.apiHost ?? '', credential, options.chunkSize ?? ''];
   // Two hashes of the parts in opposite orders: 64 bits, so that two files do not meet.
   return PREFIX + hash(JSON.stringify(parts)) + hash(JSON.stringify([...parts].reverse()));

@@ -1,5 +1,5 @@
 // Types of the <video-uploader> element (video-uploader.js).
-import type { VideoUploadResponse, UploadError, VideoUploaderEventMap, ElementEvents } from './index.js';
+import type { VideoUploadResponse, UploadError, UploadTokenProvider, VideoUploaderEventMap, ElementEvents } from './index.js';
 
 type WithFile<T> = T & { file: File };
 
@@ -20,7 +20,9 @@ type ElementListener<K extends keyof VideoUploaderElementEventMap> = (this: Vide
 
 /** `<video-uploader token="…">`: pick or drop files, and they upload. */
 export declare class VideoUploaderElement extends HTMLElement {
-  token: string;
+  /** The `token` attribute, or a token provider (asked at every start and Retry, and once
+   * more when the server refuses a token). */
+  token: string | UploadTokenProvider;
   apiHost: string;
   videoName: string;
   /** Bytes, or `'auto'` (sizes follow the link, see `chunkSize` of the package); 0 for the default (50 MiB). */

@@ -15,7 +15,7 @@
 // --vu-progress-height, --vu-radius, --vu-font) and ::part() on every piece; slots
 // `heading`, `pick`, `pause`, `resume`, `cancel`, `retry`, `start-over` for the texts.
 import { UploadQueue } from './queue.js';
-import { ELEMENT_EVENTS } from './contract.js';
+import { ELEMENT_ERRORS, ELEMENT_EVENTS } from './contract.js';
 
 const TEMPLATE = `
 <style>
@@ -26,7 +26,8 @@ const TEMPLATE = `
   [part~="drop"].over { border-color: var(--vu-accent, #2f6fed); background: color-mix(in srgb, var(--vu-accent, #2f6fed) 8%, transparent); }
   [part~="heading"] { margin: 0 0 .5rem; font-weight: 600; }
   button { font: inherit; border-radius: calc(var(--vu-radius, 12px) / 2); border: 1px solid color-mix(in srgb, currentColor 30%, transparent);
-    background: transparent; color: inherit; padding: .35rem .8rem; cursor: pointer; }
+    background: transparent; color: inherit; padding: .35rem .8rem; cursor: pointer; min-height: 44px; }
+  [part~="drop"] { cursor: pointer; }
   button.primary { background: var(--vu-accent, #2f6fed); border-color: var(--vu-accent, #2f6fed); color: #fff; }
   button:focus-visible, input:focus-visible { outline: 3px solid var(--vu-accent, #2f6fed); outline-offset: 2px; }
   button[hidden] { display: none; }
@@ -45,11 +46,11 @@ const TEMPLATE = `
   @media (prefers-reduced-motion: reduce) { [part~="bar"], [part~="drop"] { transition: none; } }
 </style>
 <div part="drop">
-  <p part="heading"><slot name="heading">Drop a video here, or</slot></p>
+  <p part="heading"><slot name="heading"><span class="one">Drop a video here, or</span><span class="many" hidden>Drop videos here, or</span></slot></p>
   <input class="visually-hidden" type="file" tabindex="-1" aria-hidden="true">
-  <button part="pick" class="primary" type="button"><slot name="pick">Choose a file</slot></button>
+  <button part="pick" class="primary" type="button"><slot name="pick"><span class="one">Choose a file</span><span class="many" hidden>Choose files</span></slot></button>
 </div>
-<ul part="files" aria-live="polite"></ul>
+<ul part="files"></ul>
 <div class="visually-hidden" role="status" aria-live="polite"></div>
 `;
 
@@ -86,6 +87,18 @@ export function duration(seconds) {
   if (seconds == null || !Number.isFinite(seconds)) return '';
   const s = Math.ceil(seconds);
   return s < 60 ? `${s} s left` : `${Math.floor(s / 60)} min ${s % 60} s left`;
+}
+
+/**
+ * Whether an `accept` list (`video/*`, `video/mp4`, `.mkv`, comma-separated, as the file
+ * input's attribute) takes `file`. An empty list takes everything.
+ */
+export function accepts(accept, file) {
+  const kinds = String(accept ?? '').split(',').map((kind) => kind.trim().toLowerCase()).filter(Boolean);
+  if (kinds.length === 0) return true;
+  const type = (file.type || '').toLowerCase();
+  const name = (file.name || '').toLowerCase();
+  return kinds.some((kind) => (kind.startsWith('.') ? name.endsWith(kind) : kind.endsWith('/*') ? type.startsWith(kind.slice(0, -1)) : type === kind));
 }
 
 /** Errors that sending the same upload again cannot mend, but a new upload of the file
@@ -132,6 +145,8 @@ export class VideoUploaderElement extends HTMLElement {
 
   #rows = new Map();
   #pending = [];
+  /** The token provider set through the `token` property, if one was. */
+  #provider = null;
   /** The files' uploads, a few at a time (`concurrency`, default 3); made at the first file. */
   #queue = null;
 
@@ -143,8 +158,9 @@ export class VideoUploaderElement extends HTMLElement {
       this.#add([...this.#input.files]);
       this.#input.value = '';
     });
-    root.querySelector('[part~="pick"]').addEventListener('click', () => this.#input.click());
     const drop = root.querySelector('[part~="drop"]');
+    // The whole zone picks, as Uppy's Dashboard's does (the button is there for the keyboard).
+    drop.addEventListener('click', (event) => event.target !== this.#input && this.#input.click());
     drop.addEventListener('dragover', (event) => {
       if (this.noDrop) return;
       event.preventDefault();
@@ -155,7 +171,7 @@ export class VideoUploaderElement extends HTMLElement {
       if (this.noDrop) return;
       event.preventDefault();
       drop.classList.remove('over');
-      this.#add([...(event.dataTransfer?.files ?? [])]);
+      this.#add([...(event.dataTransfer?.files ?? [])], true);
     });
   }
 
@@ -174,14 +190,19 @@ export class VideoUploaderElement extends HTMLElement {
   #sync() {
     this.#input.accept = this.accept;
     this.#input.multiple = this.multiple;
+    for (const text of this.shadowRoot.querySelectorAll('.one')) text.hidden = this.multiple;
+    for (const text of this.shadowRoot.querySelectorAll('.many')) text.hidden = !this.multiple;
   }
 
+  /** The upload token (the attribute), or the function set as the property that gives one
+   * (a token provider: see `VideoUploader`'s `uploadToken`). */
   get token() {
-    return this.getAttribute('token') ?? this.getAttribute('upload-token') ?? '';
+    return this.#provider ?? this.getAttribute('token') ?? this.getAttribute('upload-token') ?? '';
   }
 
   set token(value) {
-    this.setAttribute('token', value);
+    this.#provider = typeof value === 'function' ? value : null;
+    if (!this.#provider) this.setAttribute('token', value);
   }
 
   /** The Files picked or dropped, in order. */
@@ -227,7 +248,20 @@ export class VideoUploaderElement extends HTMLElement {
     this.shadowRoot.querySelector('[role=status]').textContent = text;
   }
 
-  #add(files) {
+  /** Adds picked files, or `dropped` ones: those `accept` does not take (the picker's own
+   * filter is not there for a drop) are refused with a message, and never sent. */
+  #add(files, dropped = false) {
+    if (dropped) {
+      const refused = files.filter((file) => !accepts(this.accept, file));
+      files = files.filter((file) => !refused.includes(file));
+      if (refused.length) {
+        const names = refused.map((file) => file.name).join(', ');
+        this.#announce(`Not taken: ${names}. This uploader takes ${this.accept}.`);
+        const code = 'FILE_TYPE_REFUSED';
+        const message = (file) => ELEMENT_ERRORS[code][0].replace('{name}', file.name).replace('{accept}', this.accept);
+        for (const file of refused) this.#emit('error', Object.assign(new Error(message(file)), { code, file }));
+      }
+    }
     const chosen = this.multiple ? files : files.slice(0, 1);
     // One file at a time without `multiple`: a new one replaces what was there.
     if (!this.multiple && chosen.length > 0 && this.#rows.size > 0) this.reset();
@@ -235,12 +269,8 @@ export class VideoUploaderElement extends HTMLElement {
       const row = this.#row(file);
       this.#rows.set(file, row);
       this.#emit('file-ready', { file });
-      if (this.maxFileSize && file.size > this.maxFileSize) {
-        this.#fail(file, { code: 'FILE_TOO_LARGE', message: `${file.name} is ${size(file.size)}; files up to ${size(this.maxFileSize)} are accepted.` });
-        continue;
-      }
-      if (this.manual) this.#pending.push(file);
-      else this.#upload(file);
+      if (!this.manual) this.#upload(file);
+      else if (!this.#refused(file)) this.#pending.push(file);
     }
   }
 
@@ -280,6 +310,11 @@ export class VideoUploaderElement extends HTMLElement {
     const code = state === 'error' ? row.error?.code : undefined;
     row.li.querySelector('[part~="retry"]').hidden = state !== 'error' || START_OVER.has(code) || FINAL.has(code);
     row.li.querySelector('[part~="start-over"]').hidden = !START_OVER.has(code);
+    // A control pressed (or the upload ending) hid the one with the keyboard's place: it goes
+    // to the row's next way on, or to the file picker, never to the page's <body>.
+    if (focused && row.li.contains(focused) && focused.hidden) {
+      (row.li.querySelector('.actions button:not([hidden])') ?? this.shadowRoot.querySelector('[part~="pick"]')).focus();
+    }
     const states = [...this.#rows.values()].map((r) => r.li.dataset.state);
     this.toggleAttribute('uploading', states.some((s) => s === 'uploading' || s === 'paused' || s === 'queued'));
     this.toggleAttribute('paused', states.includes('paused'));
@@ -335,14 +370,26 @@ export class VideoUploaderElement extends HTMLElement {
     this.#upload(file);
   }
 
+  /** Refuses `file` when it is larger than `max-file-size`, on every way to an upload (a
+   * pick, a drop, `start()`, Retry): whether it did. */
+  #refused(file) {
+    if (!(this.maxFileSize && file.size > this.maxFileSize)) return false;
+    this.#fail(file, { code: 'FILE_TOO_LARGE', message: `${file.name} is ${size(file.size)}; files up to ${size(this.maxFileSize)} are accepted.` });
+    return true;
+  }
+
   #upload(file) {
     const row = this.#rows.get(file);
-    if (!row) return;
-    // A retry continues the same video from the chunk that failed.
+    if (!row || this.#refused(file)) return;
+    // A retry continues the same video from the chunk that failed, with the token the
+    // element has now (the provider below is asked at every start).
     if (row.queued) return row.queued.retry();
     try {
       row.queued = this.#queueOf().add(file, {
-        uploadToken: this.token,
+        // Asked at every start and after a refusal: a token set since (a new one pasted, or
+        // a provider given) is the one a retry uses.
+        // No token at all is refused at once (CREDENTIALS_MISSING), as before any request.
+        uploadToken: this.token && (() => (typeof this.token === 'function' ? this.token() : this.token)),
         ...(this.apiHost ? { apiHost: this.apiHost } : {}),
         ...(this.videoName ? { videoName: this.videoName } : {}),
         ...(this.chunkSize ? { chunkSize: this.chunkSize } : {}),

@@ -28,11 +28,14 @@ bash scripts/optimize-wasm.sh "$bindgen/wasm_video_uploader_bg.wasm" pkg/wasm_vi
 # The entry and the glue in one module: one request instead of two, and minified names.
 step "esbuild (bundle and minify the entry with the glue)"
 esbuild "$bindgen/index.js" --bundle --minify --format=esm --target=es2022 --log-level=warning \
-  --external:./resume.js --external:./static.js --external:./media.js --outfile=pkg/index.js
+  --external:./resume.js --external:./static.js --external:./media.js --external:./provider.js --outfile=pkg/index.js
 # Resumable uploads, a module of its own: only a page that asks for them loads it.
 esbuild js/resume.js --bundle --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/resume.js
 # maxVideoDuration's and onPlayable's media work, loaded on first use.
 esbuild js/media.js --bundle --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/media.js
+# A token provider's token, checked: loaded by the first upload that has a provider.
+esbuild js/provider.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
+  --external:./index.js --outfile=pkg/provider.js
 # The official static API's uploads, loaded on their first use.
 esbuild js/static.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --external:./index.js --outfile=pkg/static.js

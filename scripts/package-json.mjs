@@ -21,7 +21,7 @@ const pkg = {
     './queue.js': { types: './queue.d.ts', default: './queue.js' },
     './package.json': './package.json',
   },
-  files: ['index.js', 'index.d.ts', 'media.js', 'resume.js', 'static.js', 'queue.js', 'queue.d.ts', 'video-uploader.js', 'video-uploader.d.ts', 'wasm_video_uploader_bg.wasm', 'README.md'],
+  files: ['index.js', 'index.d.ts', 'media.js', 'provider.js', 'resume.js', 'static.js', 'queue.js', 'queue.d.ts', 'video-uploader.js', 'video-uploader.d.ts', 'wasm_video_uploader_bg.wasm', 'README.md'],
   // Importing the entry loads the wasm (a top-level await), but nothing else: a bundler
   // may drop it when nothing of it is used. The element's module defines <video-uploader>.
   sideEffects: ['./video-uploader.js'],

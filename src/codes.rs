@@ -7,7 +7,7 @@
 /// The error codes (`errors`).
 pub(crate) mod error {
     /// Each code's name, at its index.
-    pub(crate) const NAMES: [&str; 24] = ["FILE_MISSING", "CREDENTIALS_MISSING", "VIDEO_ID_MISSING", "ORIGIN_INVALID", "CHUNK_SIZE_INVALID", "OPTION_INVALID", "FILE_EMPTY", "FILE_TOO_LARGE", "UPLOAD_IN_PROGRESS", "BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "SERVER_ERROR", "HTTP_ERROR", "RESPONSE_INVALID", "NETWORK_ERROR", "NETWORK_TIMEOUT", "ABORTED", "BROWSER_ERROR", "VIDEO_TOO_LONG", "WASM_NOT_LOADED"];
+    pub(crate) const NAMES: [&str; 25] = ["FILE_MISSING", "CREDENTIALS_MISSING", "VIDEO_ID_MISSING", "ORIGIN_INVALID", "CHUNK_SIZE_INVALID", "OPTION_INVALID", "FILE_EMPTY", "FILE_TOO_LARGE", "UPLOAD_IN_PROGRESS", "BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "SERVER_ERROR", "HTTP_ERROR", "RESPONSE_INVALID", "NETWORK_ERROR", "NETWORK_TIMEOUT", "ABORTED", "BROWSER_ERROR", "VIDEO_TOO_LONG", "TOKEN_PROVIDER_FAILED", "WASM_NOT_LOADED"];
     pub(crate) const FILE_MISSING: u8 = 0;
     pub(crate) const CREDENTIALS_MISSING: u8 = 1;
     pub(crate) const VIDEO_ID_MISSING: u8 = 2;
@@ -31,7 +31,8 @@ pub(crate) mod error {
     pub(crate) const ABORTED: u8 = 20;
     pub(crate) const BROWSER_ERROR: u8 = 21;
     pub(crate) const VIDEO_TOO_LONG: u8 = 22;
-    pub(crate) const WASM_NOT_LOADED: u8 = 23;
+    pub(crate) const TOKEN_PROVIDER_FAILED: u8 = 23;
+    pub(crate) const WASM_NOT_LOADED: u8 = 24;
 }
 
 /// The warning codes (`warnings`).
@@ -106,8 +107,10 @@ pub enum ErrorCode {
     BrowserError = 21,
     /// `VIDEO_TOO_LONG`: `The submitted video is too long.`
     VideoTooLong = 22,
+    /// `TOKEN_PROVIDER_FAILED`: `The upload token provider failed: {detail}`
+    TokenProviderFailed = 23,
     /// `WASM_NOT_LOADED`: `The uploader's wasm is not loaded: call init({ module_or_path }) with its URL first.`
-    WasmNotLoaded = 23,
+    WasmNotLoaded = 24,
 }
 
 impl ErrorCode {

@@ -94,6 +94,13 @@ pub enum UploadError {
     /// API's `set_max_video_duration`; in JavaScript the entry raises it).
     #[cfg(feature = "rust-api")]
     VideoTooLong,
+    /// The app's token provider failed, or gave no token (the Rust API's
+    /// `set_token_provider`; in JavaScript the entry raises it).
+    #[cfg(feature = "rust-api")]
+    TokenProviderFailed {
+        /// What it said.
+        detail: String,
+    },
 }
 
 impl UploadError {
@@ -132,6 +139,8 @@ impl UploadError {
             UploadError::Browser { .. } => ErrorCode::BrowserError,
             #[cfg(feature = "rust-api")]
             UploadError::VideoTooLong => ErrorCode::VideoTooLong,
+            #[cfg(feature = "rust-api")]
+            UploadError::TokenProviderFailed { .. } => ErrorCode::TokenProviderFailed,
         }
     }
 
@@ -196,6 +205,8 @@ impl UploadError {
             // The official uploader's words.
             #[cfg(feature = "rust-api")]
             UploadError::VideoTooLong => "The submitted video is too long.".into(),
+            #[cfg(feature = "rust-api")]
+            UploadError::TokenProviderFailed { detail } => concat(&["The upload token provider failed: ", detail]),
         }
     }
 }

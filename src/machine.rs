@@ -283,6 +283,18 @@ impl Machine {
         }
     }
 
+    /// Takes a new upload token (an app's token provider gave it, after the last one was
+    /// refused): every request from now on carries it. Nothing changes for other credentials,
+    /// or when `token` is empty.
+    pub fn set_upload_token(&mut self, token: &str) {
+        if let Credentials::UploadToken(current) = &mut self.options.credentials {
+            if !token.is_empty() {
+                *current = token.into();
+                self.url = self.options.upload_url();
+            }
+        }
+    }
+
     /// Continues, before [`Machine::start`], a file upload an earlier page began: into
     /// `video_id`, after the first `acknowledged` pieces, which the server has and which end
     /// at byte `bytes`, when that page had cut `cut` pieces, all from there of `size` bytes

@@ -157,6 +157,14 @@ impl UploadOptions {
         }
     }
 
+    /// Options for an upload whose tokens come from the app's token provider (the Rust API's
+    /// `Uploader::set_token_provider`, the JavaScript `uploadToken` function): the token here
+    /// is a stand-in, replaced by the provider's before anything is sent.
+    #[cfg(feature = "rust-api")]
+    pub fn with_token_provider() -> Self {
+        UploadOptions::with_upload_token("provided-by-function")
+    }
+
     /// Checks the options the way the official uploader does, with the same messages.
     pub fn validate(&self) -> Result<(), UploadError> {
         if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&self.chunk_size) {

@@ -703,3 +703,82 @@ async fn an_uploaded_video_becomes_playable() {
     let manifest = download(video.assets.as_ref().and_then(|assets| assets.hls.as_deref()).unwrap()).await;
     assert!(manifest.starts_with(b"#EXTM3U"));
 }
+
+/// A new upload token of the plain server.
+async fn new_token() -> String {
+    let (status, token) = api(Method::POST, &format!("{}/upload-tokens", server_url()), Some(json!({ "ttl": 0 })), Some(&basic_auth())).await;
+    assert_eq!(status, 200);
+    token["token"].as_str().unwrap().to_owned()
+}
+
+/// An uploader of `file` in 5 MiB chunks whose tokens come from `tokens`, in order; how
+/// many it asked for.
+fn provided(file: &web_sys::File, tokens: Vec<String>) -> (Rc<Uploader>, Rc<std::cell::Cell<usize>>) {
+    let mut options = UploadOptions::with_token_provider();
+    options.api_host = server_url().into();
+    options.chunk_size = MIN_CHUNK_SIZE;
+    options.stall_timeout_ms = None;
+    let uploader = Rc::new(Uploader::new(file, options).unwrap());
+    let asked = Rc::new(std::cell::Cell::new(0));
+    let count = asked.clone();
+    uploader.set_token_provider(move || {
+        let token = tokens.get(count.get()).cloned().ok_or_else(|| "no more tokens".to_owned());
+        count.set(count.get() + 1);
+        async move { token }
+    });
+    (uploader, asked)
+}
+
+#[wasm_bindgen_test]
+async fn a_token_provider_replaces_a_withdrawn_token_and_the_upload_carries_on_into_the_same_video() {
+    let data = bytes(3 * MIN_CHUNK_SIZE as usize + 100, 13);
+    let file = file_of(&data, "provided-from-rust.mp4");
+    let (first, second) = (new_token().await, new_token().await);
+    let (uploader, asked) = provided(&file, vec![first.clone(), second]);
+    let events = record_events(&uploader);
+    // Paused once chunk 1 has landed; the backend withdraws the first token meanwhile.
+    on_first_chunk(&uploader, |uploader| uploader.pause());
+    let running = uploader.clone();
+    let upload = wasm_bindgen_futures::JsFuture::from(wasm_bindgen_futures::future_to_promise(async move {
+        let video = running.upload().await.map_err(|error| JsValue::from_str(error.code()))?;
+        Ok(JsValue::from_str(&video.video_id))
+    }));
+    while !uploader.is_paused() {
+        tick(5).await;
+    }
+    let (status, _) = api(Method::DELETE, &format!("{}/upload-tokens/{first}", server_url()), None, Some(&basic_auth())).await;
+    assert_eq!(status, 204);
+    uploader.resume();
+    let video_id = upload.await.expect("the upload carried on").as_string().unwrap();
+    assert_eq!(asked.get(), 2, "asked at the start, and once after the refusal");
+    let seen = events.borrow();
+    assert!(seen.iter().all(|event| !matches!(event, UploadEvent::Error(_))), "no error event: {:?}", names(&seen));
+    let chunks: Vec<(u32, String)> = seen
+        .iter()
+        .filter_map(|event| match event {
+            UploadEvent::Chunk(AcknowledgedChunk { chunk, video_id, .. }) => Some((*chunk, video_id.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(chunks.iter().map(|(chunk, _)| *chunk).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert!(chunks.iter().all(|(_, id)| *id == video_id), "one video");
+    let (_, video) = api(Method::GET, &format!("{}/videos/{video_id}", server_url()), None, Some(&basic_auth())).await;
+    let mp4 = video["assets"]["mp4"].as_str().unwrap().to_owned();
+    assert!(download(&mp4).await == data, "the stored bytes are the file's");
+}
+
+#[wasm_bindgen_test]
+async fn a_token_provider_that_fails_or_repeats_the_refused_token_ends_the_upload() {
+    let file = file(1000, "provider-fails.mp4");
+    let (failing, asked) = provided(&file, Vec::new());
+    let error = failing.upload().await.unwrap_err();
+    assert_eq!((error.kind(), error.to_string().as_str(), asked.get()), (wasm_video_uploader::ErrorCode::TokenProviderFailed, "The upload token provider failed: no more tokens", 1));
+    let withdrawn = new_token().await;
+    let (status, _) = api(Method::DELETE, &format!("{}/upload-tokens/{withdrawn}", server_url()), None, Some(&basic_auth())).await;
+    assert_eq!(status, 204);
+    let (repeating, asked) = provided(&file, vec![withdrawn.clone(), withdrawn]);
+    let events = record_events(&repeating);
+    let error = repeating.upload().await.unwrap_err();
+    assert_eq!((error.code(), error.status(), asked.get()), ("UNAUTHORIZED", Some(401), 2));
+    assert_eq!(names(&events.borrow()).iter().filter(|name| **name == "error").count(), 1, "one error event");
+}

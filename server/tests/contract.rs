@@ -506,6 +506,40 @@ async fn a_token_writes_only_into_its_own_video() {
 }
 
 #[tokio::test]
+async fn a_dead_tokens_unfinished_video_is_taken_over_by_the_next_live_token() {
+    // The backend withdrew (or let expire) the token an upload began with, and minted
+    // another: the upload carries on into the same video with it, and the video is the new
+    // token's from then on.
+    let server = server();
+    let file = data(15 * MIB + 10, 8);
+    for dies in ["deleted", "expired"] {
+        let (first, next, bystander) = (token(&server).await, token(&server).await, token(&server).await);
+        let (status, body) = upload(&server, &first, Some("part 1/3"), None, &file[..5 * MIB]).await;
+        assert_eq!(status, StatusCode::OK);
+        let id = body["videoId"].as_str().unwrap().to_owned();
+        // While the first token lives, the video is its alone.
+        let (status, _) = upload(&server, &next, Some("part 2/3"), Some(&id), &file[5 * MIB..10 * MIB]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        if dies == "deleted" {
+            let (status, _) = send(&server, authed("DELETE", &format!("/upload-tokens/{first}"), None)).await;
+            assert_eq!(status, StatusCode::NO_CONTENT);
+        } else {
+            age_token(&server, &first);
+        }
+        let (status, body) = upload(&server, &next, Some("part 2/3"), Some(&id), &file[5 * MIB..10 * MIB]).await;
+        assert_eq!(status, StatusCode::OK, "{dies}: {body}");
+        // Taken over: neither the dead token nor a third one writes into it now.
+        let (status, _) = upload(&server, &bystander, Some("part 3/3"), Some(&id), &file[10 * MIB..]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{dies}");
+        let (status, _) = upload(&server, &first, Some("part 3/3"), Some(&id), &file[10 * MIB..]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{dies}");
+        let (status, done) = upload(&server, &next, Some("part 3/3"), Some(&id), &file[10 * MIB..]).await;
+        assert_eq!(status, StatusCode::CREATED, "{dies}: {done}");
+        assert!(stored(&server, &id).await == file);
+    }
+}
+
+#[tokio::test]
 async fn an_empty_container_becomes_the_first_tokens_and_only_a_live_token_claims_it() {
     let server = server();
     let (first, second) = (token(&server).await, token(&server).await);

@@ -362,6 +362,34 @@ fn a_shell_failure_fails_the_upload_and_a_restart_sends_the_piece_again() {
 }
 
 #[test]
+fn a_refused_token_replaced_carries_on_into_the_same_video_from_the_refused_chunk() {
+    // Three chunks; the token is withdrawn after chunk 1: chunk 2's 401 fails the upload (an
+    // upload token has nothing to refresh with), the app's token provider gives another,
+    // and the restart sends chunk 2 again, with the new token, into the same video.
+    let mut machine = file(&options(), 20 * MIB);
+    let first = send(&mut machine);
+    machine.handle(first.id, ok("viA"));
+    let second = send(&mut machine);
+    assert_eq!(piece_of(&second).0.index, 1);
+    machine.handle(second.id, failure(401, "authentication-invalid-upload-token"));
+    assert!(matches!(machine.poll(), Step::Failed(error) if error.code() == "UNAUTHORIZED"));
+    machine.set_upload_token("to&new");
+    machine.start().unwrap();
+    let again = send(&mut machine);
+    assert_eq!(again.url, "http://127.0.0.1:8787/upload?token=to%26new");
+    assert_eq!(piece_of(&again), (piece_of(&second).0, Some("viA".into()), 0));
+    machine.handle(again.id, ok("viA"));
+    let last = send(&mut machine);
+    assert_eq!((piece_of(&last).0.index, last.url.as_str()), (2, "http://127.0.0.1:8787/upload?token=to%26new"));
+    // An empty token, or other credentials, change nothing.
+    machine.set_upload_token("");
+    assert_eq!(machine.url, "http://127.0.0.1:8787/upload?token=to%26new");
+    let mut keyed = file(&api_key(), MIB);
+    keyed.set_upload_token("to9");
+    assert_eq!(send(&mut keyed).url, "http://127.0.0.1:8787/videos/viX/source");
+}
+
+#[test]
 fn cancel_fails_at_once_ignores_the_late_outcome_and_a_restart_continues() {
     let mut machine = file(&options(), 20 * MIB);
     let first = send(&mut machine);

@@ -84,11 +84,16 @@ impl Core {
     /// file an earlier page began: into `video_id` (empty: none), after the `acknowledged`
     /// pieces the server has, which end at byte `bytes`, when it had started `started`
     /// pieces, all from there of `size` bytes, sending `connections` at once (negative: not
-    /// recorded).
-    pub fn start(&self, video_id: &str, acknowledged: u32, bytes: f64, size: f64, started: f64, connections: f64) -> Result<bool, JsValue> {
+    /// recorded). A `token` (not empty) replaces the upload token from here on: the one an
+    /// app's token provider gave.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(&self, video_id: &str, acknowledged: u32, bytes: f64, size: f64, started: f64, connections: f64, token: &str) -> Result<bool, JsValue> {
         let recorded = |value: f64| (value >= 0.0).then_some(value as u64);
         let count = |value: f64| recorded(value).map(|value| value as u32);
-        self.driver.machine().continue_from(video_id, acknowledged, recorded(bytes), recorded(size), count(started), count(connections));
+        let mut machine = self.driver.machine();
+        machine.set_upload_token(token);
+        machine.continue_from(video_id, acknowledged, recorded(bytes), recorded(size), count(started), count(connections));
+        drop(machine);
         self.driver.start().map_err(|error| error_object(&error))
     }
 

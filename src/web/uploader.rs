@@ -4,6 +4,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Function, Promise};
@@ -24,6 +26,8 @@ use super::resume::{PreviousUpload, Record, DEFAULT_EXPIRY_MS};
 use crate::machine::{Event as MachineEvent, Warning};
 
 type Listener = Rc<RefCell<dyn FnMut(&UploadEvent)>>;
+/// An app's token provider: a future of a token, or of why there is none.
+type TokenProvider = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<String, String>>>>>;
 /// Where the outcome of the `upload()` in progress goes, once there is one.
 type ResultSlot = Rc<RefCell<Option<Rc<Slot<Result<Video, UploadError>>>>>>;
 
@@ -104,11 +108,43 @@ pub struct Uploader {
     file: Blob,
     /// The longest duration accepted, in seconds.
     max_duration: Cell<Option<f64>>,
+    tokens: Rc<Tokens>,
     /// What the driver's timers and XHR handlers call; it must outlive them.
     _callback: Callback,
     listeners: Rc<Listeners>,
     result: ResultSlot,
     resume: Rc<Resume>,
+}
+
+/// Where the upload tokens come from, when an app's provider gives them.
+#[derive(Default)]
+struct Tokens {
+    provider: RefCell<Option<TokenProvider>>,
+    /// The provider's latest token.
+    current: RefCell<String>,
+    /// A refusal now may be an expiry: the provider may be asked again (a chunk landed
+    /// since it last was, or it was asked only at the start).
+    renewable: Cell<bool>,
+    /// `cancel()` came while the provider was being asked for a token to carry on with.
+    cancelled: Cell<Option<bool>>,
+}
+
+impl Tokens {
+    /// Whether `error` is a refusal the provider is asked to mend (no error event then).
+    fn mends(&self, error: &UploadError) -> bool {
+        error.status() == Some(401) && self.renewable.get() && self.provider.borrow().is_some()
+    }
+
+    /// The provider's token.
+    async fn ask(&self) -> Result<String, UploadError> {
+        let Some(provider) = self.provider.borrow().clone() else { return Ok(String::new()) };
+        let token = provider().await.map_err(|detail| UploadError::TokenProviderFailed { detail })?;
+        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(UploadError::TokenProviderFailed { detail: "it gave no token, or one with spaces or control characters".into() });
+        }
+        self.current.replace(token.clone());
+        Ok(token)
+    }
 }
 
 /// The record of a resumable upload, kept while `on` (see [`Uploader::set_resumable`]).
@@ -138,7 +174,8 @@ impl Uploader {
         let listeners = Rc::new(Listeners::default());
         let result: ResultSlot = Rc::default();
         let resume = Rc::new(Resume { record: Record::of(file, &options), on: Cell::new(false), created_at: Cell::new(0.0), expiry_ms: Cell::new(DEFAULT_EXPIRY_MS) });
-        let (sink_listeners, sink_result, sink_resume) = (listeners.clone(), result.clone(), resume.clone());
+        let tokens = Rc::new(Tokens::default());
+        let (sink_listeners, sink_result, sink_resume, sink_tokens) = (listeners.clone(), result.clone(), resume.clone(), tokens.clone());
         let (driver, callback) = Driver::with_closure(machine, Some(file.clone()), Box::new(move |note| {
             if sink_resume.on.get() {
                 match &note {
@@ -153,8 +190,14 @@ impl Uploader {
                 Note::Failed(error) => Some(Err((*error).clone())),
                 _ => None,
             };
-            if let Some(event) = UploadEvent::of(&note) {
-                sink_listeners.emit(event);
+            let mended = matches!(&note, Note::Failed(error) if sink_tokens.mends(error));
+            if matches!(note, Note::Chunk { .. }) {
+                sink_tokens.renewable.set(true);
+            }
+            match UploadEvent::of(&note) {
+                // A refusal the provider is asked to mend is no error of the upload (yet).
+                Some(event) if !mended => sink_listeners.emit(event),
+                _ => {}
             }
             if let Some(settled) = settled {
                 if let Some(slot) = sink_result.borrow_mut().take() {
@@ -162,7 +205,7 @@ impl Uploader {
                 }
             }
         }));
-        Ok(Uploader { driver, file: file.clone(), max_duration: Cell::new(None), _callback: callback, listeners, result, resume })
+        Ok(Uploader { driver, file: file.clone(), max_duration: Cell::new(None), tokens, _callback: callback, listeners, result, resume })
     }
 
     /// Makes the upload resumable (off by default), as the JavaScript `resumable: true`: as
@@ -198,6 +241,22 @@ impl Uploader {
     /// read a duration, the upload goes ahead. `None` (the default) reads nothing.
     pub fn set_max_video_duration(&self, seconds: Option<f64>) {
         self.max_duration.set(seconds);
+    }
+
+    /// Takes the upload tokens from `provider` (an app's backend call that mints one), as the
+    /// JavaScript `uploadToken` given as a function; make the uploader with
+    /// [`UploadOptions::with_token_provider`]. It is asked at every `upload()`, and once more
+    /// when the server refuses the token (expired or withdrawn, 401): the upload then carries
+    /// on from the chunk refused, into the same video, with no `Error` event. Its new token
+    /// refused too before a chunk lands, or the refused token given again, ends the upload
+    /// with the 401; a provider that fails or gives no token, with
+    /// [`UploadError::TokenProviderFailed`].
+    pub fn set_token_provider<F, T>(&self, provider: F)
+    where
+        F: Fn() -> T + 'static,
+        T: Future<Output = Result<String, String>> + 'static,
+    {
+        self.tokens.provider.replace(Some(Rc::new(move || Box::pin(provider()) as Pin<Box<dyn Future<Output = Result<String, String>>>>)));
     }
 
     /// Calls `listener` with every event of the upload.
@@ -242,6 +301,17 @@ impl Uploader {
                 return Err(UploadError::VideoTooLong);
             }
         }
+        // A provider is asked at every upload(): a retry after a refusal gets a new token.
+        match self.tokens.ask().await {
+            Ok(token) => {
+                self.tokens.renewable.set(true);
+                self.driver.machine().set_upload_token(&token);
+            }
+            Err(error) => {
+                self.result.replace(None);
+                return Err(error);
+            }
+        }
         let watch = ConnectivityWatch::new(Rc::downgrade(&self.driver), Rc::downgrade(&self.listeners));
         if self.resume.on.get() {
             // Only before the first start can an earlier uploader's record be continued.
@@ -258,7 +328,42 @@ impl Uploader {
                 return Err(error);
             }
         }
-        let result = slot.wait().await;
+        let mut result = slot.wait().await;
+        // A refused token the provider is asked to replace: the upload goes on from the chunk
+        // refused, until it settles otherwise.
+        while let Err(refused) = &result {
+            if !self.tokens.mends(refused) {
+                break;
+            }
+            self.tokens.renewable.set(false);
+            let before = self.tokens.current.borrow().clone();
+            self.tokens.cancelled.set(Some(false));
+            let asked = self.tokens.ask().await;
+            let cancelled = self.tokens.cancelled.take() == Some(true);
+            let outcome = match asked {
+                _ if cancelled => Err(UploadError::Aborted),
+                Ok(token) if token == before => Err(refused.clone()),
+                Ok(token) => {
+                    self.driver.machine().set_upload_token(&token);
+                    let slot = Slot::new();
+                    self.result.replace(Some(slot.clone()));
+                    match self.driver.start() {
+                        Ok(_) => Ok(slot),
+                        Err(error) => Err(error),
+                    }
+                }
+                Err(error) => Err(error),
+            };
+            match outcome {
+                Ok(slot) => result = slot.wait().await,
+                Err(error) => {
+                    self.result.replace(None);
+                    self.listeners.emit(UploadEvent::Error(error.clone()));
+                    result = Err(error);
+                    break;
+                }
+            }
+        }
         drop(watch);
         result
     }
@@ -285,6 +390,10 @@ impl Uploader {
     pub fn cancel(&self) {
         if self.resume.on.get() {
             self.resume.record.forget();
+        }
+        // Waiting for the provider, the driver has nothing to cancel: the wait ends in it.
+        if self.tokens.cancelled.get().is_some() {
+            self.tokens.cancelled.set(Some(true));
         }
         self.driver.cancel();
     }

@@ -109,6 +109,48 @@ eachEngine((browser) => {
     }
   });
 
+  test('a dropped file that accept does not take is refused with a message and never sent; the words follow multiple', async () => {
+    const token = await server.createToken(0);
+    const page = await plainPage(`<input id="source" type="file" multiple>
+      <script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${token}" api-host="${server.url}" multiple></video-uploader>`);
+    const dir = mkdtempSync(path.join(tmpdir(), 'dropped-'));
+    const notes = path.join(dir, 'notes.txt');
+    writeFileSync(notes, 'not a video');
+    const clip = randomFile(1000, 'clip.mp4');
+    const uploadsBefore = uploadsLogged();
+    try {
+      const words = () => page.evaluate(() => {
+        const root = document.querySelector('video-uploader').shadowRoot;
+        return [root.querySelector('[part~="heading"]').innerText.trim(), root.querySelector('[part~="pick"]').innerText.trim()];
+      });
+      assert.deepEqual(await words(), ['Drop videos here, or', 'Choose files']);
+      await page.setInputFiles('#source', [notes, clip.file]);
+      // What the status region says as the drop is taken (a success later says more).
+      const announced = await page.evaluate(() => {
+        const transfer = new DataTransfer();
+        for (const file of document.getElementById('source').files) transfer.items.add(file);
+        const root = document.querySelector('video-uploader').shadowRoot;
+        root.querySelector('[part~="drop"]').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        return root.querySelector('[role=status]').textContent;
+      });
+      assert.equal(announced, 'Not taken: notes.txt. This uploader takes video/*.');
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'success'));
+      const seen = await events(page);
+      const refused = seen.find((e) => e.type === 'error');
+      assert.deepEqual([refused.detail.code, refused.detail.fileName], ['FILE_TYPE_REFUSED', 'notes.txt']);
+      assert.deepEqual(seen.filter((e) => e.type === 'success').map((e) => e.detail.fileName), ['clip.mp4']);
+      assert.equal(uploadsLogged(), uploadsBefore + 1, 'only the video was sent');
+      assert.equal(await page.evaluate(() => document.querySelector('video-uploader').shadowRoot.querySelectorAll('li').length), 1);
+      await page.evaluate(() => document.querySelector('video-uploader').removeAttribute('multiple'));
+      assert.deepEqual(await words(), ['Drop a video here, or', 'Choose a file']);
+    } finally {
+      await page.close();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(clip.dir, { recursive: true, force: true });
+    }
+  });
+
   test('concurrency="1": dropped files upload one after another, the rest waiting', async () => {
     const token = await server.createToken(0);
     const page = await plainPage(`<input id="source" type="file" multiple>
@@ -264,6 +306,111 @@ eachEngine((browser) => {
       ]);
     } finally {
       await page.close();
+    }
+  });
+
+  test('a token withdrawn mid-upload: Retry after a new token is set carries on with it into the same video', async () => {
+    const [first, second] = [await server.createToken(0), await server.createToken(0)];
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${first}" api-host="${server.url}" chunk-size="${5 * MIB}" pausable></video-uploader>`);
+    const source = randomFile(12 * MIB, 'withdrawn.mp4');
+    const logStart = server.logs.length;
+    const videosBefore = await server.videoCount();
+    try {
+      // Paused as chunk 1 lands, so that the token is withdrawn before chunk 2 goes.
+      await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        element.addEventListener('chunk', () => element.pause(), { once: true });
+      });
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'pause'));
+      await server.deleteToken(first);
+      await page.evaluate(() => document.querySelector('video-uploader').resume());
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'error'));
+      assert.equal((await events(page)).find((e) => e.type === 'error').detail.code, 'UNAUTHORIZED');
+      assert.equal(await page.isVisible('video-uploader [part~="retry"]'), true);
+      // A new link: the token set now is the one Retry uses.
+      await page.evaluate((token) => (document.querySelector('video-uploader').token = token), second);
+      await page.click('video-uploader [part~="retry"]');
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'success'));
+      const seen = await events(page);
+      const video = seen.find((e) => e.type === 'success').detail;
+      assert.equal(video.videoId, seen.find((e) => e.type === 'chunk').detail.videoId, 'the same video');
+      const sent = server.logs
+        .slice(logStart)
+        .map((line) => line.match(/ upload token=(\S+) content_range="([^"]*)" .* status=(\d+)/))
+        .filter(Boolean)
+        .map(([, token, range, status]) => `${token === `${first.slice(0, 6)}…` ? 'first' : token === `${second.slice(0, 6)}…` ? 'second' : token} ${range} ${status}`);
+      assert.deepEqual(sent, ['first part 1/3 200', 'first part 2/3 401', 'second part 2/3 200', 'second part 3/3 201']);
+      assert.equal(await server.videoCount(), videosBefore + 1);
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);
+    } finally {
+      await page.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a file over max-file-size is refused again on Retry; start() does not send it either', async () => {
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${await server.createToken(0)}" api-host="${server.url}" max-file-size="1000" manual></video-uploader>`);
+    const small = randomFile(2000, 'large-enough.mp4');
+    const uploadsBefore = uploadsLogged();
+    try {
+      await page.setInputFiles('video-uploader input[type=file]', small.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'error'));
+      assert.equal(await page.isVisible('video-uploader [part~="retry"]'), false, 'no Retry is offered');
+      // A Retry pressed anyway (a script, an old button), and start(): refused again.
+      await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        element.shadowRoot.querySelector('[part~="retry"]').click();
+        element.start();
+      });
+      const errors = (await events(page)).filter((e) => e.type === 'error').map((e) => e.detail.code);
+      assert.deepEqual(errors, ['FILE_TOO_LARGE', 'FILE_TOO_LARGE']);
+      assert.equal(uploadsLogged(), uploadsBefore, 'nothing was sent');
+    } finally {
+      await page.close();
+      rmSync(small.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('focus after Cancel, Retry and completion lands on a named control, never on the page', async () => {
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${await server.createToken(0)}" api-host="${server.url}" chunk-size="${5 * MIB}" pausable></video-uploader>`);
+    const source = randomFile(11 * MIB, 'focus.mp4');
+    try {
+      const focused = () => page.evaluate(() => {
+        const active = document.querySelector('video-uploader').shadowRoot.activeElement;
+        return active ? `${active.getAttribute('part')}: ${active.innerText.trim()}` : String(document.activeElement?.tagName);
+      });
+      // Paused as chunk 1 lands: Cancel then ends it at a known point.
+      await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        element.addEventListener('chunk', () => element.pause(), { once: true });
+      });
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'pause'));
+      await page.evaluate(() => {
+        const cancel = document.querySelector('video-uploader').shadowRoot.querySelector('[part~="cancel"]');
+        cancel.focus();
+        cancel.click();
+      });
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'error'));
+      assert.equal(await focused(), 'retry: Retry', 'after Cancel');
+      await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        element.addEventListener('upload-start', () => element.shadowRoot.activeElement?.setAttribute('data-after-retry', ''), { once: true });
+        element.shadowRoot.querySelector('[part~="retry"]').click();
+      });
+      await page.waitForFunction(() => document.querySelector('video-uploader').shadowRoot.querySelector('[part~="retry"]').hidden);
+      assert.match(await focused(), /^(pause: Pause|cancel: Cancel)$/, 'after Retry');
+      // Focus on Cancel as it completes: Cancel goes, the picker takes the focus.
+      await page.evaluate(() => document.querySelector('video-uploader').shadowRoot.querySelector('[part~="cancel"]').focus());
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'success'));
+      assert.equal(await focused(), 'pick: Choose a file', 'after completion');
+    } finally {
+      await page.close();
+      rmSync(source.dir, { recursive: true, force: true });
     }
   });
 

@@ -812,6 +812,86 @@ eachEngine((browser) => {
     await page.close();
   });
 
+  test('a token provider is asked at the start and once more when its token is withdrawn mid-upload: the upload carries on into the same video', async () => {
+    const page = await packagePage();
+    const logStart = server.logs.length;
+    const tokens = [await server.createToken(0), await server.createToken(0)];
+    const videosBefore = await server.videoCount();
+    const size = 16 * MIB;
+    const result = await page.evaluate(async ({ tokens, apiHost, apiKey, size, MIB }) => {
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 13)) & 255;
+      let asked = 0;
+      // What an app's backend call returns: a fresh token each time.
+      const uploadToken = async () => tokens[asked++];
+      const uploader = new window.pkg.VideoUploader({ file: new File([bytes], 'provided.mp4'), uploadToken, apiHost, chunkSize: 5 * MIB });
+      const events = [];
+      for (const type of ['chunk', 'error', 'retry']) uploader.addEventListener(type, (e) => events.push(type === 'chunk' ? `chunk ${e.detail.chunk}` : type));
+      // Once chunk 1 has landed (before chunk 2 goes), the backend withdraws the first token.
+      uploader.addEventListener('chunk', (e) => {
+        if (e.detail.chunk !== 1) return;
+        uploader.pause();
+        fetch(`${apiHost}/upload-tokens/${tokens[0]}`, { method: 'DELETE', headers: { Authorization: `Basic ${btoa(`${apiKey}:`)}` } }).then(() => uploader.resume());
+      });
+      const video = await uploader.upload();
+      return { videoId: video.videoId, asked, events };
+    }, { tokens, apiHost: server.url, apiKey: server.apiKey, size, MIB });
+
+    assert.equal(result.asked, 2, 'asked at the start, and once after the refusal');
+    assert.deepEqual(result.events, ['chunk 1', 'chunk 2', 'chunk 3', 'chunk 4'], 'no error event: the refusal was taken in hand');
+    const lines = server.logs
+      .slice(logStart)
+      .map((line) => line.match(/ upload token=(\S+) content_range="([^"]*)" .* status=(\d+)/))
+      .filter(Boolean)
+      .map(([, token, range, status]) => `${token === `${tokens[0].slice(0, 6)}…` ? 'first' : token === `${tokens[1].slice(0, 6)}…` ? 'second' : token} ${range} ${status}`);
+    assert.deepEqual(lines, ['first part 1/4 200', 'first part 2/4 401', 'second part 2/4 200', 'second part 3/4 200', 'second part 4/4 201']);
+    assert.equal(await server.videoCount(), videosBefore + 1, "one video");
+    const expected = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) expected[i] = (i * 31 + (i >> 13)) & 255;
+    const { createHash } = await import('node:crypto');
+    assert.equal(await sha256File(path.join(server.dataDir, 'videos', result.videoId, 'source')), createHash('sha256').update(expected).digest('hex'));
+    await page.close();
+  });
+
+  test('a token provider that fails, or gives the refused token again, ends the upload with a stable code; streams take no provider', async () => {
+    const page = await packagePage();
+    const withdrawn = await server.createToken(0);
+    await server.deleteToken(withdrawn);
+    const result = await page.evaluate(async ({ withdrawn, apiHost }) => {
+      const file = new File([new Uint8Array(1000)], 'p.mp4');
+      const outcome = async (uploadToken) => {
+        let asked = 0;
+        const uploader = new window.pkg.VideoUploader({ file, apiHost, uploadToken: () => (asked++, uploadToken()) });
+        const errors = [];
+        uploader.addEventListener('error', (e) => errors.push(e.detail.code));
+        try {
+          await uploader.upload();
+          return { ok: true };
+        } catch (error) {
+          return { code: error.code, status: error.status, message: error.message, asked, errors, isError: error instanceof window.pkg.UploadError };
+        }
+      };
+      let streamError = null;
+      try {
+        new window.pkg.ProgressiveUploader({ uploadToken: () => withdrawn, apiHost });
+      } catch (error) {
+        streamError = { code: error.code, message: error.message };
+      }
+      return {
+        throws: await outcome(() => Promise.reject(new Error('the backend is down'))),
+        empty: await outcome(() => ''),
+        same: await outcome(() => withdrawn),
+        streamError,
+      };
+    }, { withdrawn, apiHost: server.url });
+    assert.deepEqual(result.throws, { code: 'TOKEN_PROVIDER_FAILED', message: 'The upload token provider failed: the backend is down', asked: 1, errors: [], isError: true });
+    assert.equal(result.empty.message, 'The upload token provider failed: it gave an empty token, not a token');
+    // Refused, asked again, the same token given: the refusal ends it, once, as one error event.
+    assert.deepEqual(result.same, { code: 'UNAUTHORIZED', status: 401, message: result.same.message, asked: 2, errors: ['UNAUTHORIZED'], isError: true });
+    assert.deepEqual(result.streamError, { code: 'OPTION_INVALID', message: "Invalid 'uploadToken' option: expected a string" });
+    await page.close();
+  });
+
   test('maxVideoDuration reads the duration from the media metadata', async () => {
     const page = await packagePage();
     const token = await server.createToken(0);

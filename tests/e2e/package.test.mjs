@@ -50,6 +50,7 @@ test('the packed tarball carries the wasm, the entry and the types, and nothing 
     'index.js',
     'media.js',
     'package.json',
+    'provider.js',
     'queue.d.ts',
     'queue.js',
     'resume.js',

@@ -11,7 +11,8 @@ import { startServer } from '../support/server.mjs';
 import { launchBrowser } from '../support/browser.mjs';
 
 const BUDGET = 17_839;
-const CEILING = 23_830;
+// 23,829 until the token provider (+475: the core takes a new token, the entry asks for it).
+const CEILING = 24_310;
 let server;
 let browser;
 
@@ -29,7 +30,7 @@ after(async () => {
   await server?.stop();
 });
 
-test(`a VideoUploader loads at most ${CEILING} bytes gzip -9 (budget ${BUDGET})`, async () => {
+test(`a VideoUploader loads at most ${CEILING} bytes gzip -9 (the official bundle, our budget: ${BUDGET})`, async () => {
   const page = await browser.newPage();
   // An empty page of the server's origin, so that only the package is fetched.
   await page.route(`${server.url}/empty`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html>' }));

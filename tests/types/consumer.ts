@@ -40,6 +40,9 @@ async function main(): Promise<string> {
   new VideoUploader({ file, accessToken: 'jwt', refreshToken: 'refresh', videoId: 'vi1' });
   new VideoUploader({ file, apiKey: 'key', videoId: 'vi1' });
   new VideoUploader({ file, uploadToken: 'to1', resumable: true, resumableExpiry: 3_600_000 });
+  // A token provider: the app's backend mints one.
+  new VideoUploader({ file, uploadToken: async () => (await (await fetch('/token')).json()).token, resumable: true });
+  new VideoUploader({ file, uploadToken: () => 'to1', videoId: 'vi1' });
   const previous = await VideoUploader.findPreviousUploads(file);
   for (const upload of previous) console.log(upload.fileName, upload.size, upload.videoId, upload.uploadedChunks, upload.chunkSize, upload.createdAt);
   await VideoUploader.clearPreviousUploads();
@@ -122,6 +125,8 @@ void flutterStyle;
 
 // The Video as the official uploader shapes it, and the typed listeners of every target.
 export async function officialShapes(file: File, element: VideoUploaderElement) {
+  element.token = 'to1';
+  element.token = () => fetch('/token').then((answer) => answer.text());
   const video = await new VideoUploader({ file, uploadToken: 'to1' }).upload();
   const created: Date | undefined = video.createdAt;
   const isPublic: boolean | undefined = video._public ?? video.public;

@@ -87,7 +87,7 @@ test('js/error.js writes each message from the code and the facts the core gives
 });
 
 test('every code the JavaScript side names is a declared one', () => {
-  const codes = new Set([...Object.keys(declaration.errors), ...Object.keys(declaration.warnings)]);
+  const codes = new Set([...Object.keys(declaration.errors), ...Object.keys(declaration.warnings), ...Object.keys(declaration.elementErrors)]);
   for (const file of ['js/index.js', 'js/options.js', 'js/queue.js', 'js/resume.js', 'js/video-uploader.js']) {
     const source = readFileSync(path.join(projectDir, file), 'utf8');
     // `code: 'X'`, `fail('X'`, `case 'X':`, `=== 'X'` on a code, and the element's sets of codes.

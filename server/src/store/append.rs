@@ -133,7 +133,7 @@ impl Store {
         };
         let Some(video) = video else { return Ok(None) };
         let allowed = match token {
-            Some((token, expired)) => super::chunks::owner_check(&video, token, expired).is_ok(),
+            Some((token, expired)) => self.owner_alive(&video).and_then(|alive| super::chunks::owner_check(&video, token, expired, alive)).is_ok(),
             None => true,
         };
         let open = matches!(video.ingest, Ingest::Empty | Ingest::Uploading);

@@ -12,6 +12,7 @@ use super::error::{Assembly, StoreError};
 use super::{sync_dir, Store};
 use crate::content_range::ContentRange;
 use crate::ledger::Ledger;
+use crate::time;
 use crate::ids;
 use crate::parts::Accepted;
 
@@ -90,14 +91,28 @@ pub enum Committed {
 
 /// Whether `token` may upload into `video`, and whether it claims it by doing so. A token
 /// writes only into a video it started, or into an empty container (`POST /videos`) that
-/// no token has begun to fill, which becomes its own. An expired token may only finish a
-/// video it started. Video ids are public (player links), so knowing one proves nothing.
-pub(super) fn owner_check(video: &Video, token: &str, expired: bool) -> Result<bool, StoreError> {
+/// no token has begun to fill, which becomes its own, or into an unfinished video whose
+/// token is dead (expired or deleted: `owner_alive` false), which it takes over: the token
+/// an app's backend mints after one was withdrawn carries the upload on into the same video.
+/// An expired token may only finish a video it started. Video ids are public (player
+/// links), so knowing one proves nothing.
+pub(super) fn owner_check(video: &Video, token: &str, expired: bool, owner_alive: bool) -> Result<bool, StoreError> {
     match video.token.as_deref() {
         Some(owner) if owner == token => Ok(false),
         _ if expired => Err(StoreError::UploadTokenInvalid),
         None if video.ingest == Ingest::Empty => Ok(true),
+        Some(_) if !owner_alive && video.ingest == Ingest::Uploading => Ok(true),
         _ => Err(StoreError::VideoOfAnotherUpload),
+    }
+}
+
+impl Store {
+    /// Whether the token that started `video` still uploads: it exists and has not expired.
+    pub(super) fn owner_alive(&self, video: &Video) -> Result<bool, StoreError> {
+        match video.token.as_deref() {
+            Some(owner) => Ok(self.upload_token(owner)?.is_some_and(|t| !t.is_expired(time::now()))),
+            None => Ok(false),
+        }
     }
 }
 
@@ -142,7 +157,7 @@ impl Store {
             None => None,
         };
         let (token, claim) = match (&new.target, &existing) {
-            (Target::Token { token, expired, .. }, Some(video)) => (None, owner_check(video, token, *expired)?.then_some(token.as_str())),
+            (Target::Token { token, expired, .. }, Some(video)) => (None, owner_check(video, token, *expired, self.owner_alive(video)?)?.then_some(token.as_str())),
             (Target::Video(_), _) => (None, None),
             (Target::Token { expired: true, .. }, None) => return Err(StoreError::UploadTokenInvalid),
             (Target::Token { token, .. }, None) => (Some(token.as_str()), None),
@@ -204,7 +219,8 @@ impl Store {
                 insert_video(&tx, &video_id, &fields, token)?;
             }
             if let Some(token) = claim {
-                // The container is this token's from now on: no other token can fill it.
+                // The container (or the dead token's video) is this token's from now on: no
+                // other token can fill it.
                 tx.execute("UPDATE videos SET token = ?1 WHERE id = ?2", params![token, video_id])?;
             }
             let ingest = match accepted {
