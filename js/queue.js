@@ -30,10 +30,12 @@ class QueuedFile {
   error = null;
   uploadedBytes = 0;
 
-  constructor(queue, file, uploader) {
+  constructor(queue, file, uploader, index) {
     this.#queue = queue;
     this.file = file;
     this.uploader = uploader;
+    /** Its place in the queue. */
+    this.index = index;
   }
 
   /** Pauses this file: its upload stops (keeping its place), or it waits if not begun. */
@@ -46,7 +48,7 @@ class QueuedFile {
     if (this.state !== 'paused') return;
     this.state = this.started ? 'uploading' : 'queued';
     this.uploader.resume();
-    this.#queue.pump();
+    this.#queue.pump(this);
   }
 
   /** Cancels this file: it fails with `ABORTED` (one not begun, without sending anything).
@@ -61,10 +63,11 @@ class QueuedFile {
   /** Queues a failed or cancelled file again; it continues the same video. */
   retry() {
     if (this.state !== 'failed') return;
+    this.#queue.unfail();
     this.state = 'queued';
     this.started = false;
     this.error = null;
-    this.#queue.pump();
+    this.#queue.pump(this);
   }
 }
 
@@ -73,6 +76,16 @@ export class UploadQueue extends EventTarget {
   #concurrency;
   #files = [];
   #waiting = [];
+  // Kept as files change, so that adding, starting and reporting stay linear in the number
+  // of files (10,000 dropped at once must not freeze the page):
+  /** No file before this index is queued. */
+  #cursor = 0;
+  /** Files begun and not settled (uploading, or paused with their place kept). */
+  #running = 0;
+  #totalBytes = 0;
+  #uploadedBytes = 0;
+  #done = 0;
+  #failed = 0;
 
   /**
    * `options`: any `VideoUploader` option but `file`, for every file, and `concurrency`, how
@@ -99,10 +112,11 @@ export class UploadQueue extends EventTarget {
    */
   add(file, options = {}) {
     const uploader = new VideoUploader({ ...this.#options, ...options, file });
-    const queued = new QueuedFile(this, file, uploader);
+    const queued = new QueuedFile(this, file, uploader, this.#files.length);
+    this.#totalBytes += file.size;
     for (const type of QUEUE_EVENTS) {
       uploader.addEventListener(type, (event) => {
-        if (type === 'progress') queued.uploadedBytes = event.detail.uploadedBytes;
+        if (type === 'progress') this.#sent(queued, event.detail.uploadedBytes);
         this.#emit(`file-${type}`, { ...event.detail, file });
         if (type === 'progress') this.#progress();
       });
@@ -135,16 +149,30 @@ export class UploadQueue extends EventTarget {
     });
   }
 
-  /** Starts queued files while places are free. */
-  pump() {
-    let running = this.#files.filter((q) => q.started && (q.state === 'uploading' || q.state === 'paused')).length;
-    for (const queued of this.#files) {
-      if (running >= this.#concurrency) break;
-      if (queued.state !== 'queued') continue;
+  /** `queued`'s bytes sent are `bytes` now. */
+  #sent(queued, bytes) {
+    this.#uploadedBytes += bytes - queued.uploadedBytes;
+    queued.uploadedBytes = bytes;
+  }
+
+  /** A failed file is queued again. */
+  unfail() {
+    this.#failed--;
+  }
+
+  /** Starts queued files while places are free, first come first served (`again`: a file
+   * queued again, whose place may be before the cursor). */
+  pump(again) {
+    if (again) this.#cursor = Math.min(this.#cursor, again.index);
+    const files = this.#files;
+    while (this.#running < this.#concurrency) {
+      while (this.#cursor < files.length && files[this.#cursor].state !== 'queued') this.#cursor++;
+      const queued = files[this.#cursor];
+      if (!queued) break;
       queued.state = 'uploading';
       queued.started = true;
       begun.add(queued);
-      running++;
+      this.#running++;
       this.#emit('file-start', { file: queued.file });
       queued.uploader.upload().then(
         (video) => this.settle(queued, null, video),
@@ -156,30 +184,28 @@ export class UploadQueue extends EventTarget {
 
   /** Records how `queued` ended, and lets the next file start. */
   settle(queued, error, video = null) {
+    if (queued.started) this.#running--;
+    if (error) this.#failed++;
+    else this.#done++;
     queued.state = error ? 'failed' : 'done';
     queued.started = false;
     queued.error = error;
     queued.video = video;
-    if (video) queued.uploadedBytes = queued.file.size;
+    if (video) this.#sent(queued, queued.file.size);
     this.#emit(error ? 'file-error' : 'file-success', error ? Object.assign(error, { file: queued.file }) : { ...video, file: queued.file });
     this.#progress();
     this.pump();
   }
 
   #progress() {
-    const files = this.#files;
-    this.#emit('progress', {
-      uploadedBytes: files.reduce((sum, q) => sum + q.uploadedBytes, 0),
-      totalBytes: files.reduce((sum, q) => sum + q.file.size, 0),
-      files: files.length,
-      done: files.filter((q) => q.state === 'done').length,
-      failed: files.filter((q) => q.state === 'failed').length,
-    });
+    this.#emit('progress', { uploadedBytes: this.#uploadedBytes, totalBytes: this.#totalBytes, files: this.#files.length, done: this.#done, failed: this.#failed });
   }
 
   #check() {
+    // Only a done() waiting needs the whole list read.
+    if (this.#waiting.length === 0) return;
     const busy = this.#files.some((q) => q.state === 'queued' || q.state === 'uploading' || q.state === 'paused');
-    if (busy || this.#waiting.length === 0) return;
+    if (busy) return;
     const result = {
       videos: this.#files.filter((q) => q.video).map((q) => ({ ...q.video, file: q.file })),
       errors: this.#files.filter((q) => q.error).map((q) => q.error),

@@ -18,6 +18,53 @@ export interface VideoUploaderElementEventMap extends ForwardedEventMap {
 /** A listener of the element's event `K`. */
 type ElementListener<K extends keyof VideoUploaderElementEventMap> = (this: VideoUploaderElement, event: VideoUploaderElementEventMap[K]) => void;
 
+/** Every text the element shows (`{field}`s are filled in where it is used). */
+export interface ElementTexts {
+  dropOne: string;
+  dropMany: string;
+  pickOne: string;
+  pickMany: string;
+  pause: string;
+  resume: string;
+  cancel: string;
+  retry: string;
+  startOver: string;
+  progressLabel: string;
+  queued: string;
+  starting: string;
+  sent: string;
+  rate: string;
+  secondsLeft: string;
+  minutesLeft: string;
+  paused: string;
+  resuming: string;
+  retrying: string;
+  offline: string;
+  uploaded: string;
+  announceUploaded: string;
+  announceError: string;
+  notTaken: string;
+  tooMany: string;
+  files: string;
+  tooLarge: string;
+  UNAUTHORIZED: string;
+  FORBIDDEN: string;
+  NOT_FOUND: string;
+  FILE_EMPTY: string;
+  FILE_TOO_LARGE: string;
+  NETWORK: string;
+  RATE_LIMITED: string;
+  ABORTED: string;
+  CREDENTIALS_MISSING: string;
+  failed: string;
+  canRetry: string;
+  units: string;
+  decimal: string;
+}
+
+/** The element's texts by language: English and French. */
+export declare const TEXTS: { readonly en: ElementTexts; readonly fr: ElementTexts };
+
 /** `<video-uploader token="…">`: pick or drop files, and they upload. */
 export declare class VideoUploaderElement extends HTMLElement {
   /** The `token` attribute, or a token provider (asked at every start and Retry, and once
@@ -32,6 +79,9 @@ export declare class VideoUploaderElement extends HTMLElement {
   multiple: boolean;
   /** Bytes; 0 for no limit. */
   maxFileSize: number;
+  /** With `multiple`, how many files it holds at most; those past it are refused
+   * (`TOO_MANY_FILES`). 0 for no limit. */
+  maxFiles: number;
   /** Wait for `start()` instead of starting when a file is picked or dropped. */
   manual: boolean;
   noDrop: boolean;
@@ -40,6 +90,10 @@ export declare class VideoUploaderElement extends HTMLElement {
   concurrency: number;
   /** The `no-resume` attribute: uploads are not resumed after a reload. */
   noResume: boolean;
+  /** The texts it shows: those of its language (its `lang`, or the nearest ancestor's;
+   * `en` or `fr`, English otherwise), with the ones set here in their place. Set a part. */
+  get texts(): ElementTexts;
+  set texts(overrides: Partial<ElementTexts>);
   readonly files: File[];
   start(): void;
   pause(): void;

@@ -11,11 +11,16 @@
 // error. Events (CustomEvents on the element, which do not bubble): file-ready, upload-start, progress,
 // chunk, retry, pause, resume, offline, online, warning, success (the Video), error (the error),
 // reset. Every event's detail carries `file` (the File it is about) besides its own fields.
-// Look: CSS custom properties (--vu-accent, --vu-progress-color, --vu-progress-background,
+// Look: CSS custom properties (--vu-accent, --vu-progress-color, --vu-complete-color,
+// --vu-error-color, --vu-progress-background,
 // --vu-progress-height, --vu-radius, --vu-font) and ::part() on every piece; slots
-// `heading`, `pick`, `pause`, `resume`, `cancel`, `retry`, `start-over` for the texts.
+// `heading`, `pick`, `pause`, `resume`, `cancel`, `retry`, `start-over` for markup of the page's;
+// every text from js/texts.js (by `lang`; the `texts` property replaces any).
 import { UploadQueue } from './queue.js';
 import { ELEMENT_ERRORS, ELEMENT_EVENTS } from './contract.js';
+import { TEXTS, textsFor, say, size, duration } from './texts.js';
+
+export { TEXTS, size, duration };
 
 const TEMPLATE = `
 <style>
@@ -38,17 +43,17 @@ const TEMPLATE = `
   [part~="progress"] { height: var(--vu-progress-height, 8px); border-radius: 999px; background: var(--vu-progress-background, color-mix(in srgb, currentColor 12%, transparent));
     overflow: hidden; margin: .5rem 0; }
   [part~="bar"] { height: 100%; width: 0; background: var(--vu-progress-color, var(--vu-accent, #2f6fed)); transition: width .2s linear; }
-  .row[data-state="error"] [part~="bar"] { background: #c62828; }
-  .row[data-state="complete"] [part~="bar"] { background: #2e7d32; }
+  .row[data-state="error"] [part~="bar"] { background: var(--vu-error-color, #c62828); }
+  .row[data-state="complete"] [part~="bar"] { background: var(--vu-complete-color, #2e7d32); }
   .actions { display: flex; gap: .5rem; flex-wrap: wrap; }
   [part~="status"] { margin: .25rem 0 .5rem; }
   .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   @media (prefers-reduced-motion: reduce) { [part~="bar"], [part~="drop"] { transition: none; } }
 </style>
 <div part="drop">
-  <p part="heading"><slot name="heading"><span class="one">Drop a video here, or</span><span class="many" hidden>Drop videos here, or</span></slot></p>
+  <p part="heading"><slot name="heading"><span class="one" data-text="dropOne"></span><span class="many" data-text="dropMany" hidden></span></slot></p>
   <input class="visually-hidden" type="file" tabindex="-1" aria-hidden="true">
-  <button part="pick" class="primary" type="button"><slot name="pick"><span class="one">Choose a file</span><span class="many" hidden>Choose files</span></slot></button>
+  <button part="pick" class="primary" type="button"><slot name="pick"><span class="one" data-text="pickOne"></span><span class="many" data-text="pickMany" hidden></span></slot></button>
 </div>
 <ul part="files"></ul>
 <div class="visually-hidden" role="status" aria-live="polite"></div>
@@ -60,34 +65,17 @@ const ROW = `
 <div part="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div part="bar"></div></div>
 <div part="status"></div>
 <div class="actions">
-  <button part="pause" type="button" hidden><slot name="pause">Pause</slot></button>
-  <button part="resume" type="button" hidden><slot name="resume">Resume</slot></button>
-  <button part="cancel" type="button" hidden><slot name="cancel">Cancel</slot></button>
-  <button part="retry" type="button" hidden><slot name="retry">Retry</slot></button>
-  <button part="start-over" type="button" hidden><slot name="start-over">Start over</slot></button>
+  <button part="pause" type="button" hidden><slot name="pause" data-text="pause"></slot></button>
+  <button part="resume" type="button" hidden><slot name="resume" data-text="resume"></slot></button>
+  <button part="cancel" type="button" hidden><slot name="cancel" data-text="cancel"></slot></button>
+  <button part="retry" type="button" hidden><slot name="retry" data-text="retry"></slot></button>
+  <button part="start-over" type="button" hidden><slot name="start-over" data-text="startOver"></slot></button>
 </div>
 `;
 
-const NUMBER_ATTRIBUTES = { 'chunk-size': 'chunkSize', 'max-file-size': 'maxFileSize', concurrency: 'concurrency' };
+const NUMBER_ATTRIBUTES = { 'chunk-size': 'chunkSize', 'max-file-size': 'maxFileSize', 'max-files': 'maxFiles', concurrency: 'concurrency' };
 const STRING_ATTRIBUTES = { 'api-host': 'apiHost', 'video-name': 'videoName', accept: 'accept' };
 const FLAG_ATTRIBUTES = { multiple: 'multiple', manual: 'manual', 'no-drop': 'noDrop', pausable: 'pausable', 'no-resume': 'noResume' };
-
-export function size(bytes) {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 && unit > 0 ? 1 : 0)} ${units[unit]}`;
-}
-
-export function duration(seconds) {
-  if (seconds == null || !Number.isFinite(seconds)) return '';
-  const s = Math.ceil(seconds);
-  return s < 60 ? `${s} s left` : `${Math.floor(s / 60)} min ${s % 60} s left`;
-}
 
 /**
  * Whether an `accept` list (`video/*`, `video/mp4`, `.mkv`, comma-separated, as the file
@@ -113,40 +101,40 @@ const sentence = (text) => {
   return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 };
 
-/** Plain words, and what to do, for an upload error. */
-export function explain(error) {
-  switch (error?.code) {
+/** Plain words, and what to do, for an upload error, in the words of `texts`. */
+export function explain(error, texts = TEXTS.en) {
+  const code = error?.code;
+  switch (code) {
     case 'UNAUTHORIZED':
-      return 'This upload link has expired or was withdrawn; ask for a new one.';
     case 'FORBIDDEN':
-      return 'This upload link cannot add to this video. You can start over into a new video.';
     case 'NOT_FOUND':
-      return 'The video this upload was going into is gone. You can start over into a new video.';
-    case 'FILE_TOO_LARGE':
-      return error.message;
     case 'FILE_EMPTY':
-      return 'This file is empty: choose another one.';
+    case 'FILE_TOO_LARGE':
+    case 'RATE_LIMITED':
+    case 'ABORTED':
+    case 'CREDENTIALS_MISSING':
+      return say(texts, code);
     case 'NETWORK_ERROR':
     case 'NETWORK_TIMEOUT':
-      return 'The connection failed. Check it, then retry.';
-    case 'RATE_LIMITED':
-      return 'Too many uploads right now. Wait a minute, then retry.';
-    case 'ABORTED':
-      return 'Cancelled.';
-    case 'CREDENTIALS_MISSING':
-      return 'There is no upload token: this page needs an upload link.';
+      return say(texts, 'NETWORK');
     default:
-      return `${sentence(error?.title ?? error?.message ?? 'The upload failed')} You can retry.`;
+      // The server's own words (its problem's title), or the error's message.
+      return say(texts, 'canRetry', { reason: sentence(error?.title ?? error?.message ?? say(texts, 'failed')) });
   }
 }
 
 export class VideoUploaderElement extends HTMLElement {
-  static observedAttributes = ['token', 'upload-token', 'accept', 'multiple', 'no-drop', 'pausable'];
+  static observedAttributes = ['token', 'upload-token', 'accept', 'multiple', 'no-drop', 'pausable', 'lang'];
 
   #rows = new Map();
   #pending = [];
   /** The token provider set through the `token` property, if one was. */
   #provider = null;
+  /** The texts a page replaced (the `texts` property). */
+  #overrides = {};
+  /** How many rows are in each state: the element's state attributes follow from it in
+   * constant time, however many files it holds. */
+  #counts = new Map();
   /** The files' uploads, a few at a time (`concurrency`, default 3); made at the first file. */
   #queue = null;
 
@@ -187,9 +175,27 @@ export class VideoUploaderElement extends HTMLElement {
     this.#sync();
   }
 
+  /** The texts the element shows: its language's table (the `lang` of the element or of
+   * the nearest ancestor that has one; English when there is none), with the page's. */
+  get texts() {
+    return textsFor(this.closest('[lang]')?.lang || document.documentElement.lang, this.#overrides);
+  }
+
+  /** Replaces some of the texts (keys of `TEXTS.en`); the rest stay the language's. */
+  set texts(overrides) {
+    this.#overrides = { ...overrides };
+    this.#sync();
+  }
+
+  #say(key, fields) {
+    return say(this.texts, key, fields);
+  }
+
   #sync() {
     this.#input.accept = this.accept;
     this.#input.multiple = this.multiple;
+    const texts = this.texts;
+    for (const element of this.shadowRoot.querySelectorAll('[data-text]')) element.textContent = say(texts, element.dataset.text);
     for (const text of this.shadowRoot.querySelectorAll('.one')) text.hidden = this.multiple;
     for (const text of this.shadowRoot.querySelectorAll('.many')) text.hidden = !this.multiple;
   }
@@ -231,6 +237,7 @@ export class VideoUploaderElement extends HTMLElement {
   reset() {
     this.cancel();
     this.#rows.clear();
+    this.#counts.clear();
     this.#pending = [];
     this.#queue = null;
     this.shadowRoot.querySelector('[part~="files"]').replaceChildren();
@@ -251,17 +258,9 @@ export class VideoUploaderElement extends HTMLElement {
   /** Adds picked files, or `dropped` ones: those `accept` does not take (the picker's own
    * filter is not there for a drop) are refused with a message, and never sent. */
   #add(files, dropped = false) {
-    if (dropped) {
-      const refused = files.filter((file) => !accepts(this.accept, file));
-      files = files.filter((file) => !refused.includes(file));
-      if (refused.length) {
-        const names = refused.map((file) => file.name).join(', ');
-        this.#announce(`Not taken: ${names}. This uploader takes ${this.accept}.`);
-        const code = 'FILE_TYPE_REFUSED';
-        const message = (file) => ELEMENT_ERRORS[code][0].replace('{name}', file.name).replace('{accept}', this.accept);
-        for (const file of refused) this.#emit('error', Object.assign(new Error(message(file)), { code, file }));
-      }
-    }
+    if (dropped) files = this.#refuse(files.filter((file) => !accepts(this.accept, file)), files, 'FILE_TYPE_REFUSED', 'notTaken');
+    // Past `max-files`, the rest are refused at once, in one announcement.
+    if (this.multiple && this.maxFiles) files = this.#refuse(files.slice(Math.max(0, this.maxFiles - this.#rows.size)), files, 'TOO_MANY_FILES', 'tooMany');
     const chosen = this.multiple ? files : files.slice(0, 1);
     // One file at a time without `multiple`: a new one replaces what was there.
     if (!this.multiple && chosen.length > 0 && this.#rows.size > 0) this.reset();
@@ -274,14 +273,32 @@ export class VideoUploaderElement extends HTMLElement {
     }
   }
 
+  /** Refuses `refused` (of `files`) with `code`: one `error` event each, one announcement
+   * (`text`); returns the others. No row, no request. */
+  #refuse(refused, files, code, text) {
+    if (refused.length === 0) return files;
+    const template = ELEMENT_ERRORS[code][0];
+    const fields = { accept: this.accept, max: this.maxFiles };
+    const names = refused.length > 3 ? this.#say('files', { count: refused.length }) : refused.map((file) => file.name).join(', ');
+    this.#announce(this.#say(text, { ...fields, names, count: refused.length }));
+    for (const file of refused) {
+      const message = template.replace(/\{(\w+)\}/g, (_, name) => (name === 'name' ? file.name : fields[name]));
+      this.#emit('error', Object.assign(new Error(message), { code, file }));
+    }
+    const gone = new Set(refused);
+    return files.filter((file) => !gone.has(file));
+  }
+
   #row(file) {
     const li = document.createElement('li');
     li.className = 'row';
     li.setAttribute('part', 'file');
     li.innerHTML = ROW;
+    const texts = this.texts;
+    for (const element of li.querySelectorAll('[data-text]')) element.textContent = say(texts, element.dataset.text);
     li.querySelector('.name').textContent = file.name;
-    li.querySelector('.meta').textContent = size(file.size);
-    li.querySelector('[role=progressbar]').setAttribute('aria-label', `Upload of ${file.name}`);
+    li.querySelector('.meta').textContent = size(file.size, texts);
+    li.querySelector('[role=progressbar]').setAttribute('aria-label', say(texts, 'progressLabel', { name: file.name }));
     const row = { li, queued: null, video: null, acknowledged: 0 };
     li.querySelector('[part~="pause"]').addEventListener('click', () => row.queued?.pause());
     li.querySelector('[part~="resume"]').addEventListener('click', () => row.queued?.resume());
@@ -295,6 +312,9 @@ export class VideoUploaderElement extends HTMLElement {
   #show(file, state, status) {
     const row = this.#rows.get(file);
     if (!row) return;
+    const previous = row.li.dataset.state;
+    if (previous) this.#counts.set(previous, this.#counts.get(previous) - 1);
+    this.#counts.set(state, (this.#counts.get(state) ?? 0) + 1);
     row.li.dataset.state = state;
     if (status !== undefined) row.li.querySelector('[part~="status"]').textContent = status;
     const running = state === 'uploading' || state === 'paused' || state === 'queued';
@@ -315,11 +335,11 @@ export class VideoUploaderElement extends HTMLElement {
     if (focused && row.li.contains(focused) && focused.hidden) {
       (row.li.querySelector('.actions button:not([hidden])') ?? this.shadowRoot.querySelector('[part~="pick"]')).focus();
     }
-    const states = [...this.#rows.values()].map((r) => r.li.dataset.state);
-    this.toggleAttribute('uploading', states.some((s) => s === 'uploading' || s === 'paused' || s === 'queued'));
-    this.toggleAttribute('paused', states.includes('paused'));
-    this.toggleAttribute('complete', states.length > 0 && states.every((s) => s === 'complete'));
-    this.toggleAttribute('error', states.includes('error'));
+    const count = (state) => this.#counts.get(state) ?? 0;
+    this.toggleAttribute('uploading', count('uploading') + count('paused') + count('queued') > 0);
+    this.toggleAttribute('paused', count('paused') > 0);
+    this.toggleAttribute('complete', this.#rows.size > 0 && count('complete') === this.#rows.size);
+    this.toggleAttribute('error', count('error') > 0);
   }
 
   #fail(file, error) {
@@ -329,8 +349,10 @@ export class VideoUploaderElement extends HTMLElement {
       row.error = error;
       this.#set(file, file.size ? (100 * (row.acknowledged ?? 0)) / file.size : 0);
     }
-    this.#show(file, 'error', explain(error));
-    this.#announce(`${file.name}: ${explain(error)}`);
+    // The element's own refusals come in its words already.
+    const text = error.explained ?? explain(error, this.texts);
+    this.#show(file, 'error', text);
+    this.#announce(this.#say('announceError', { name: file.name, text }));
     this.#emit('error', Object.assign(error, { file }));
   }
 
@@ -341,7 +363,7 @@ export class VideoUploaderElement extends HTMLElement {
     const row = (event) => this.#rows.get(event.detail.file) && this.#queue === queue;
     queue.addEventListener('file-start', (event) => {
       if (!row(event)) return;
-      this.#show(event.detail.file, 'uploading', 'Starting…');
+      this.#show(event.detail.file, 'uploading', this.#say('starting'));
       this.#emit('upload-start', { file: event.detail.file });
     });
     queue.addEventListener('file-success', (event) => {
@@ -349,8 +371,8 @@ export class VideoUploaderElement extends HTMLElement {
       const { file, ...video } = event.detail;
       this.#rows.get(file).video = video;
       this.#set(file, 100);
-      this.#show(file, 'complete', 'Uploaded.');
-      this.#announce(`${file.name} is uploaded.`);
+      this.#show(file, 'complete', this.#say('uploaded'));
+      this.#announce(this.#say('announceUploaded', { name: file.name }));
       this.#emit('success', { ...video, file });
     });
     queue.addEventListener('file-error', (event) => row(event) && this.#fail(event.detail.file, event.detail));
@@ -374,7 +396,9 @@ export class VideoUploaderElement extends HTMLElement {
    * pick, a drop, `start()`, Retry): whether it did. */
   #refused(file) {
     if (!(this.maxFileSize && file.size > this.maxFileSize)) return false;
-    this.#fail(file, { code: 'FILE_TOO_LARGE', message: `${file.name} is ${size(file.size)}; files up to ${size(this.maxFileSize)} are accepted.` });
+    const texts = this.texts;
+    const explained = say(texts, 'tooLarge', { name: file.name, size: size(file.size, texts), max: size(this.maxFileSize, texts) });
+    this.#fail(file, { code: 'FILE_TOO_LARGE', message: explained, explained });
     return true;
   }
 
@@ -402,7 +426,7 @@ export class VideoUploaderElement extends HTMLElement {
       return;
     }
     for (const type of ELEMENT_EVENTS) row.queued.uploader.addEventListener(type, (event) => this.#on(file, type, event.detail));
-    if (row.queued.state === 'queued') this.#show(file, 'queued', 'Waiting for the files before it…');
+    if (row.queued.state === 'queued') this.#show(file, 'queued', this.#say('queued'));
   }
 
   #set(file, percent) {
@@ -415,21 +439,24 @@ export class VideoUploaderElement extends HTMLElement {
     if (type === 'progress') {
       const percent = (100 * detail.uploadedBytes) / detail.totalBytes;
       this.#set(file, percent);
-      const rate = detail.bytesPerSecond ? ` · ${size(detail.bytesPerSecond)}/s` : '';
-      const left = duration(detail.etaSeconds);
       if (this.#rows.get(file)?.li.dataset.state === 'uploading') {
-        this.#show(file, 'uploading', `${size(detail.uploadedBytes)} of ${size(detail.totalBytes)}${rate}${left ? ` · ${left}` : ''}`);
+        const texts = this.texts;
+        const parts = [say(texts, 'sent', { sent: size(detail.uploadedBytes, texts), total: size(detail.totalBytes, texts) })];
+        if (detail.bytesPerSecond) parts.push(say(texts, 'rate', { rate: size(detail.bytesPerSecond, texts) }));
+        const left = duration(detail.etaSeconds, texts);
+        if (left) parts.push(left);
+        this.#show(file, 'uploading', parts.join(' · '));
       }
     } else if (type === 'chunk') {
       this.#rows.get(file).acknowledged = detail.uploadedBytes;
     } else if (type === 'pause') {
-      this.#show(file, 'paused', 'Paused.');
+      this.#show(file, 'paused', this.#say('paused'));
     } else if (type === 'resume') {
-      this.#show(file, 'uploading', 'Resuming…');
+      this.#show(file, 'uploading', this.#say('resuming'));
     } else if (type === 'retry') {
-      this.#show(file, 'uploading', `Connection trouble; retrying in ${Math.ceil(detail.delay / 1000)} s…`);
+      this.#show(file, 'uploading', this.#say('retrying', { seconds: Math.ceil(detail.delay / 1000) }));
     } else if (type === 'offline') {
-      this.#show(file, this.#rows.get(file).li.dataset.state, 'Offline: the upload goes on when the connection is back.');
+      this.#show(file, this.#rows.get(file).li.dataset.state, this.#say('offline'));
     }
     this.#emit(type, { ...detail, file });
   }

@@ -151,6 +151,58 @@ eachEngine((browser) => {
     }
   });
 
+  test('10,000 files dropped at once: max-files keeps the first, refuses the rest in one announcement, and the queue holds 10,000 without a freeze', async () => {
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="to1notarealtoken" api-host="${server.url}" multiple manual max-files="1000"></video-uploader>`);
+    const uploadsBefore = uploadsLogged();
+    try {
+      const result = await page.evaluate(async (apiHost) => {
+        const files = Array.from({ length: 10_000 }, (_, i) => new File(['x'], `clip-${i}.mp4`, { type: 'video/mp4' }));
+        const transfer = new DataTransfer();
+        for (const file of files) transfer.items.add(file);
+        const element = document.querySelector('video-uploader');
+        const root = element.shadowRoot;
+        root.querySelector('[part~="drop"]').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        const announced = root.querySelector('[role=status]').textContent;
+        // The page still paints: a frame comes.
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+        const refused = window.events.filter((e) => e.type === 'error');
+        // The queue itself, with 10,000 files: one starts, the rest wait their turn.
+        const { UploadQueue } = await import('/pkg/queue.js');
+        const queue = new UploadQueue({ uploadToken: 'to1notarealtoken', apiHost, concurrency: 1 });
+        let progress = null;
+        queue.addEventListener('progress', (e) => (progress = e.detail));
+        for (const file of files) queue.add(file);
+        const states = queue.files.reduce((count, q) => ({ ...count, [q.state]: (count[q.state] ?? 0) + 1 }), {});
+        queue.cancel();
+        const { videos, errors } = await queue.done();
+        return {
+          rows: root.querySelectorAll('li').length,
+          pending: element.files.length,
+          refused: refused.length,
+          codes: [...new Set(refused.map((e) => e.detail.code))],
+          firstRefused: refused[0]?.detail.fileName,
+          announced,
+          states,
+          settled: { videos: videos.length, errors: errors.length, aborted: errors.filter((e) => e.code === 'ABORTED').length },
+          progress,
+        };
+      }, server.url);
+      assert.equal(result.rows, 1000);
+      assert.equal(result.pending, 1000);
+      assert.deepEqual([result.refused, result.codes, result.firstRefused], [9000, ['TOO_MANY_FILES'], 'clip-1000.mp4']);
+      assert.equal(result.announced, 'Not taken: 9000 files. This uploader takes at most 1000 files.');
+      assert.deepEqual(result.states, { uploading: 1, queued: 9999 });
+      assert.deepEqual(result.settled.videos, 0);
+      assert.equal(result.settled.errors, 10_000);
+      assert.ok(result.settled.aborted >= 9999, JSON.stringify(result.settled));
+      assert.deepEqual({ ...result.progress, uploadedBytes: undefined }, { uploadedBytes: undefined, totalBytes: 10_000, files: 10_000, done: 0, failed: 10_000 });
+      assert.ok(uploadsLogged() - uploadsBefore <= 1, 'at most the one upload that began');
+    } finally {
+      await page.close();
+    }
+  });
+
   test('concurrency="1": dropped files upload one after another, the rest waiting', async () => {
     const token = await server.createToken(0);
     const page = await plainPage(`<input id="source" type="file" multiple>
@@ -281,6 +333,34 @@ eachEngine((browser) => {
     } finally {
       await page.close();
       rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('lang="fr" shows the French texts, and a page replaces any text through the texts property', async () => {
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader lang="fr" token="${await server.createToken(0)}" api-host="${server.url}" max-file-size="${2 * MIB}"></video-uploader>`);
+    const clip = randomFile(1000, 'clip.mp4');
+    const large = randomFile(2 * MIB + 1, 'grand.mp4');
+    try {
+      const shown = () => page.evaluate(() => {
+        const root = document.querySelector('video-uploader').shadowRoot;
+        return [root.querySelector('[part~="heading"]').innerText.trim(), root.querySelector('[part~="pick"]').innerText.trim(), root.querySelector('[part~="status"]')?.textContent ?? null];
+      });
+      assert.deepEqual(await shown(), ['Déposez une vidéo ici, ou', 'Choisir un fichier', null]);
+      await page.setInputFiles('video-uploader input[type=file]', clip.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'success'));
+      assert.deepEqual(await shown(), ['Déposez une vidéo ici, ou', 'Choisir un fichier', 'Envoyé.']);
+      assert.equal(await page.getAttribute('video-uploader [role=progressbar]', 'aria-label'), 'Envoi de clip.mp4');
+      // The page's own words for some texts; the others stay French.
+      await page.evaluate(() => (document.querySelector('video-uploader').texts = { pickOne: 'Prendre une vidéo', tooLarge: '{name} : trop lourd ({size}, au plus {max}).' }));
+      await page.setInputFiles('video-uploader input[type=file]', large.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'error'));
+      assert.deepEqual(await shown(), ['Déposez une vidéo ici, ou', 'Prendre une vidéo', 'grand.mp4 : trop lourd (2,1 Mo, au plus 2,1 Mo).']);
+      assert.equal(await page.isVisible('video-uploader [part~="retry"]'), false);
+    } finally {
+      await page.close();
+      rmSync(clip.dir, { recursive: true, force: true });
+      rmSync(large.dir, { recursive: true, force: true });
     }
   });
 
