@@ -47,7 +47,8 @@ esbuild js/video-uploader.js --bundle --minify --format=esm --target=es2022 --lo
   --external:./index.js --outfile=pkg/video-uploader.js
 cp js/index.d.ts js/video-uploader.d.ts js/queue.d.ts pkg/
 node scripts/package-json.mjs
-cp README.md pkg/
+# The package's own README (install, the three uses, the API), not the repository's.
+cp js/README.md pkg/README.md
 
 wasm_gz=$(gzip -9 -c < pkg/wasm_video_uploader_bg.wasm | wc -c)
 js_gz=$(gzip -9 -c < pkg/index.js | wc -c)

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, projectDir } from '../support/server.mjs';
 import { launchBrowser } from '../support/browser.mjs';
@@ -59,6 +59,10 @@ test('the packed tarball carries the wasm, the entry and the types, and nothing 
     'video-uploader.js',
     'wasm_video_uploader_bg.wasm',
   ]);
+  // The package's own README: what an app developer needs, not how to build and test this repository.
+  const readme = readFileSync(path.join(fixture, 'node_modules/wasm-video-uploader/README.md'), 'utf8');
+  assert.match(readme, /npm install wasm-video-uploader/);
+  assert.doesNotMatch(readme, /cargo test|npm test|upload-server|BENCHMARKS/);
   const built = readdirSync(path.join(fixture, 'dist/assets'));
   assert.ok(built.some((f) => f.endsWith('.wasm')), `vite emitted the wasm as an asset: ${built}`);
   // resumable's code is a chunk of its own, which the app fetches only when it is used.
