@@ -200,6 +200,9 @@ export class VideoUploader extends Upload {
   #renewing = false;
   /** The provider's latest token. */
   #token = '';
+  /** How many times cancel() was called: one while upload() was still getting ready (a
+   * duration to read, a record to find, a token to ask for) cancels that upload. */
+  #cancels = 0;
 
   constructor(options) {
     super(withoutProvider(options), false);
@@ -268,6 +271,7 @@ export class VideoUploader extends Upload {
 
   /** Cancels the upload (it rejects with `ABORTED`); with `resumable`, forgets it too. */
   cancel() {
+    this.#cancels++;
     this.#resume?.record?.forget();
     super.cancel();
     // Waiting for the provider, the core has nothing to cancel: the upload ends here.
@@ -276,6 +280,7 @@ export class VideoUploader extends Upload {
 
   /** Uploads the file; resolves with the Video. After a failure, continues the same video. */
   async upload() {
+    const cancels = this.#cancels;
     if (this.#maxDuration) {
       const duration = await (await import('./media.js')).mediaDuration(this.#file);
       // The official message, on an Error with a code.
@@ -299,6 +304,8 @@ export class VideoUploader extends Upload {
       this.#renewed = false;
       if (this.#settle) fail('UPLOAD_IN_PROGRESS');
     }
+    // Cancelled before the core started (the core told the listeners): it ends here.
+    if (this.#cancels !== cancels) fail('ABORTED');
     const video = await new Promise((resolve, reject) => {
       this.#settle = [resolve, reject];
       this.#unwatch = watchConnectivity(this, coreOf(this));

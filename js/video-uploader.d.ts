@@ -29,6 +29,13 @@ export interface ElementTexts {
   cancel: string;
   retry: string;
   startOver: string;
+  remove: string;
+  pauseAll: string;
+  resumeAll: string;
+  cancelAll: string;
+  clear: string;
+  totalLabel: string;
+  total: string;
   progressLabel: string;
   queued: string;
   starting: string;
@@ -100,6 +107,10 @@ export declare class VideoUploaderElement extends HTMLElement {
   resume(): void;
   cancel(): void;
   reset(): void;
+  /** Takes a file's row off the list (its video stays; an upload still running is cancelled). */
+  remove(file: File): void;
+  /** Takes the uploaded files' rows off the list. */
+  clear(): void;
   // Its own, not `TypedEventTarget`'s: HTMLElement's overloads would type `error` and
   // `progress` as the DOM's events.
   addEventListener<K extends keyof VideoUploaderElementEventMap>(type: K, listener: ElementListener<K>, options?: boolean | AddEventListenerOptions): void;

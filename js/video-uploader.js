@@ -42,7 +42,10 @@ const TEMPLATE = `
   .meta { opacity: .75; font-size: .9em; }
   [part~="progress"] { height: var(--vu-progress-height, 8px); border-radius: 999px; background: var(--vu-progress-background, color-mix(in srgb, currentColor 12%, transparent));
     overflow: hidden; margin: .5rem 0; }
-  [part~="bar"] { height: 100%; width: 0; background: var(--vu-progress-color, var(--vu-accent, #2f6fed)); transition: width .2s linear; }
+  [part~="bar"], [part~="total-bar"] { height: 100%; width: 0; background: var(--vu-progress-color, var(--vu-accent, #2f6fed)); transition: width .2s linear; }
+  [part~="total-progress"] { height: var(--vu-progress-height, 8px); border-radius: 999px; margin: .75rem 0 .25rem; overflow: hidden;
+    background: var(--vu-progress-background, color-mix(in srgb, currentColor 12%, transparent)); }
+  [part~="summary"][hidden] { display: none; }
   .row[data-state="error"] [part~="bar"] { background: var(--vu-error-color, #c62828); }
   .row[data-state="complete"] [part~="bar"] { background: var(--vu-complete-color, #2e7d32); }
   .actions { display: flex; gap: .5rem; flex-wrap: wrap; }
@@ -54,6 +57,16 @@ const TEMPLATE = `
   <p part="heading"><slot name="heading"><span class="one" data-text="dropOne"></span><span class="many" data-text="dropMany" hidden></span></slot></p>
   <input class="visually-hidden" type="file" tabindex="-1" aria-hidden="true">
   <button part="pick" class="primary" type="button"><slot name="pick"><span class="one" data-text="pickOne"></span><span class="many" data-text="pickMany" hidden></span></slot></button>
+</div>
+<div part="summary" hidden>
+  <div part="total-progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div part="total-bar"></div></div>
+  <div part="total-status"></div>
+  <div class="actions">
+    <button part="pause-all" type="button" data-text="pauseAll" hidden></button>
+    <button part="resume-all" type="button" data-text="resumeAll" hidden></button>
+    <button part="cancel-all" type="button" data-text="cancelAll" hidden></button>
+    <button part="clear" type="button" data-text="clear" hidden></button>
+  </div>
 </div>
 <ul part="files"></ul>
 <div class="visually-hidden" role="status" aria-live="polite"></div>
@@ -70,6 +83,7 @@ const ROW = `
   <button part="cancel" type="button" hidden><slot name="cancel" data-text="cancel"></slot></button>
   <button part="retry" type="button" hidden><slot name="retry" data-text="retry"></slot></button>
   <button part="start-over" type="button" hidden><slot name="start-over" data-text="startOver"></slot></button>
+  <button part="remove" type="button" data-text="remove" hidden></button>
 </div>
 `;
 
@@ -135,6 +149,8 @@ export class VideoUploaderElement extends HTMLElement {
   /** How many rows are in each state: the element's state attributes follow from it in
    * constant time, however many files it holds. */
   #counts = new Map();
+  /** The queue's last totals (`progress`): bytes sent and to send, files done. */
+  #total = null;
   /** The files' uploads, a few at a time (`concurrency`, default 3); made at the first file. */
   #queue = null;
 
@@ -142,6 +158,11 @@ export class VideoUploaderElement extends HTMLElement {
     super();
     const root = this.attachShadow({ mode: 'open' });
     root.innerHTML = TEMPLATE;
+    const all = (part, act) => root.querySelector(`[part~="${part}"]`).addEventListener('click', act);
+    all('pause-all', () => this.pause());
+    all('resume-all', () => this.resume());
+    all('cancel-all', () => this.cancel());
+    all('clear', () => this.clear());
     this.#input.addEventListener('change', () => {
       this.#add([...this.#input.files]);
       this.#input.value = '';
@@ -233,6 +254,26 @@ export class VideoUploaderElement extends HTMLElement {
     this.#queue?.cancel();
   }
 
+  /** Takes `file`'s row off the list (its video stays; an upload still running is cancelled). */
+  remove(file) {
+    const row = this.#rows.get(file);
+    if (!row) return;
+    const state = row.li.dataset.state;
+    if (state === 'uploading' || state === 'paused' || state === 'queued') row.queued?.cancel();
+    if (state) this.#counts.set(state, this.#counts.get(state) - 1);
+    this.#rows.delete(file);
+    this.#pending = this.#pending.filter((pending) => pending !== file);
+    const focused = row.li.contains(this.shadowRoot.activeElement);
+    row.li.remove();
+    if (focused) this.shadowRoot.querySelector('[part~="pick"]').focus();
+    this.#summarize();
+  }
+
+  /** Takes the uploaded files' rows off the list, as Uppy's Dashboard clears what is done. */
+  clear() {
+    for (const [file, row] of [...this.#rows]) if (row.li.dataset.state === 'complete') this.remove(file);
+  }
+
   /** Forgets every file (cancelling what runs) and empties the list. */
   reset() {
     this.cancel();
@@ -242,6 +283,8 @@ export class VideoUploaderElement extends HTMLElement {
     this.#queue = null;
     this.shadowRoot.querySelector('[part~="files"]').replaceChildren();
     for (const state of ['uploading', 'paused', 'complete', 'error']) this.removeAttribute(state);
+    this.#total = null;
+    this.#summarize();
     this.#emit('reset', {});
   }
 
@@ -305,6 +348,7 @@ export class VideoUploaderElement extends HTMLElement {
     li.querySelector('[part~="cancel"]').addEventListener('click', () => row.queued?.cancel());
     li.querySelector('[part~="retry"]').addEventListener('click', () => this.#upload(file));
     li.querySelector('[part~="start-over"]').addEventListener('click', () => this.#startOver(file));
+    li.querySelector('[part~="remove"]').addEventListener('click', () => this.remove(file));
     this.shadowRoot.querySelector('[part~="files"]').append(li);
     return row;
   }
@@ -330,6 +374,7 @@ export class VideoUploaderElement extends HTMLElement {
     const code = state === 'error' ? row.error?.code : undefined;
     row.li.querySelector('[part~="retry"]').hidden = state !== 'error' || START_OVER.has(code) || FINAL.has(code);
     row.li.querySelector('[part~="start-over"]').hidden = !START_OVER.has(code);
+    row.li.querySelector('[part~="remove"]').hidden = !(state === 'complete' || state === 'error');
     // A control pressed (or the upload ending) hid the one with the keyboard's place: it goes
     // to the row's next way on, or to the file picker, never to the page's <body>.
     if (focused && row.li.contains(focused) && focused.hidden) {
@@ -340,6 +385,40 @@ export class VideoUploaderElement extends HTMLElement {
     this.toggleAttribute('paused', count('paused') > 0);
     this.toggleAttribute('complete', this.#rows.size > 0 && count('complete') === this.#rows.size);
     this.toggleAttribute('error', count('error') > 0);
+    this.#summarize();
+  }
+
+  /** With more than one file: the total bar and words, and what can be done to all of them. */
+  #summarize() {
+    const root = this.shadowRoot;
+    const summary = root.querySelector('[part~="summary"]');
+    summary.hidden = this.#rows.size < 2;
+    const count = (state) => (summary.hidden ? 0 : (this.#counts.get(state) ?? 0));
+    const running = count('uploading') + count('queued');
+    const texts = this.texts;
+    const total = this.#total;
+    const percent = total?.totalBytes ? (100 * total.uploadedBytes) / total.totalBytes : 0;
+    root.querySelector('[part~="total-bar"]').style.width = `${percent}%`;
+    const bar = root.querySelector('[part~="total-progress"]');
+    bar.setAttribute('aria-valuenow', String(Math.round(percent)));
+    bar.setAttribute('aria-label', say(texts, 'totalLabel'));
+    root.querySelector('[part~="total-status"]').textContent = say(texts, 'total', {
+      done: count('complete'),
+      files: this.#rows.size,
+      sent: size(total?.uploadedBytes ?? 0, texts),
+      total: size(total?.totalBytes ?? 0, texts),
+    });
+    const show = (part, visible) => {
+      const button = root.querySelector(`[part~="${part}"]`);
+      if (button.hidden === !visible) return;
+      const focused = root.activeElement === button;
+      button.hidden = !visible;
+      if (focused && !visible) root.querySelector('[part~="pick"]').focus();
+    };
+    show('pause-all', this.pausable && running > 0);
+    show('resume-all', this.pausable && count('paused') > 0);
+    show('cancel-all', running + count('paused') > 0);
+    show('clear', count('complete') > 0);
   }
 
   #fail(file, error) {
@@ -361,6 +440,11 @@ export class VideoUploaderElement extends HTMLElement {
     if (this.#queue) return this.#queue;
     const queue = new UploadQueue({ concurrency: Math.min(Math.round(this.concurrency) || 3, 8) });
     const row = (event) => this.#rows.get(event.detail.file) && this.#queue === queue;
+    queue.addEventListener('progress', (event) => {
+      if (this.#queue !== queue) return;
+      this.#total = event.detail;
+      this.#summarize();
+    });
     queue.addEventListener('file-start', (event) => {
       if (!row(event)) return;
       this.#show(event.detail.file, 'uploading', this.#say('starting'));

@@ -87,7 +87,19 @@ uploader.addEventListener('success', (event) => {
     preview.preload = 'metadata';
     preview.src = mp4;
     preview.setAttribute('aria-label', `Preview of ${title.textContent}`);
-    item.append(preview);
+    // A file this browser cannot play (or one with no picture) would be a black box: it
+    // says so instead, and the player link below still plays it once encoded.
+    const unplayable = document.createElement('p');
+    unplayable.className = 'no-preview';
+    unplayable.textContent = 'No preview here: this browser cannot play this file. The player link plays it.';
+    unplayable.hidden = true;
+    const fallBack = () => {
+      preview.hidden = true;
+      unplayable.hidden = false;
+    };
+    preview.addEventListener('error', fallBack);
+    preview.addEventListener('loadedmetadata', () => preview.videoWidth === 0 && fallBack());
+    item.append(preview, unplayable);
   }
   const links = document.createElement('div');
   links.className = 'row';
@@ -115,6 +127,8 @@ uploader.addEventListener('success', (event) => {
   }
   $('result-list').prepend(item);
   $('results').hidden = false;
+  // Listed once: the result card takes the place of the file's row.
+  uploader.remove(event.detail.file);
   if (key) refreshVideos();
 });
 

@@ -203,6 +203,56 @@ eachEngine((browser) => {
     }
   });
 
+  test('several files: a total bar and words, Cancel all, Remove and Clear finished', async () => {
+    const token = await server.createToken(0);
+    const page = await plainPage(`<input id="source" type="file" multiple>
+      <script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${token}" api-host="${server.url}" multiple pausable concurrency="1"></video-uploader>`);
+    const files = [randomFile(1000, 'one.mp4'), randomFile(2000, 'two.mp4'), randomFile(3000, 'three.mp4')];
+    const drop = () => page.evaluate(() => {
+      const transfer = new DataTransfer();
+      for (const file of document.getElementById('source').files) transfer.items.add(file);
+      document.querySelector('video-uploader').shadowRoot.querySelector('[part~="drop"]').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    });
+    const summary = () => page.evaluate(() => {
+      const root = document.querySelector('video-uploader').shadowRoot;
+      const visible = (part) => !root.querySelector(`[part~="${part}"]`).hidden;
+      return { shown: visible('summary'), status: root.querySelector('[part~="total-status"]').textContent, rows: root.querySelectorAll('li').length, clear: visible('clear'), cancelAll: visible('cancel-all') };
+    });
+    try {
+      await page.setInputFiles('#source', files.map((f) => f.file));
+      await drop();
+      await page.waitForFunction(() => window.events.filter((e) => e.type === 'success').length === 3);
+      assert.deepEqual(await summary(), { shown: true, status: '3 of 3 uploaded · 6.0 KB of 6.0 KB', rows: 3, clear: true, cancelAll: false });
+      // Remove one row: its video stays on the server.
+      const removed = (await events(page)).find((e) => e.type === 'success' && e.detail.fileName === 'two.mp4').detail.videoId;
+      await page.evaluate(() => {
+        const root = document.querySelector('video-uploader').shadowRoot;
+        [...root.querySelectorAll('li')].find((li) => li.querySelector('.name').textContent === 'two.mp4').querySelector('[part~="remove"]').click();
+      });
+      assert.equal((await summary()).rows, 2);
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', removed, 'source')), files[1].sha256);
+      await page.click('video-uploader [part~="clear"]');
+      assert.deepEqual({ ...(await summary()), status: undefined }, { shown: false, status: undefined, rows: 0, clear: false, cancelAll: false });
+
+      // Cancel all as the first of three starts: the others end too, never sent.
+      const uploadsBefore = uploadsLogged();
+      await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        // Once the drop has queued all three (the first has just started).
+        element.addEventListener('upload-start', () => queueMicrotask(() => element.shadowRoot.querySelector('[part~="cancel-all"]').click()), { once: true });
+      });
+      await drop();
+      await page.waitForFunction(() => window.events.filter((e) => e.type === 'error').length === 3);
+      const aborted = (await events(page)).filter((e) => e.type === 'error').map((e) => e.detail.code);
+      assert.deepEqual(aborted, ['ABORTED', 'ABORTED', 'ABORTED']);
+      assert.ok(uploadsLogged() - uploadsBefore <= 1, 'at most the first file was on its way');
+    } finally {
+      await page.close();
+      for (const file of files) rmSync(file.dir, { recursive: true, force: true });
+    }
+  });
+
   test('concurrency="1": dropped files upload one after another, the rest waiting', async () => {
     const token = await server.createToken(0);
     const page = await plainPage(`<input id="source" type="file" multiple>

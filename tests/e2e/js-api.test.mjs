@@ -877,13 +877,27 @@ eachEngine((browser) => {
       } catch (error) {
         streamError = { code: error.code, message: error.message };
       }
+      // cancel() while upload() is still getting ready (the provider has not answered): the
+      // upload ends there, ABORTED, and never starts once the token comes.
+      let answer;
+      const waiting = new window.pkg.VideoUploader({ file, apiHost, uploadToken: () => new Promise((resolve) => (answer = resolve)) });
+      const cancelledEvents = [];
+      waiting.addEventListener('error', (e) => cancelledEvents.push(e.detail.code));
+      const pending = waiting.upload().then(() => 'uploaded', (error) => error.code);
+      // The fact waited on: the provider has been asked.
+      while (!answer) await new Promise((resolve) => setTimeout(resolve, 5));
+      waiting.cancel();
+      answer(withdrawn);
+      const cancelled = { outcome: await pending, events: cancelledEvents, started: window.started.filter((s) => s.includes('/upload')).length };
       return {
+        cancelled,
         throws: await outcome(() => Promise.reject(new Error('the backend is down'))),
         empty: await outcome(() => ''),
         same: await outcome(() => withdrawn),
         streamError,
       };
     }, { withdrawn, apiHost: server.url });
+    assert.deepEqual(result.cancelled, { outcome: 'ABORTED', events: ['ABORTED'], started: 0 });
     assert.deepEqual(result.throws, { code: 'TOKEN_PROVIDER_FAILED', message: 'The upload token provider failed: the backend is down', asked: 1, errors: [], isError: true });
     assert.equal(result.empty.message, 'The upload token provider failed: it gave an empty token, not a token');
     // Refused, asked again, the same token given: the refusal ends it, once, as one error event.

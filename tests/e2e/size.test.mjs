@@ -11,8 +11,9 @@ import { startServer } from '../support/server.mjs';
 import { launchBrowser } from '../support/browser.mjs';
 
 const BUDGET = 17_839;
-// 23,829 until the token provider (+475: the core takes a new token, the entry asks for it).
-const CEILING = 24_310;
+// 23,829 until the token provider (+475: the core takes a new token, the entry asks for it),
+// and a cancel() while upload() gets ready no longer lost (+25).
+const CEILING = 24_335;
 let server;
 let browser;
 
