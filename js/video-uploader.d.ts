@@ -30,6 +30,9 @@ export interface ElementTexts {
   retry: string;
   startOver: string;
   remove: string;
+  unfinished: string;
+  unfinishedFile: string;
+  forget: string;
   pauseAll: string;
   resumeAll: string;
   cancelAll: string;
@@ -108,9 +111,9 @@ export declare class VideoUploaderElement extends HTMLElement {
   cancel(): void;
   reset(): void;
   /** Takes a file's row off the list (its video stays; an upload still running is cancelled). */
-  remove(file: File): void;
+  removeFile(file: File): void;
   /** Takes the uploaded files' rows off the list. */
-  clear(): void;
+  clearFinished(): void;
   // Its own, not `TypedEventTarget`'s: HTMLElement's overloads would type `error` and
   // `progress` as the DOM's events.
   addEventListener<K extends keyof VideoUploaderElementEventMap>(type: K, listener: ElementListener<K>, options?: boolean | AddEventListenerOptions): void;

@@ -17,6 +17,7 @@
 // `heading`, `pick`, `pause`, `resume`, `cancel`, `retry`, `start-over` for markup of the page's;
 // every text from js/texts.js (by `lang`; the `texts` property replaces any).
 import { UploadQueue } from './queue.js';
+import { VideoUploader } from './index.js';
 import { ELEMENT_ERRORS, ELEMENT_EVENTS } from './contract.js';
 import { TEXTS, textsFor, say, size, duration } from './texts.js';
 
@@ -45,7 +46,12 @@ const TEMPLATE = `
   [part~="bar"], [part~="total-bar"] { height: 100%; width: 0; background: var(--vu-progress-color, var(--vu-accent, #2f6fed)); transition: width .2s linear; }
   [part~="total-progress"] { height: var(--vu-progress-height, 8px); border-radius: 999px; margin: .75rem 0 .25rem; overflow: hidden;
     background: var(--vu-progress-background, color-mix(in srgb, currentColor 12%, transparent)); }
-  [part~="summary"][hidden] { display: none; }
+  [part~="summary"][hidden], [part~="previous"][hidden] { display: none; }
+  [part~="previous"] { margin-top: .75rem; padding: .75rem; border-radius: var(--vu-radius, 12px);
+    background: color-mix(in srgb, var(--vu-accent, #2f6fed) 8%, transparent); }
+  [part~="previous"] p, [part~="previous"] ul { margin: 0 0 .5rem; }
+  [part~="previous-files"] { display: block; padding-left: 1.25rem; list-style: disc; }
+  [part~="previous-files"] li { border: 0; padding: 0; }
   .row[data-state="error"] [part~="bar"] { background: var(--vu-error-color, #c62828); }
   .row[data-state="complete"] [part~="bar"] { background: var(--vu-complete-color, #2e7d32); }
   .actions { display: flex; gap: .5rem; flex-wrap: wrap; }
@@ -57,6 +63,11 @@ const TEMPLATE = `
   <p part="heading"><slot name="heading"><span class="one" data-text="dropOne"></span><span class="many" data-text="dropMany" hidden></span></slot></p>
   <input class="visually-hidden" type="file" tabindex="-1" aria-hidden="true">
   <button part="pick" class="primary" type="button"><slot name="pick"><span class="one" data-text="pickOne"></span><span class="many" data-text="pickMany" hidden></span></slot></button>
+</div>
+<div part="previous" hidden>
+  <p part="previous-heading" data-text="unfinished"></p>
+  <ul part="previous-files"></ul>
+  <button part="forget" type="button" data-text="forget"></button>
 </div>
 <div part="summary" hidden>
   <div part="total-progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div part="total-bar"></div></div>
@@ -102,6 +113,9 @@ export function accepts(accept, file) {
   const name = (file.name || '').toLowerCase();
   return kinds.some((kind) => (kind.startsWith('.') ? name.endsWith(kind) : kind.endsWith('/*') ? type.startsWith(kind.slice(0, -1)) : type === kind));
 }
+
+/** Whether an unfinished upload's record (`findPreviousUploads`) is of `file`. */
+const same = (upload, file) => upload.fileName === file.name && upload.size === file.size;
 
 /** Errors that sending the same upload again cannot mend, but a new upload of the file
  * (into a new video) can: the video is gone, or the link may not write to it. */
@@ -151,6 +165,9 @@ export class VideoUploaderElement extends HTMLElement {
   #counts = new Map();
   /** The queue's last totals (`progress`): bytes sent and to send, files done. */
   #total = null;
+  /** Whether the uploads an earlier page left were looked for, and those still offered. */
+  #offered = false;
+  #previous = [];
   /** The files' uploads, a few at a time (`concurrency`, default 3); made at the first file. */
   #queue = null;
 
@@ -162,7 +179,12 @@ export class VideoUploaderElement extends HTMLElement {
     all('pause-all', () => this.pause());
     all('resume-all', () => this.resume());
     all('cancel-all', () => this.cancel());
-    all('clear', () => this.clear());
+    all('clear', () => this.clearFinished());
+    all('forget', async () => {
+      await VideoUploader.clearPreviousUploads();
+      this.#offer([]);
+      root.querySelector('[part~="pick"]').focus();
+    });
     this.#input.addEventListener('change', () => {
       this.#add([...this.#input.files]);
       this.#input.value = '';
@@ -190,6 +212,29 @@ export class VideoUploaderElement extends HTMLElement {
 
   connectedCallback() {
     this.#sync();
+    // Uploads an earlier page left unfinished (resumable ones, the default): offered to be
+    // picked again, which continues each where it stopped.
+    if (!this.noResume && !this.#offered) {
+      this.#offered = true;
+      VideoUploader.findPreviousUploads()
+        .then((previous) => this.#offer(previous.filter((upload) => ![...this.#rows.keys()].some((file) => same(upload, file)))))
+        .catch(() => {});
+    }
+  }
+
+  /** Lists `previous` (unfinished uploads), or hides the list when there are none. */
+  #offer(previous) {
+    this.#previous = previous;
+    const root = this.shadowRoot;
+    const texts = this.texts;
+    root.querySelector('[part~="previous-files"]').replaceChildren(
+      ...previous.map((upload) => {
+        const item = document.createElement('li');
+        item.textContent = say(texts, 'unfinishedFile', { name: upload.fileName, size: size(upload.size, texts) });
+        return item;
+      }),
+    );
+    root.querySelector('[part~="previous"]').hidden = previous.length === 0;
   }
 
   attributeChangedCallback() {
@@ -255,7 +300,7 @@ export class VideoUploaderElement extends HTMLElement {
   }
 
   /** Takes `file`'s row off the list (its video stays; an upload still running is cancelled). */
-  remove(file) {
+  removeFile(file) {
     const row = this.#rows.get(file);
     if (!row) return;
     const state = row.li.dataset.state;
@@ -270,8 +315,8 @@ export class VideoUploaderElement extends HTMLElement {
   }
 
   /** Takes the uploaded files' rows off the list, as Uppy's Dashboard clears what is done. */
-  clear() {
-    for (const [file, row] of [...this.#rows]) if (row.li.dataset.state === 'complete') this.remove(file);
+  clearFinished() {
+    for (const [file, row] of [...this.#rows]) if (row.li.dataset.state === 'complete') this.removeFile(file);
   }
 
   /** Forgets every file (cancelling what runs) and empties the list. */
@@ -305,6 +350,7 @@ export class VideoUploaderElement extends HTMLElement {
     // Past `max-files`, the rest are refused at once, in one announcement.
     if (this.multiple && this.maxFiles) files = this.#refuse(files.slice(Math.max(0, this.maxFiles - this.#rows.size)), files, 'TOO_MANY_FILES', 'tooMany');
     const chosen = this.multiple ? files : files.slice(0, 1);
+    if (this.#previous.length) this.#offer(this.#previous.filter((upload) => !chosen.some((file) => same(upload, file))));
     // One file at a time without `multiple`: a new one replaces what was there.
     if (!this.multiple && chosen.length > 0 && this.#rows.size > 0) this.reset();
     for (const file of chosen) {
@@ -348,7 +394,7 @@ export class VideoUploaderElement extends HTMLElement {
     li.querySelector('[part~="cancel"]').addEventListener('click', () => row.queued?.cancel());
     li.querySelector('[part~="retry"]').addEventListener('click', () => this.#upload(file));
     li.querySelector('[part~="start-over"]').addEventListener('click', () => this.#startOver(file));
-    li.querySelector('[part~="remove"]').addEventListener('click', () => this.remove(file));
+    li.querySelector('[part~="remove"]').addEventListener('click', () => this.removeFile(file));
     this.shadowRoot.querySelector('[part~="files"]').append(li);
     return row;
   }

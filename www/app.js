@@ -128,7 +128,7 @@ uploader.addEventListener('success', (event) => {
   $('result-list').prepend(item);
   $('results').hidden = false;
   // Listed once: the result card takes the place of the file's row.
-  uploader.remove(event.detail.file);
+  uploader.removeFile(event.detail.file);
   if (key) refreshVideos();
 });
 

@@ -34,11 +34,12 @@ const uploadsLogged = () => server.logs.filter((line) => / upload token=/.test(l
 
 eachEngine((browser) => {
 
-  /** A page of the server's origin whose whole source is `html`, with events recorded. */
-  async function plainPage(html) {
+  /** A page of the server's origin whose whole source is `html`, with events recorded; in
+   * the browsing session of `page` when given (the same storage: a reload), else a new one. */
+  async function plainPage(html, page = null) {
     const name = `page-${++pages}.html`;
     writeFileSync(path.join(www, name), `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>element</title></head><body>${html}</body></html>`);
-    const page = await browser.newPage();
+    page ??= await browser.newPage();
     await page.goto(`${server.url}/${name}`);
     await page.evaluate(() => {
       window.events = [];
@@ -247,6 +248,12 @@ eachEngine((browser) => {
       const aborted = (await events(page)).filter((e) => e.type === 'error').map((e) => e.detail.code);
       assert.deepEqual(aborted, ['ABORTED', 'ABORTED', 'ABORTED']);
       assert.ok(uploadsLogged() - uploadsBefore <= 1, 'at most the first file was on its way');
+      // Its own methods leave the DOM's alone: remove() takes the element out of the page.
+      assert.equal(await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        element.remove();
+        return element.isConnected;
+      }), false);
     } finally {
       await page.close();
       for (const file of files) rmSync(file.dir, { recursive: true, force: true });
@@ -400,7 +407,7 @@ eachEngine((browser) => {
       await page.setInputFiles('video-uploader input[type=file]', clip.file);
       await page.waitForFunction(() => window.events.some((e) => e.type === 'success'));
       assert.deepEqual(await shown(), ['Déposez une vidéo ici, ou', 'Choisir un fichier', 'Envoyé.']);
-      assert.equal(await page.getAttribute('video-uploader [role=progressbar]', 'aria-label'), 'Envoi de clip.mp4');
+      assert.equal(await page.getAttribute('video-uploader [part~="progress"]', 'aria-label'), 'Envoi de clip.mp4');
       // The page's own words for some texts; the others stay French.
       await page.evaluate(() => (document.querySelector('video-uploader').texts = { pickOne: 'Prendre une vidéo', tooLarge: '{name} : trop lourd ({size}, au plus {max}).' }));
       await page.setInputFiles('video-uploader input[type=file]', large.file);
@@ -534,10 +541,13 @@ eachEngine((browser) => {
       });
       await page.waitForFunction(() => document.querySelector('video-uploader').shadowRoot.querySelector('[part~="retry"]').hidden);
       assert.match(await focused(), /^(pause: Pause|cancel: Cancel)$/, 'after Retry');
-      // Focus on Cancel as it completes: Cancel goes, the picker takes the focus.
+      // Focus on Cancel as it completes: Cancel goes, the row's Remove takes the focus; the
+      // row removed, the picker does.
       await page.evaluate(() => document.querySelector('video-uploader').shadowRoot.querySelector('[part~="cancel"]').focus());
       await page.waitForFunction(() => window.events.some((e) => e.type === 'success'));
-      assert.equal(await focused(), 'pick: Choose a file', 'after completion');
+      assert.equal(await focused(), 'remove: Remove', 'after completion');
+      await page.evaluate(() => document.querySelector('video-uploader').shadowRoot.querySelector('[part~="remove"]').click());
+      assert.equal(await focused(), 'pick: Choose a file', 'after Remove');
     } finally {
       await page.close();
       rmSync(source.dir, { recursive: true, force: true });
@@ -655,6 +665,65 @@ eachEngine((browser) => {
       await page.close();
       rmSync(kept.dir, { recursive: true, force: true });
       rmSync(unkept.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('after a reload it offers the uploads left unfinished; the file picked again continues its video; Forget them forgets', async () => {
+    const token = await server.createToken(0);
+    const html = `<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${token}" api-host="${server.url}" chunk-size="${5 * MIB}" pausable></video-uploader>`;
+    let page = await plainPage(html);
+    const source = randomFile(11 * MIB, 'left.mp4');
+    const offered = () => page.evaluate(() => {
+      const root = document.querySelector('video-uploader').shadowRoot;
+      const box = root.querySelector('[part~="previous"]');
+      return box.hidden ? null : [...root.querySelectorAll('[part~="previous-files"] li')].map((li) => li.textContent);
+    });
+    try {
+      await page.evaluate(() => {
+        localStorage.clear();
+        const element = document.querySelector('video-uploader');
+        element.addEventListener('chunk', () => element.pause(), { once: true });
+      });
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'pause'));
+      const left = (await events(page)).find((e) => e.type === 'chunk').detail.videoId;
+      assert.equal(await offered(), null, 'nothing offered while it is in hand');
+
+      // The page again (its upload goes with it): what it left is offered; picked again, it
+      // continues the same video.
+      page = await plainPage(html, page);
+      await page.waitForFunction(() => !document.querySelector('video-uploader').shadowRoot.querySelector('[part~="previous"]').hidden);
+      assert.deepEqual(await offered(), ['left.mp4 (12 MB)']);
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      assert.equal(await offered(), null, 'picked again: no longer offered');
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'success'));
+      const seen = await events(page);
+      assert.equal(seen.find((e) => e.type === 'success').detail.videoId, left);
+      assert.deepEqual(seen.filter((e) => e.type === 'chunk').map((e) => e.detail.chunk), [2, 3]);
+      assert.equal(await sha256File(path.join(server.dataDir, 'videos', left, 'source')), source.sha256);
+
+      // Left again, and forgotten: nothing offered after that.
+      page = await plainPage(html, page);
+      await page.evaluate(() => {
+        const element = document.querySelector('video-uploader');
+        element.addEventListener('chunk', () => element.pause(), { once: true });
+      });
+      const again = randomFile(11 * MIB, 'again.mp4');
+      try {
+        await page.setInputFiles('video-uploader input[type=file]', again.file);
+        await page.waitForFunction(() => window.events.some((e) => e.type === 'pause'));
+      } finally {
+        rmSync(again.dir, { recursive: true, force: true });
+      }
+      page = await plainPage(html, page);
+      await page.waitForFunction(() => !document.querySelector('video-uploader').shadowRoot.querySelector('[part~="previous"]').hidden);
+      await page.click('video-uploader [part~="forget"]');
+      await page.waitForFunction(() => document.querySelector('video-uploader').shadowRoot.querySelector('[part~="previous"]').hidden);
+      assert.equal(await page.evaluate(async () => (await (await import('/pkg/index.js')).VideoUploader.findPreviousUploads()).length), 0);
+    } finally {
+      await page.close();
+      rmSync(source.dir, { recursive: true, force: true });
     }
   });
 

@@ -127,6 +127,10 @@ void flutterStyle;
 export async function officialShapes(file: File, element: VideoUploaderElement) {
   element.token = 'to1';
   element.token = () => fetch('/token').then((answer) => answer.text());
+  element.removeFile(file);
+  element.clearFinished();
+  // Still an Element: remove() takes it out of the page.
+  element.remove();
   const video = await new VideoUploader({ file, uploadToken: 'to1' }).upload();
   const created: Date | undefined = video.createdAt;
   const isPublic: boolean | undefined = video._public ?? video.public;
