@@ -368,6 +368,36 @@ describe('chromium (Playwright): screenshots, axe at two widths, the keyboard al
     }
   }
 
+  test('axe finds nothing serious in light and dark, at 1280 and 375 px: idle, a finished upload and a failed one, the panel', async () => {
+    const source = randomFile(1000, 'short.mp4');
+    const token = await server.createToken(3600);
+    const withdrawn = await server.createToken(3600);
+    await server.deleteToken(withdrawn);
+    try {
+      const { page } = await openPage(browser, `${server.url}/?token=${token}#key=${server.apiKey}`);
+      const check = async (state) => {
+        for (const colorScheme of ['light', 'dark']) {
+          await page.emulateMedia({ colorScheme });
+          for (const width of [1280, 375]) {
+            await page.setViewportSize({ width, height: 900 });
+            assert.deepEqual(await seriousViolations(page), [], `${state}, ${colorScheme}, ${width} px`);
+          }
+        }
+      };
+      await check('idle');
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.outcomes.length === 1);
+      await page.evaluate((token) => (document.querySelector('video-uploader').token = token), withdrawn);
+      await page.setInputFiles('video-uploader input[type=file]', source.file);
+      await page.waitForFunction(() => window.outcomes.length === 2);
+      assert.deepEqual(await page.evaluate(() => window.outcomes.map((o) => o.ok)), [true, false]);
+      await check('a finished and a failed upload, the panel open');
+      await page.close();
+    } finally {
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
   test('two files dropped at once upload side by side, each with progress, pause and a preview; accessible at 360 and 1440 px', async () => {
     const first = randomFile(12 * MIB, 'beach.mp4');
     const second = randomFile(9 * MIB, 'city.mp4');
