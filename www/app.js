@@ -133,6 +133,7 @@ uploader.addEventListener('success', (event) => {
 });
 
 // This server's panel: its requests go to the page's own origin, whatever the API host.
+// Every failure is said in the panel, in words; nothing fails only in the console.
 const api = async (method, path, body) => {
   const response = await fetch(`${location.origin}${path}`, {
     method,
@@ -140,75 +141,200 @@ const api = async (method, path, body) => {
     body: body && JSON.stringify(body),
   });
   const text = await response.text();
-  const json = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new Error(json?.title ?? `HTTP ${response.status}`);
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  if (!response.ok) {
+    const said = json?.detail ?? json?.title;
+    const error = new Error(
+      response.status === 401 ? 'The server refused this API key: check the key in the address (after #key=).' : `${said ?? 'The server refused it'} (HTTP ${response.status}).`,
+    );
+    error.status = response.status;
+    throw error;
+  }
   return json;
 };
 
+/** Says `error` in the panel (and to screen readers); `null` clears it. */
+function panelError(error) {
+  $('admin-error').textContent = error ? error.message : '';
+  $('admin-error').hidden = !error;
+}
+
+/** Runs `action`, saying in the panel why it failed if it does. */
+async function attempt(action) {
+  try {
+    const result = await action();
+    panelError(null);
+    return result;
+  } catch (error) {
+    panelError(error);
+    return undefined;
+  }
+}
+
+/** A button that asks before `act`: a first press turns it into "Yes, delete" and "Keep". */
+function confirmed(label, question, act) {
+  const cell = document.createElement('span');
+  cell.className = 'row';
+  const ask = document.createElement('button');
+  ask.type = 'button';
+  ask.className = 'ask';
+  ask.textContent = 'Delete';
+  ask.setAttribute('aria-label', label);
+  const prompt = document.createElement('span');
+  prompt.className = 'confirm';
+  prompt.hidden = true;
+  const words = document.createElement('span');
+  words.textContent = question;
+  const yes = document.createElement('button');
+  yes.type = 'button';
+  yes.className = 'danger';
+  yes.textContent = 'Yes, delete';
+  const keep = document.createElement('button');
+  keep.type = 'button';
+  keep.className = 'keep';
+  keep.textContent = 'Keep';
+  prompt.append(words, ' ', yes, ' ', keep);
+  ask.addEventListener('click', () => {
+    ask.hidden = true;
+    prompt.hidden = false;
+    keep.focus();
+  });
+  keep.addEventListener('click', () => {
+    prompt.hidden = true;
+    ask.hidden = false;
+    ask.focus();
+  });
+  yes.addEventListener('click', act);
+  cell.append(ask, prompt);
+  return cell;
+}
+
+const cell = (content) => {
+  const td = document.createElement('td');
+  td.append(content);
+  return td;
+};
+
 async function refreshTokens() {
-  const { data } = await api('GET', '/upload-tokens?pageSize=100&sortBy=createdAt&sortOrder=desc');
-  const rows = data.map((token) => {
+  const listed = await attempt(() => api('GET', '/upload-tokens?pageSize=100&sortBy=createdAt&sortOrder=desc'));
+  if (!listed) return;
+  const rows = listed.data.map((token) => {
     const tr = document.createElement('tr');
     tr.dataset.token = token.token;
-    const cell = (text) => {
-      const td = document.createElement('td');
-      td.textContent = text;
-      return td;
-    };
-    const remove = document.createElement('button');
-    remove.type = 'button';
-    remove.textContent = 'Delete';
-    remove.setAttribute('aria-label', `Delete token ${token.token}`);
-    remove.addEventListener('click', async () => {
-      await api('DELETE', `/upload-tokens/${token.token}`);
-      announce('The token is deleted.');
+    const mine = token.token === uploader.token;
+    const question = mine
+      ? 'This page uploads with this token: after it goes, uploads here stop until another is created or pasted. Delete it?'
+      : 'Uploads with this token stop at once. Delete it?';
+    const remove = confirmed(`Delete token ${token.token}`, question, async () => {
+      const done = await attempt(() => api('DELETE', `/upload-tokens/${token.token}`));
+      if (done === undefined && !$('admin-error').hidden) return;
+      if (mine) {
+        // The page no longer has a token: it says so, and asks for one.
+        $('token').value = '';
+        settings();
+        $('advanced').open = true;
+      }
+      announce(mine ? 'The token is deleted; this page has no token now.' : 'The token is deleted.');
       refreshTokens();
     });
     const code = document.createElement('code');
     code.textContent = token.token;
-    const first = document.createElement('td');
-    first.append(code);
-    const actions = document.createElement('td');
-    actions.append(remove);
-    tr.append(first, cell(token.ttl ? `${token.ttl} s` : 'ever'), cell(token.expiresAt ? new Date(token.expiresAt).toLocaleString() : '—'), actions);
+    const name = document.createElement('span');
+    name.append(code, mine ? ' (this page’s)' : '');
+    tr.append(cell(name), cell(token.ttl ? `${token.ttl} s` : 'ever'), cell(token.expiresAt ? new Date(token.expiresAt).toLocaleString() : '—'), cell(remove));
     return tr;
   });
   document.querySelector('#tokens tbody').replaceChildren(...rows);
+  $('tokens-empty').hidden = rows.length > 0;
 }
 
+/** A byte count, in the units people read. */
+const bytes = (n) => (n == null ? '—' : n < 1e6 ? `${Math.ceil(n / 1e3)} KB` : `${(n / 1e6).toFixed(1)} MB`);
+
 async function refreshVideos() {
-  const { data } = await api('GET', '/videos?pageSize=20&sortBy=createdAt&sortOrder=desc');
-  const items = data.map((video) => {
-    const li = document.createElement('li');
-    li.className = 'result';
-    li.dataset.videoId = video.videoId;
-    const form = document.createElement('form');
-    form.className = 'fields';
-    form.innerHTML = `<label>Title <input name="title" required maxlength="255"></label>
-      <label>Description <input name="description"></label>
-      <label>Tags, separated by commas <input name="tags"></label>
-      <div class="row"><button type="submit" class="primary">Save</button> <code></code></div>`;
-    form.title.value = video.title;
-    form.description.value = video.description ?? '';
-    form.tags.value = (video.tags ?? []).join(', ');
-    form.querySelector('code').textContent = video.videoId;
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      const tags = form.tags.value.split(',').map((t) => t.trim()).filter(Boolean);
-      await api('PATCH', `/videos/${video.videoId}`, { title: form.title.value, description: form.description.value, tags });
-      announce('The video is saved.');
-    });
-    li.append(form);
-    return li;
-  });
-  $('videos').replaceChildren(...items);
+  const listed = await attempt(() => api('GET', '/videos?pageSize=20&sortBy=createdAt&sortOrder=desc'));
+  if (!listed) return;
+  const rows = await Promise.all(
+    listed.data.map(async (video) => {
+      const status = await api('GET', `/videos/${video.videoId}/status`).catch(() => null);
+      const tr = document.createElement('tr');
+      tr.dataset.videoId = video.videoId;
+      // The server's thumbnail where it has one, else the video's first frame, else an icon.
+      const picture = document.createElement('span');
+      picture.className = 'thumb';
+      picture.setAttribute('aria-hidden', 'true');
+      const icon = document.createElement('span');
+      icon.textContent = '🎞';
+      picture.append(icon);
+      const thumbnail = web(video.assets?.thumbnail);
+      const mp4 = web(video.assets?.mp4);
+      if (thumbnail || mp4) {
+        const image = document.createElement(thumbnail ? 'img' : 'video');
+        if (thumbnail) image.alt = '';
+        else Object.assign(image, { muted: true, preload: 'metadata' });
+        image.hidden = true;
+        image.addEventListener(thumbnail ? 'load' : 'loadeddata', () => {
+          if (!thumbnail && image.videoWidth === 0) return;
+          image.hidden = false;
+          icon.hidden = true;
+        });
+        image.src = thumbnail ?? `${mp4}#t=0.1`;
+        picture.append(image);
+      }
+      const form = document.createElement('form');
+      form.className = 'inline-edit';
+      form.innerHTML = `<label><span class="visually-hidden">Title</span><input name="title" required maxlength="255"></label>
+        <label><span class="visually-hidden">Tags, separated by commas</span><input name="tags" placeholder="tags, by commas"></label>
+        <button type="submit">Save</button> <span class="saved" role="status"></span>`;
+      form.title.value = video.title;
+      form.tags.value = (video.tags ?? []).join(', ');
+      form.title.setAttribute('aria-label', `Title of ${video.videoId}`);
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const tags = form.tags.value.split(',').map((t) => t.trim()).filter(Boolean);
+        const saved = form.querySelector('.saved');
+        saved.textContent = 'Saving…';
+        const done = await attempt(() => api('PATCH', `/videos/${video.videoId}`, { title: form.title.value, tags }));
+        saved.textContent = done ? 'Saved.' : 'Not saved.';
+        if (done) announce('The video is saved.');
+      });
+      const ingest = status?.ingest;
+      const state = ingest?.status === 'uploaded' ? 'uploaded' : ingest?.status === 'uploading' ? 'uploading' : 'empty';
+      const remove = confirmed(`Delete video ${video.title}`, 'The video and its file go for good. Delete it?', async () => {
+        const done = await attempt(() => api('DELETE', `/videos/${video.videoId}`));
+        if (done === undefined && !$('admin-error').hidden) return;
+        announce('The video is deleted.');
+        refreshVideos();
+      });
+      const id = document.createElement('code');
+      id.textContent = video.videoId;
+      const title = document.createElement('span');
+      title.append(form, id);
+      tr.append(cell(picture), cell(title), cell(state), cell(bytes(ingest?.filesize)), cell(video.createdAt ? new Date(video.createdAt).toLocaleString() : '—'), cell(remove));
+      return tr;
+    }),
+  );
+  document.querySelector('#videos tbody').replaceChildren(...rows);
+  $('videos-empty').hidden = rows.length > 0;
 }
 
 if (key) {
   $('admin').hidden = false;
   $('token-form').addEventListener('submit', async (event) => {
     event.preventDefault();
-    const created = await api('POST', '/upload-tokens', { ttl: Number($('ttl').value) || 0 });
+    const ttl = Number($('ttl').value);
+    if (!Number.isInteger(ttl) || ttl < 0) {
+      panelError(new Error('The time a token is valid is a whole number of seconds, 0 for ever.'));
+      $('ttl').focus();
+      return;
+    }
+    const created = await attempt(() => api('POST', '/upload-tokens', { ttl }));
+    if (!created) return;
     $('token').value = created.token;
     settings();
     announce(`Token ${created.token} is created and in use on this page.`);

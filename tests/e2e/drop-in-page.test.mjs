@@ -337,12 +337,44 @@ eachEngine((browser) => {
       assert.equal(stored.title, 'Sunset, edited');
       assert.deepEqual(stored.tags, ['beach', 'summer']);
 
-      await page.click(`#tokens tr[data-token="${token}"] button`);
-      await page.waitForSelector(`#tokens tr[data-token="${token}"]`, { state: 'detached' });
+      // Save says so where it was pressed.
+      assert.equal(await page.textContent(`${form} .saved`), 'Saved.');
+
+      // Deleting asks first, and warns that this is the page's own token.
+      const row = `#tokens tr[data-token="${token}"]`;
+      await page.click(`${row} button.ask`);
+      assert.match(await page.textContent(`${row} .confirm`), /This page uploads with this token/);
+      await page.click(`${row} button.keep`);
+      assert.equal(await page.isVisible(`${row} .confirm`), false, 'kept');
+      await page.click(`${row} button.ask`);
+      await page.click(`${row} button.danger`);
+      await page.waitForSelector(row, { state: 'detached' });
       const gone = await fetch(`${server.url}/upload-tokens/${token}`, { headers: auth });
       assert.equal(gone.status, 404);
+      // The page knows it has no token now, and says so.
+      assert.equal(await page.inputValue('#token'), '');
+      assert.equal(await page.isVisible('#no-token'), true);
+
+      // A video: deleted after a confirmation, gone from the server and the table.
+      const videoRow = `#videos tr[data-video-id="${video.videoId}"]`;
+      assert.match(await page.textContent(videoRow), /uploaded/);
+      await page.click(`${videoRow} button.ask`);
+      await page.click(`${videoRow} button.danger`);
+      await page.waitForSelector(videoRow, { state: 'detached' });
+      assert.equal((await fetch(`${server.url}/videos/${video.videoId}`, { headers: auth })).status, 404);
+
+      // A time that is no number of seconds: said in the panel, nothing sent.
+      await page.fill('#ttl', '-5');
+      await page.click('#token-form button');
+      assert.equal(await page.textContent('#admin-error'), 'The time a token is valid is a whole number of seconds, 0 for ever.');
       assert.deepEqual(await seriousViolations(page), [], 'the panel');
       await page.close();
+
+      // A wrong key: the panel says so in words instead of showing empty tables.
+      const { page: wrong } = await openPage(browser, `${server.url}/#key=not-the-key`);
+      await wrong.waitForSelector('#admin-error:not([hidden])');
+      assert.equal(await wrong.textContent('#admin-error'), 'The server refused this API key: check the key in the address (after #key=).');
+      await wrong.close();
     } finally {
       rmSync(source.dir, { recursive: true, force: true });
     }
