@@ -38,7 +38,13 @@ const TEMPLATE = `
   button:focus-visible, input:focus-visible { outline: 3px solid var(--vu-accent, #2f6fed); outline-offset: 2px; }
   button[hidden] { display: none; }
   ul { list-style: none; margin: .75rem 0 0; padding: 0; display: grid; gap: .75rem; }
-  li { border: 1px solid color-mix(in srgb, currentColor 15%, transparent); border-radius: var(--vu-radius, 12px); padding: .75rem; }
+  li { border: 1px solid color-mix(in srgb, currentColor 15%, transparent); border-radius: var(--vu-radius, 12px); padding: .75rem;
+    display: grid; grid-template-columns: auto 1fr; column-gap: .75rem; }
+  li > :not([part~="thumbnail"]) { grid-column: 2; }
+  [part~="thumbnail"] { grid-row: 1 / span 5; width: 4.5rem; height: 2.55rem; border-radius: calc(var(--vu-radius, 12px) / 2); overflow: hidden;
+    display: grid; place-items: center; background: color-mix(in srgb, currentColor 10%, transparent); }
+  [part~="thumbnail"] img, [part~="thumbnail"] video { width: 100%; height: 100%; object-fit: cover; }
+  [part~="thumbnail"] [hidden] { display: none; }
   .name { font-weight: 600; overflow-wrap: anywhere; }
   .meta { opacity: .75; font-size: .9em; }
   [part~="progress"] { height: var(--vu-progress-height, 8px); border-radius: 999px; background: var(--vu-progress-background, color-mix(in srgb, currentColor 12%, transparent));
@@ -84,6 +90,7 @@ const TEMPLATE = `
 `;
 
 const ROW = `
+<div part="thumbnail" aria-hidden="true"><svg class="icon" viewBox="0 0 24 24" width="24" height="24"><path fill="currentColor" d="M4 4h12l4 4v12H4zm2 2v12h12V9h-3V6zm3 3 6 3.5L9 16z"/></svg></div>
 <div class="name"></div>
 <div class="meta"></div>
 <div part="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div part="bar"></div></div>
@@ -307,6 +314,7 @@ export class VideoUploaderElement extends HTMLElement {
     if (state === 'uploading' || state === 'paused' || state === 'queued') row.queued?.cancel();
     if (state) this.#counts.set(state, this.#counts.get(state) - 1);
     this.#rows.delete(file);
+    if (row.url) URL.revokeObjectURL(row.url);
     this.#pending = this.#pending.filter((pending) => pending !== file);
     const focused = row.li.contains(this.shadowRoot.activeElement);
     row.li.remove();
@@ -322,6 +330,7 @@ export class VideoUploaderElement extends HTMLElement {
   /** Forgets every file (cancelling what runs) and empties the list. */
   reset() {
     this.cancel();
+    for (const row of this.#rows.values()) if (row.url) URL.revokeObjectURL(row.url);
     this.#rows.clear();
     this.#counts.clear();
     this.#pending = [];
@@ -376,6 +385,36 @@ export class VideoUploaderElement extends HTMLElement {
     }
     const gone = new Set(refused);
     return files.filter((file) => !gone.has(file));
+  }
+
+  /** Shows `media` (a frame of the file, or the server's thumbnail) in `row`'s thumbnail
+   * once it has a picture; until then, and if it never has one, the file icon stays. */
+  #picture(row, media, loaded, url = null) {
+    const box = row.li.querySelector('[part~="thumbnail"]');
+    media.hidden = true;
+    media.addEventListener(loaded, () => {
+      // Sound alone has no picture: the icon stays.
+      if (media.tagName === 'VIDEO' && media.videoWidth === 0) return url && URL.revokeObjectURL(url);
+      for (const other of box.children) other.hidden = other !== media;
+      media.hidden = false;
+      if (row.url && row.url !== url) URL.revokeObjectURL(row.url);
+      row.url = url;
+    });
+    media.addEventListener('error', () => url && url !== row.url && URL.revokeObjectURL(url), { once: true });
+    box.append(media);
+  }
+
+  /** A frame of the file itself, taken by the browser while it uploads (a video it can play). */
+  #frame(file) {
+    const row = this.#rows.get(file);
+    if (!row || row.framed || !String(file.type).startsWith('video/')) return;
+    row.framed = true;
+    const video = document.createElement('video');
+    Object.assign(video, { muted: true, preload: 'metadata', playsInline: true });
+    const url = URL.createObjectURL(file);
+    this.#picture(row, video, 'loadeddata', url);
+    // A moment in: the very first frame is often black.
+    video.src = `${url}#t=0.1`;
   }
 
   #row(file) {
@@ -494,12 +533,22 @@ export class VideoUploaderElement extends HTMLElement {
     queue.addEventListener('file-start', (event) => {
       if (!row(event)) return;
       this.#show(event.detail.file, 'uploading', this.#say('starting'));
+      this.#frame(event.detail.file);
       this.#emit('upload-start', { file: event.detail.file });
     });
     queue.addEventListener('file-success', (event) => {
       if (!row(event)) return;
       const { file, ...video } = event.detail;
-      this.#rows.get(file).video = video;
+      const done = this.#rows.get(file);
+      done.video = video;
+      // The server's thumbnail, once the video has one (http(s) only).
+      const thumbnail = /^https?:\/\//.test(video.assets?.thumbnail ?? '') ? video.assets.thumbnail : null;
+      if (thumbnail) {
+        const image = document.createElement('img');
+        image.alt = '';
+        this.#picture(done, image, 'load');
+        image.src = thumbnail;
+      }
       this.#set(file, 100);
       this.#show(file, 'complete', this.#say('uploaded'));
       this.#announce(this.#say('announceUploaded', { name: file.name }));

@@ -260,6 +260,53 @@ eachEngine((browser) => {
     }
   });
 
+  test('each row shows a frame of its video while it uploads, and the file icon for a file with no picture', async () => {
+    const page = await plainPage(`<script type="module" src="/pkg/video-uploader.js"></script>
+      <video-uploader token="${await server.createToken(0)}" api-host="${server.url}" multiple></video-uploader>`);
+    try {
+      const result = await page.evaluate(async () => {
+        const files = [new File([crypto.getRandomValues(new Uint8Array(4096))], 'noise.mp4', { type: 'video/mp4' })];
+        // A real video, where the engine can record one: a second of a coloured canvas.
+        const canRecord = typeof MediaRecorder !== 'undefined' && HTMLCanvasElement.prototype.captureStream && MediaRecorder.isTypeSupported('video/webm');
+        if (canRecord) {
+          const canvas = Object.assign(document.createElement('canvas'), { width: 160, height: 90 });
+          const context = canvas.getContext('2d');
+          const stream = canvas.captureStream(25);
+          const recorder = new MediaRecorder(stream, { mimeType: 'video/webm' });
+          const parts = [];
+          recorder.ondataavailable = (e) => parts.push(e.data);
+          const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+          recorder.start();
+          for (let frame = 0; frame < 25; frame++) {
+            context.fillStyle = `hsl(${frame * 14}, 80%, 50%)`;
+            context.fillRect(0, 0, 160, 90);
+            await new Promise((resolve) => setTimeout(resolve, 40));
+          }
+          recorder.stop();
+          await stopped;
+          files.push(new File(parts, 'canvas.webm', { type: 'video/webm' }));
+        }
+        const transfer = new DataTransfer();
+        for (const file of files) transfer.items.add(file);
+        const element = document.querySelector('video-uploader');
+        element.shadowRoot.querySelector('[part~="drop"]').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        const rows = () => [...element.shadowRoot.querySelectorAll('li')];
+        const picture = (li) => {
+          const shown = [...li.querySelector('[part~="thumbnail"]').children].find((child) => !child.hidden);
+          return shown.tagName === 'VIDEO' ? `video ${shown.videoWidth}x${shown.videoHeight}` : shown.tagName.toLowerCase();
+        };
+        // The fact waited on: each row has settled its picture (a frame, or its icon after a failed decode).
+        const settled = () => rows().every((li) => li.dataset.state === 'complete') && (!canRecord || picture(rows()[1]).startsWith('video'));
+        while (!settled()) await new Promise((resolve) => setTimeout(resolve, 20));
+        return { canRecord, pictures: rows().map(picture) };
+      });
+      assert.equal(result.pictures[0], 'svg', 'random bytes: the file icon');
+      if (result.canRecord) assert.equal(result.pictures[1], 'video 160x90', 'a frame of the recording');
+    } finally {
+      await page.close();
+    }
+  });
+
   test('concurrency="1": dropped files upload one after another, the rest waiting', async () => {
     const token = await server.createToken(0);
     const page = await plainPage(`<input id="source" type="file" multiple>
