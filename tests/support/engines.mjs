@@ -53,11 +53,11 @@ async function freePort() {
   return port;
 }
 
-async function startDriver(engine) {
+async function startDriver(engine, env = {}) {
   const port = await freePort();
   const [command, args] = SETUP[engine].driver(port);
   // A process group of its own, so that stopping it also stops xvfb-run's children.
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr.on('data', (text) => (stderr = (stderr + text).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
@@ -105,9 +105,20 @@ export function eachEngine(declare) {
   }
 }
 
-/** Starts `engine`: `{ name, newPage(), close() }`. */
-export async function launchEngine(engine) {
-  const driver = await startDriver(engine);
+/**
+ * What makes each engine's pages prefer a dark colour scheme (the screenshots' dark ones):
+ * Chromium's Blink setting, Firefox's content override, WebKitGTK's GTK theme.
+ */
+const DARK = {
+  chromium: { capabilities: (c) => ({ ...c, 'goog:chromeOptions': { ...c['goog:chromeOptions'], args: [...c['goog:chromeOptions'].args, '--blink-settings=preferredColorScheme=0'] } }) },
+  firefox: { capabilities: (c) => ({ ...c, 'moz:firefoxOptions': { ...c['moz:firefoxOptions'], prefs: { 'layout.css.prefers-color-scheme.content-override': 0, 'ui.systemUsesDarkTheme': 1 } } }) },
+  webkit: { capabilities: (c) => c, env: { GTK_THEME: 'Adwaita:dark' } },
+};
+
+/** Starts `engine` (with `dark`, its pages prefer a dark colour scheme): `{ name, newPage(), close() }`. */
+export async function launchEngine(engine, { dark = false } = {}) {
+  const driver = await startDriver(engine, dark ? DARK[engine].env : {});
+  const capabilities = dark ? DARK[engine].capabilities(SETUP[engine].capabilities) : SETUP[engine].capabilities;
   const sessions = [];
   return {
     name: engine,
@@ -119,7 +130,7 @@ export async function launchEngine(engine) {
      * the previous page is closed first, if a test left it open. */
     async newPage() {
       while (sessions.length) await sessions.pop().quit().catch(() => {});
-      const session = await new Builder().usingServer(driver.url).withCapabilities(SETUP[engine].capabilities).build();
+      const session = await new Builder().usingServer(driver.url).withCapabilities(capabilities).build();
       // Long uploads run inside one script; the test's own timeout is the limit.
       await session.manage().setTimeouts({ script: 600_000, pageLoad: 60_000 });
       sessions.push(session);
