@@ -400,6 +400,27 @@ describe('chromium (Playwright): screenshots, axe at two widths, the keyboard al
     }
   }
 
+  test('the whole drop zone opens the picker, and every button is at least 44 px tall at 375 px', async () => {
+    const token = await server.createToken(3600);
+    const { page } = await openPage(browser, `${server.url}/?token=${token}`);
+    await page.setViewportSize({ width: 375, height: 812 });
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('video-uploader [part~="heading"]')]);
+    assert.equal(chooser.isMultiple(), true, 'the page takes several files');
+    const source = randomFile(1000, 'tall.mp4');
+    try {
+      await chooser.setFiles(source.file);
+      await page.waitForFunction(() => window.outcomes.length === 1);
+      const short = await page.evaluate(() => {
+        const buttons = [...document.querySelectorAll('button'), ...document.querySelector('video-uploader').shadowRoot.querySelectorAll('button')];
+        return buttons.filter((b) => b.offsetParent !== null && b.getBoundingClientRect().height < 44).map((b) => `${b.textContent.trim()}: ${b.getBoundingClientRect().height}`);
+      });
+      assert.deepEqual(short, []);
+    } finally {
+      await page.close();
+      rmSync(source.dir, { recursive: true, force: true });
+    }
+  });
+
   test('axe finds nothing serious in light and dark, at 1280 and 375 px: idle, a finished upload and a failed one, the panel', async () => {
     const source = randomFile(1000, 'short.mp4');
     const token = await server.createToken(3600);
