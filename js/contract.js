@@ -8,6 +8,8 @@ export const ERRORS = { FILE_MISSING: ["'file' is missing"], CREDENTIALS_MISSING
 export const WARNINGS = {"VIDEO_ID_MISSING_IN_RESPONSE":"The server answered without a videoId; later pieces are sent without one.","RESUMED_VIDEO_GONE":"The video this upload was continuing is gone or cannot be written to; the upload starts again into a new video.","RESUME_UNAVAILABLE":"Resumable uploads are off: the browser's storage cannot be used ({detail})."};
 /** The errors only the element raises (about a file it does not take), with their templates. */
 export const ELEMENT_ERRORS = {"FILE_TYPE_REFUSED":["{name} is not a file this uploader takes ({accept})."],"TOO_MANY_FILES":["{name} was not taken: this uploader takes at most {max} files."]};
+/** The errors only the recorder (`ApiVideoMediaRecorder`) raises, with their templates. */
+export const RECORDER_ERRORS = {"RECORDER_UNSUPPORTED":["This browser cannot record: it has no MediaRecorder."],"STREAM_INVALID":["The stream to record has no track: give a MediaStream with at least one."],"MIME_TYPE_UNSUPPORTED":["This browser cannot record {mimeType}."],"RECORDER_STATE":["{detail}"],"NO_RECORDED_DATA":["No data available to upload"]};
 /** The wasm gives errors, warnings and retry reasons as their index in these lists. */
 // Pure, so that a module importing neither (js/resume.js) does not bundle the tables.
 export const CODES = /* @__PURE__ */ Object.keys(ERRORS);

@@ -42,10 +42,13 @@ esbuild js/static.js --bundle --minify --format=esm --target=es2022 --log-level=
 # Many files at a time, a module of its own over the entry.
 esbuild js/queue.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --external:./index.js --outfile=pkg/queue.js
+# The recorder (ApiVideoMediaRecorder), a module of its own over the entry.
+esbuild js/recorder.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
+  --external:./index.js --outfile=pkg/recorder.js
 # The element, a module of its own over the entry (one wasm instance for both).
 esbuild js/video-uploader.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --external:./index.js --outfile=pkg/video-uploader.js
-cp js/index.d.ts js/video-uploader.d.ts js/queue.d.ts pkg/
+cp js/index.d.ts js/video-uploader.d.ts js/queue.d.ts js/recorder.d.ts pkg/
 node scripts/package-json.mjs
 # The package's own README (install, the three uses, the API), not the repository's.
 cp js/README.md pkg/README.md

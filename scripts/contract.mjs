@@ -47,6 +47,8 @@ export const ERRORS = { ${errors.join(', ')} };
 export const WARNINGS = ${json(contract.warnings)};
 /** The errors only the element raises (about a file it does not take), with their templates. */
 export const ELEMENT_ERRORS = ${json(contract.elementErrors)};
+/** The errors only the recorder (\`ApiVideoMediaRecorder\`) raises, with their templates. */
+export const RECORDER_ERRORS = ${json(contract.recorderErrors)};
 /** The wasm gives errors, warnings and retry reasons as their index in these lists. */
 // Pure, so that a module importing neither (js/resume.js) does not bundle the tables.
 export const CODES = /* @__PURE__ */ Object.keys(ERRORS);

@@ -19,9 +19,10 @@ const pkg = {
     '.': { types: './index.d.ts', default: './index.js' },
     './video-uploader.js': { types: './video-uploader.d.ts', default: './video-uploader.js' },
     './queue.js': { types: './queue.d.ts', default: './queue.js' },
+    './recorder.js': { types: './recorder.d.ts', default: './recorder.js' },
     './package.json': './package.json',
   },
-  files: ['index.js', 'index.d.ts', 'media.js', 'provider.js', 'resume.js', 'static.js', 'queue.js', 'queue.d.ts', 'video-uploader.js', 'video-uploader.d.ts', 'wasm_video_uploader_bg.wasm', 'README.md'],
+  files: ['index.js', 'index.d.ts', 'media.js', 'provider.js', 'resume.js', 'static.js', 'queue.js', 'queue.d.ts', 'recorder.js', 'recorder.d.ts', 'video-uploader.js', 'video-uploader.d.ts', 'wasm_video_uploader_bg.wasm', 'README.md'],
   // Importing the entry loads the wasm (a top-level await), but nothing else: a bundler
   // may drop it when nothing of it is used. The element's module defines <video-uploader>.
   sideEffects: ['./video-uploader.js'],

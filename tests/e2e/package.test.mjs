@@ -53,6 +53,8 @@ test('the packed tarball carries the wasm, the entry and the types, and nothing 
     'provider.js',
     'queue.d.ts',
     'queue.js',
+    'recorder.d.ts',
+    'recorder.js',
     'resume.js',
     'static.js',
     'video-uploader.d.ts',

@@ -153,3 +153,18 @@ export async function officialShapes(file: File, element: VideoUploaderElement) 
 // @ts-expect-error: a type only, no value of that name is exported
 import { TypedTarget as NoSuchValue } from '../../pkg/index.js';
 export const notExported = NoSuchValue;
+
+import { ApiVideoMediaRecorder } from '../../pkg/recorder.js';
+
+/** The recorder, as @api.video/media-recorder's users write it. */
+export async function recordAndUpload(stream: MediaStream) {
+  const recorder = new ApiVideoMediaRecorder(stream, { uploadToken: 'to1', generateFileOnStop: true, maxDuration: 60, onError: (error) => console.log(error.code) });
+  recorder.addEventListener('recordingStopped', (event) => console.log(event.data.file?.size));
+  recorder.addEventListener('progress', (event) => console.log(event.detail.uploadedBytes));
+  recorder.start({ timeslice: 1000 });
+  recorder.pause();
+  recorder.resume();
+  console.log(recorder.getMediaRecorderState(), ApiVideoMediaRecorder.getSupportedMimeTypes());
+  const video = await recorder.stop();
+  return video.videoId;
+}
