@@ -64,7 +64,7 @@ export class ApiVideoMediaRecorder {
     // The person stops sharing the screen, a camera is unplugged: the recording ends, and
     // the video is completed with what was recorded.
     for (const track of mediaStream.getTracks()) {
-      const ended = () => this.getMediaRecorderState() !== 'inactive' && this.#recorder.stop();
+      const ended = () => this.#end();
       track.addEventListener('ended', ended);
       this.#stopTracks.push(() => track.removeEventListener('ended', ended));
     }
@@ -103,7 +103,7 @@ export class ApiVideoMediaRecorder {
     promise.catch(() => {});
     this.#done = { promise, resolve, reject };
     this.#recorder.start(timeslice ?? DEFAULT_TIMESLICE_MS);
-    if (this.maxDuration > 0) this.#timer = setTimeout(() => this.getMediaRecorderState() !== 'inactive' && this.#recorder.stop(), this.maxDuration * 1000);
+    if (this.maxDuration > 0) this.#timer = setTimeout(() => this.#end(), this.maxDuration * 1000);
   }
 
   /** `recording`, `paused` or `inactive`. */
@@ -116,12 +116,18 @@ export class ApiVideoMediaRecorder {
     if (this.getMediaRecorderState() === 'inactive') {
       return this.#done && this.#finishing ? this.#done.promise : Promise.reject(refuse('RECORDER_STATE', { detail: 'MediaRecorder is already inactive' }));
     }
-    this.#finishing = true;
-    this.#recorder.stop();
+    this.#end();
     return this.#done.promise;
   }
 
+  /** The recording is ending (stop(), a track, maxDuration, a failure): `stop()` from now on
+   * hands out how it ends. */
   #finishing = false;
+
+  #end() {
+    this.#finishing = true;
+    if (this.getMediaRecorderState() !== 'inactive') this.#recorder.stop();
+  }
 
   pause() {
     if (this.getMediaRecorderState() !== 'recording') throw refuse('RECORDER_STATE', { detail: 'MediaRecorder is not recording' });
@@ -153,7 +159,7 @@ export class ApiVideoMediaRecorder {
   #fail(error) {
     if (this.#failed) return;
     this.#failed = error;
-    if (this.getMediaRecorderState() !== 'inactive') this.#recorder.stop();
+    this.#end();
     this.#dispatch('error', error);
     this.#done?.reject(error);
   }

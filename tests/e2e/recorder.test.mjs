@@ -106,6 +106,46 @@ eachEngine((browser) => {
     await page.close();
   });
 
+  test('a track that ends (sharing stopped, a camera unplugged) ends the recording and completes the video', async () => {
+    const page = await recorderPage();
+    const token = await server.createToken(0);
+    const result = await page.evaluate(async ({ token, apiHost }) => {
+      const { ApiVideoMediaRecorder } = window.recording;
+      if (typeof MediaRecorder === 'undefined' || ApiVideoMediaRecorder.getSupportedMimeTypes().length === 0) return null;
+      // The browser ends a track itself (sharing stopped); a test can only dispatch the event,
+      // which Firefox here does not deliver to addEventListener's listeners (only to onended).
+      const probe = document.createElement('canvas').captureStream().getVideoTracks()[0];
+      let delivered = false;
+      probe.addEventListener('ended', () => (delivered = true));
+      probe.dispatchEvent(new Event('ended'));
+      if (!delivered) return null;
+      const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 180 });
+      const context = canvas.getContext('2d');
+      const drawing = setInterval(() => {
+        context.fillStyle = `hsl(${Math.random() * 360}, 70%, 50%)`;
+        context.fillRect(0, 0, 320, 180);
+      }, 33);
+      const stream = canvas.captureStream(30);
+      const recorder = new ApiVideoMediaRecorder(stream, { uploadToken: token, apiHost, generateFileOnStop: true });
+      const stopped = new Promise((resolve) => recorder.addEventListener('recordingStopped', (event) => resolve(event.data.file)));
+      recorder.start({ timeslice: 100 });
+      // A second of frames (at 30 a second) before the source goes.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // The source goes away, as when the person stops sharing: the track's ended event.
+      stream.getVideoTracks()[0].dispatchEvent(new Event('ended'));
+      const file = await stopped;
+      const video = await recorder.stop();
+      clearInterval(drawing);
+      const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()))].map((b) => b.toString(16).padStart(2, '0')).join('');
+      return { videoId: video.videoId, digest, state: recorder.getMediaRecorderState() };
+    }, { token, apiHost: server.url });
+    if (result === null) return page.close();
+    assert.equal(result.state, 'inactive');
+    assert.equal(await sha256File(path.join(server.dataDir, 'videos', result.videoId, 'source')), result.digest);
+    assert.deepEqual(parts(token), ['part 1/1 201']);
+    await page.close();
+  });
+
   test('bad input: a stream with no track, a type it cannot record, stop() before start(), start() twice: stable codes, no video', async () => {
     const page = await recorderPage();
     const videosBefore = await server.videoCount();
