@@ -115,6 +115,13 @@ const DARK = {
   webkit: { capabilities: (c) => c, env: { GTK_THEME: 'Adwaita:dark' } },
 };
 
+/** `promise`, or a rejection saying `what` had no answer in `ms`. */
+function bounded(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** Starts `engine` (with `dark`, its pages prefer a dark colour scheme): `{ name, newPage(), close() }`. */
 export async function launchEngine(engine, { dark = false } = {}) {
   const driver = await startDriver(engine, dark ? DARK[engine].env : {});
@@ -129,15 +136,19 @@ export async function launchEngine(engine, { dark = false } = {}) {
     /** A fresh browser session. One at a time per engine (WebKitWebDriver allows no more):
      * the previous page is closed first, if a test left it open. */
     async newPage() {
-      while (sessions.length) await sessions.pop().quit().catch(() => {});
-      const session = await new Builder().usingServer(driver.url).withCapabilities(capabilities).build();
+      // A driver that does not answer a quit (WebKitWebDriver, now and then, waiting on its
+      // browser) must not hold the next test: the quit is given 20 s, and a new session is
+      // asked for again once if the first ask goes unanswered for a minute.
+      while (sessions.length) await bounded(sessions.pop().quit(), 20_000, 'quit').catch(() => {});
+      const build = () => bounded(new Builder().usingServer(driver.url).withCapabilities(capabilities).build(), 60_000, `a new ${engine} session`);
+      const session = await build().catch(build);
       // Long uploads run inside one script; the test's own timeout is the limit.
       await session.manage().setTimeouts({ script: 600_000, pageLoad: 60_000 });
       sessions.push(session);
       return new Page(session);
     },
     async close() {
-      for (const session of sessions) await session.quit().catch(() => {});
+      for (const session of sessions) await bounded(session.quit(), 20_000, 'quit').catch(() => {});
       driver.stop();
     },
   };
@@ -299,7 +310,7 @@ class Page {
   }
 
   async close() {
-    await this.session.quit().catch(() => {});
+    await bounded(this.session.quit(), 20_000, 'quit').catch(() => {});
   }
 }
 
