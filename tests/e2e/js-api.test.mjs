@@ -889,8 +889,28 @@ eachEngine((browser) => {
       waiting.cancel();
       answer(withdrawn);
       const cancelled = { outcome: await pending, events: cancelledEvents, started: window.started.filter((s) => s.includes('/upload')).length };
+      // cancel() while the provider is asked to replace a refused token: ABORTED, once; the
+      // token that comes later starts nothing, and upload() may be called again.
+      let replace;
+      let asks = 0;
+      const renewing = new window.pkg.VideoUploader({ file, apiHost, uploadToken: () => (++asks === 2 ? new Promise((resolve) => (replace = resolve)) : withdrawn) });
+      const renewingEvents = [];
+      renewing.addEventListener('error', (e) => renewingEvents.push(e.detail.code));
+      const first = renewing.upload().then(() => 'uploaded', (error) => error.code);
+      while (!replace) await new Promise((resolve) => setTimeout(resolve, 5));
+      renewing.cancel();
+      const sentBefore = window.started.filter((s) => s.includes('/upload')).length;
+      replace('to1neverused');
+      const firstOutcome = await first;
+      // The token came after the cancel: nothing was started with it (a start would be
+      // synchronous with the token's arrival, so one turn of the loop shows it).
+      await new Promise((resolve) => setTimeout(resolve));
+      const startedAfterCancel = window.started.filter((s) => s.includes('/upload')).length - sentBefore;
+      const again = await renewing.upload().then(() => 'uploaded', (error) => error.code);
+      const cancelledWhileRenewing = { outcome: firstOutcome, events: renewingEvents, startedAfterCancel, again };
       return {
         cancelled,
+        cancelledWhileRenewing,
         throws: await outcome(() => Promise.reject(new Error('the backend is down'))),
         empty: await outcome(() => ''),
         same: await outcome(() => withdrawn),
@@ -898,6 +918,9 @@ eachEngine((browser) => {
       };
     }, { withdrawn, apiHost: server.url });
     assert.deepEqual(result.cancelled, { outcome: 'ABORTED', events: ['ABORTED'], started: 0 });
+    // The second upload() runs (not stuck "in progress"): asked again, the provider gives the
+    // withdrawn token, which the server refuses, and the refused token given again ends it.
+    assert.deepEqual(result.cancelledWhileRenewing, { outcome: 'ABORTED', events: ['ABORTED', 'UNAUTHORIZED'], startedAfterCancel: 0, again: 'UNAUTHORIZED' });
     assert.deepEqual(result.throws, { code: 'TOKEN_PROVIDER_FAILED', message: 'The upload token provider failed: the backend is down', asked: 1, errors: [], isError: true });
     assert.equal(result.empty.message, 'The upload token provider failed: it gave an empty token, not a token');
     // Refused, asked again, the same token given: the refusal ends it, once, as one error event.
