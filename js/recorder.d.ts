@@ -22,6 +22,8 @@ export interface RecorderEventMap {
   error: RecorderEvent<UploadError>;
   recordingStopped: RecorderEvent<{ file?: Blob }>;
   videoPlayable: RecorderEvent<VideoUploadResponse>;
+  /** A blob was recorded: the bytes recorded so far. */
+  recorded: RecorderEvent<{ bytes: number }>;
   progress: RecorderEvent<UploadProgressEvent>;
   retry: RecorderEvent<RetryEventDetail>;
   warning: RecorderEvent<WarningEventDetail>;

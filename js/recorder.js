@@ -31,6 +31,8 @@ export class ApiVideoMediaRecorder {
   #held = null;
   /** Every blob, for the file `recordingStopped` gives (`generateFileOnStop`). */
   #blobs = null;
+  /** Bytes recorded so far. */
+  #recorded = 0;
   /** How the recording ends: `{promise, resolve, reject}`, made by `start()`. */
   #done = null;
   /** The parts on their way, in order: the last waits for them. */
@@ -70,8 +72,9 @@ export class ApiVideoMediaRecorder {
     }
   }
 
-  /** `error`, `recordingStopped`, `videoPlayable` (the official ones), and `progress`,
-   * `part`, `retry`, `warning`, `offline`, `online`. The event carries its facts as
+  /** `error`, `recordingStopped`, `videoPlayable` (the official ones), and `recorded`
+   * (`{bytes}` recorded so far, at each blob), `progress`, `retry`, `warning`, `offline`,
+   * `online`. The event carries its facts as
    * `detail` and, as the official recorder's, as `data`. */
   addEventListener(type, listener, options) {
     if (type === 'videoPlayable' && !this.#playable) {
@@ -144,6 +147,8 @@ export class ApiVideoMediaRecorder {
   #take(blob) {
     if (!blob || blob.size === 0) return;
     this.#blobs?.push(blob);
+    this.#recorded += blob.size;
+    this.#dispatch('recorded', { bytes: this.#recorded });
     const previous = this.#held;
     this.#held = blob;
     if (previous && !this.#failed) this.#send(previous, false);

@@ -128,9 +128,10 @@ eachEngine((browser) => {
       const stream = canvas.captureStream(30);
       const recorder = new ApiVideoMediaRecorder(stream, { uploadToken: token, apiHost, generateFileOnStop: true });
       const stopped = new Promise((resolve) => recorder.addEventListener('recordingStopped', (event) => resolve(event.data.file)));
+      // The fact waited on before the source goes: something was recorded.
+      const recorded = new Promise((resolve) => recorder.addEventListener('recorded', (event) => resolve(event.detail.bytes), { once: true }));
       recorder.start({ timeslice: 100 });
-      // A second of frames (at 30 a second) before the source goes.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await recorded;
       // The source goes away, as when the person stops sharing: the track's ended event.
       stream.getVideoTracks()[0].dispatchEvent(new Event('ended'));
       const file = await stopped;
