@@ -12,13 +12,14 @@
 //   const video = await recorder.stop();
 import { ProgressiveUploader, UploadError } from './index.js';
 import { RECORDER_ERRORS } from './contract.js';
+import { fillIn } from './texts.js';
 
 /** The official recorder's default: a blob of what was recorded every 5 s. */
 const DEFAULT_TIMESLICE_MS = 5000;
 
 /** An `UploadError` of one of the recorder's declared codes, with its message. */
 const refuse = (code, fields = {}) => {
-  const message = RECORDER_ERRORS[code][0].replace(/\{(\w+)\}/g, (_, name) => fields[name]);
+  const message = fillIn(RECORDER_ERRORS[code][0], fields);
   return new UploadError({ code, message });
 };
 
@@ -35,8 +36,6 @@ export class ApiVideoMediaRecorder {
   #recorded = 0;
   /** How the recording ends: `{promise, resolve, reject}`, made by `start()`. */
   #done = null;
-  /** The parts on their way, in order: the last waits for them. */
-  #sending = Promise.resolve();
   #failed = null;
   #timer = null;
   #stopTracks = [];
@@ -156,7 +155,6 @@ export class ApiVideoMediaRecorder {
 
   #send(blob, last) {
     const sent = last ? this.#uploader.uploadLastPart(blob) : this.#uploader.uploadPart(blob);
-    this.#sending = this.#sending.then(() => sent);
     sent.catch((error) => this.#fail(error));
     return sent;
   }

@@ -116,9 +116,14 @@ export function textsFor(lang, overrides) {
   return { ...base, ...overrides };
 }
 
-/** `texts[key]` with its `{fields}` filled in (a field not given stays as written). */
-export function say(texts, key, fields = {}) {
-  return String(texts[key] ?? TEXTS.en[key] ?? key).replace(/\{(\w+)\}/g, (whole, name) => (name in fields ? String(fields[name]) : whole));
+/** `template` with its `{fields}` filled in (a field not given stays as written). */
+export function fillIn(template, fields = {}) {
+  return String(template).replace(/\{(\w+)\}/g, (whole, name) => (name in fields ? String(fields[name]) : whole));
+}
+
+/** `texts[key]` with its `{fields}` filled in. */
+export function say(texts, key, fields) {
+  return fillIn(texts[key] ?? TEXTS.en[key] ?? key, fields);
 }
 
 /** A byte count in the table's units (powers of 1000) and decimal sign. */

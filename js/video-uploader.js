@@ -19,7 +19,7 @@
 import { UploadQueue } from './queue.js';
 import { VideoUploader } from './index.js';
 import { ELEMENT_ERRORS, ELEMENT_EVENTS } from './contract.js';
-import { TEXTS, textsFor, say, size, duration } from './texts.js';
+import { TEXTS, textsFor, fillIn, say, size, duration } from './texts.js';
 
 export { TEXTS, size, duration };
 
@@ -380,7 +380,7 @@ export class VideoUploaderElement extends HTMLElement {
     const names = refused.length > 3 ? this.#say('files', { count: refused.length }) : refused.map((file) => file.name).join(', ');
     this.#announce(this.#say(text, { ...fields, names, count: refused.length }));
     for (const file of refused) {
-      const message = template.replace(/\{(\w+)\}/g, (_, name) => (name === 'name' ? file.name : fields[name]));
+      const message = fillIn(template, { ...fields, name: file.name });
       this.#emit('error', Object.assign(new Error(message), { code, file }));
     }
     const gone = new Set(refused);
