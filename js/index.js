@@ -4,7 +4,7 @@
 import loadWasm, { initSync as loadWasmSync, Core } from './wasm_video_uploader.js';
 import { UploadError, fail, warningMessage } from './error.js';
 import { check, pack } from './options.js';
-import { RETRY_REASONS, WARNING_CODES } from './contract.js';
+import { CHECKS, RETRY_REASONS, WARNING_CODES } from './contract.js';
 
 export { UploadError };
 
@@ -182,7 +182,7 @@ class Upload extends EventTarget {
 
 /** A token provider's place in the options, taken by a stand-in that is never sent: each
  * `upload()` asks the provider first, and the core starts with its token. */
-const PROVIDED = 'provided-by-function';
+const PROVIDED = 'provided';
 const withoutProvider = (options) => (typeof options?.uploadToken === 'function' ? { ...options, uploadToken: PROVIDED } : options);
 
 export class VideoUploader extends Upload {
@@ -230,7 +230,7 @@ export class VideoUploader extends Upload {
 
   /** The provider's token (js/provider.js checks it); rejects with `TOKEN_PROVIDER_FAILED`. */
   async #ask() {
-    return (this.#token = await (await import('./provider.js')).ask(this.#provider));
+    return (this.#token = await (await import('./provider.js')).ask(this.#provider, CHECKS.credentials.pattern));
   }
 
   [REFUSED](error) {
