@@ -711,6 +711,12 @@ async fn new_token() -> String {
     token["token"].as_str().unwrap().to_owned()
 }
 
+/// Withdraws `token` (`DELETE /upload-tokens/{token}`), as an app's backend does.
+async fn withdraw(token: &str) {
+    let (status, _) = api(Method::DELETE, &format!("{}/upload-tokens/{token}", server_url()), None, Some(&basic_auth())).await;
+    assert_eq!(status, 204);
+}
+
 /// An uploader of `file` in 5 MiB chunks whose tokens come from `tokens`, in order; how
 /// many it asked for.
 fn provided(file: &web_sys::File, tokens: Vec<String>) -> (Rc<Uploader>, Rc<std::cell::Cell<usize>>) {
@@ -746,8 +752,7 @@ async fn a_token_provider_replaces_a_withdrawn_token_and_the_upload_carries_on_i
     while !uploader.is_paused() {
         tick(5).await;
     }
-    let (status, _) = api(Method::DELETE, &format!("{}/upload-tokens/{first}", server_url()), None, Some(&basic_auth())).await;
-    assert_eq!(status, 204);
+    withdraw(&first).await;
     uploader.resume();
     let video_id = upload.await.expect("the upload carried on").as_string().unwrap();
     assert_eq!(asked.get(), 2, "asked at the start, and once after the refusal");
@@ -774,8 +779,7 @@ async fn a_token_provider_that_fails_or_repeats_the_refused_token_ends_the_uploa
     let error = failing.upload().await.unwrap_err();
     assert_eq!((error.kind(), error.to_string().as_str(), asked.get()), (wasm_video_uploader::ErrorCode::TokenProviderFailed, "The upload token provider failed: no more tokens", 1));
     let withdrawn = new_token().await;
-    let (status, _) = api(Method::DELETE, &format!("{}/upload-tokens/{withdrawn}", server_url()), None, Some(&basic_auth())).await;
-    assert_eq!(status, 204);
+    withdraw(&withdrawn).await;
     let (repeating, asked) = provided(&file, vec![withdrawn.clone(), withdrawn]);
     let events = record_events(&repeating);
     let error = repeating.upload().await.unwrap_err();

@@ -7,6 +7,8 @@
 import './video-uploader.js';
 
 const $ = (id) => document.getElementById(id);
+/** A new `tag` element with `properties`. */
+const make = (tag, properties) => Object.assign(document.createElement(tag), properties);
 const params = new URLSearchParams(location.search);
 const key = new URLSearchParams(location.hash.slice(1)).get('key');
 // Out of the address bar and the history entry: the key is in this page's memory only.
@@ -110,9 +112,7 @@ uploader.addEventListener('success', (event) => {
     open.target = '_blank';
     open.rel = 'noopener';
     open.textContent = 'Open the player';
-    const copy = document.createElement('button');
-    copy.type = 'button';
-    copy.textContent = 'Copy link';
+    const copy = make('button', { type: 'button', textContent: 'Copy link' });
     copy.addEventListener('click', async () => {
       try {
         await navigator.clipboard.writeText(link);
@@ -178,27 +178,12 @@ async function attempt(action) {
 
 /** A button that asks before `act`: a first press turns it into "Yes, delete" and "Keep". */
 function confirmed(label, question, act) {
-  const cell = document.createElement('span');
-  cell.className = 'row';
-  const ask = document.createElement('button');
-  ask.type = 'button';
-  ask.className = 'ask';
-  ask.textContent = 'Delete';
+  const ask = make('button', { type: 'button', className: 'ask', textContent: 'Delete' });
   ask.setAttribute('aria-label', label);
-  const prompt = document.createElement('span');
-  prompt.className = 'confirm';
-  prompt.hidden = true;
-  const words = document.createElement('span');
-  words.textContent = question;
-  const yes = document.createElement('button');
-  yes.type = 'button';
-  yes.className = 'danger';
-  yes.textContent = 'Yes, delete';
-  const keep = document.createElement('button');
-  keep.type = 'button';
-  keep.className = 'keep';
-  keep.textContent = 'Keep';
-  prompt.append(words, ' ', yes, ' ', keep);
+  const yes = make('button', { type: 'button', className: 'danger', textContent: 'Yes, delete' });
+  const keep = make('button', { type: 'button', className: 'keep', textContent: 'Keep' });
+  const prompt = make('span', { className: 'confirm', hidden: true });
+  prompt.append(make('span', { textContent: question }), ' ', yes, ' ', keep);
   ask.addEventListener('click', () => {
     ask.hidden = true;
     prompt.hidden = false;
@@ -210,6 +195,7 @@ function confirmed(label, question, act) {
     ask.focus();
   });
   yes.addEventListener('click', act);
+  const cell = make('span', { className: 'row' });
   cell.append(ask, prompt);
   return cell;
 }

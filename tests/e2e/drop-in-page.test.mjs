@@ -60,10 +60,7 @@ async function uploadThroughPage(browser, url, files, chunkSizeMib) {
 }
 
 function uploadLogLines() {
-  return server.logs
-    .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" sent_video_id=(\S+) video_id=(\S+) status=(\d+)/))
-    .filter(Boolean)
-    .map(([, range, sent, videoId, status]) => ({ range, sent, videoId, status: Number(status) }));
+  return server.uploads();
 }
 
 const AXE = path.join(projectDir, 'node_modules', 'axe-core', 'axe.min.js');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer } from '../support/server.mjs';
+import { startServer, loggedToken } from '../support/server.mjs';
 import { eachEngine } from '../support/engines.mjs';
 import { randomFile, sha256File } from '../support/files.mjs';
 
@@ -520,11 +520,8 @@ eachEngine((browser) => {
       const seen = await events(page);
       const video = seen.find((e) => e.type === 'success').detail;
       assert.equal(video.videoId, seen.find((e) => e.type === 'chunk').detail.videoId, 'the same video');
-      const sent = server.logs
-        .slice(logStart)
-        .map((line) => line.match(/ upload token=(\S+) content_range="([^"]*)" .* status=(\d+)/))
-        .filter(Boolean)
-        .map(([, token, range, status]) => `${token === `${first.slice(0, 6)}…` ? 'first' : token === `${second.slice(0, 6)}…` ? 'second' : token} ${range} ${status}`);
+      const which = { [loggedToken(first)]: 'first', [loggedToken(second)]: 'second' };
+      const sent = server.uploads(logStart).map((upload) => `${which[upload.token] ?? upload.token} ${upload.range} ${upload.status}`);
       assert.deepEqual(sent, ['first part 1/3 200', 'first part 2/3 401', 'second part 2/3 200', 'second part 3/3 201']);
       assert.equal(await server.videoCount(), videosBefore + 1);
       assert.equal(await sha256File(path.join(server.dataDir, 'videos', video.videoId, 'source')), source.sha256);

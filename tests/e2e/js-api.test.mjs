@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer } from '../support/server.mjs';
+import { startServer, loggedToken } from '../support/server.mjs';
 import { BLANK_WWW } from '../support/browser.mjs';
 import { eachEngine } from '../support/engines.mjs';
 import { startProxy } from '../support/proxy.mjs';
@@ -29,13 +29,10 @@ after(async () => {
  * received (counted even when it was cut short). Only this test's requests: one an earlier
  * test left behind may reach the log later. */
 function uploadsSince(from, who) {
-  // The log shows a token's first six characters.
-  const token = `${who.slice(0, 6)}…`;
-  return server.logs
-    .slice(from)
-    .map((line) => line.match(/ upload token=(\S+) content_range="([^"]*)" .* video_id=(\S+) status=(\d+) received=(\d+)/))
-    .filter((match) => match && (match[1] === token || match[3] === who))
-    .map(([, , range, , status, received]) => ({ range, status: Number(status), received: Number(received) }));
+  return server
+    .uploads(from)
+    .filter((upload) => upload.token === loggedToken(who) || upload.videoId === who)
+    .map(({ range, status, received }) => ({ range, status, received }));
 }
 
 /** Resolves once the server has logged an upload request of `who` since log line `from` for
@@ -839,11 +836,8 @@ eachEngine((browser) => {
 
     assert.equal(result.asked, 2, 'asked at the start, and once after the refusal');
     assert.deepEqual(result.events, ['chunk 1', 'chunk 2', 'chunk 3', 'chunk 4'], 'no error event: the refusal was taken in hand');
-    const lines = server.logs
-      .slice(logStart)
-      .map((line) => line.match(/ upload token=(\S+) content_range="([^"]*)" .* status=(\d+)/))
-      .filter(Boolean)
-      .map(([, token, range, status]) => `${token === `${tokens[0].slice(0, 6)}…` ? 'first' : token === `${tokens[1].slice(0, 6)}…` ? 'second' : token} ${range} ${status}`);
+    const which = { [loggedToken(tokens[0])]: 'first', [loggedToken(tokens[1])]: 'second' };
+    const lines = server.uploads(logStart).map((upload) => `${which[upload.token] ?? upload.token} ${upload.range} ${upload.status}`);
     assert.deepEqual(lines, ['first part 1/4 200', 'first part 2/4 401', 'second part 2/4 200', 'second part 3/4 200', 'second part 4/4 201']);
     assert.equal(await server.videoCount(), videosBefore + 1, "one video");
     const expected = Buffer.alloc(size);

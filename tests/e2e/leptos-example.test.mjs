@@ -23,12 +23,7 @@ after(async () => {
 });
 
 /** The upload requests of `videoId` as the server logged them. */
-function uploadLines(videoId) {
-  return server.logs
-    .map((line) => line.match(/ upload token=\S+ content_range="([^"]*)" sent_video_id=(\S+) video_id=(\S+) status=(\d+)/))
-    .filter((match) => match && match[3] === videoId)
-    .map(([, range, sent, , status]) => ({ range, sent, status: Number(status) }));
-}
+const uploadLines = (videoId) => server.uploads().filter((upload) => upload.videoId === videoId);
 
 /** Opens the app with `query`, picks `file` and waits for the result or the error. */
 async function uploadThroughApp(browser, query, file) {

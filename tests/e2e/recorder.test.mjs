@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { startServer } from '../support/server.mjs';
+import { startServer, loggedToken } from '../support/server.mjs';
 import { BLANK_WWW } from '../support/browser.mjs';
 import { eachEngine } from '../support/engines.mjs';
 import { sha256File } from '../support/files.mjs';
@@ -21,12 +21,12 @@ after(async () => {
   await server?.stop();
 });
 
-/** The Content-Range of each upload request of `token` the server has logged. */
+/** The Content-Range and status of each upload request of `token` the server has logged. */
 const parts = (token) =>
-  server.logs
-    .map((line) => line.match(/ upload token=(\S+) content_range="([^"]*)" .* status=(\d+)/))
-    .filter((match) => match && match[1] === `${token.slice(0, 6)}…`)
-    .map(([, , range, status]) => `${range} ${status}`);
+  server
+    .uploads()
+    .filter((upload) => upload.token === loggedToken(token))
+    .map((upload) => `${upload.range} ${upload.status}`);
 
 eachEngine((browser) => {
   async function recorderPage() {

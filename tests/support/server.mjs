@@ -10,6 +10,9 @@ import { randomBytes } from 'node:crypto';
 export const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Path of the upload-server binary for a cargo profile ('debug' or 'release'). */
+/** An upload token as upload-server's log shows it: its first six characters. */
+export const loggedToken = (token) => `${token.slice(0, 6)}…`;
+
 export function serverBinary(profile = 'debug') {
   return path.join(projectDir, 'target', profile, 'upload-server');
 }
@@ -104,6 +107,19 @@ export async function startServer(options = {}) {
     return (await response.json()).pagination.itemsTotal;
   }
 
+  /**
+   * The upload requests the server has logged since log line `from`, each as
+   * `{ token, range, sent, videoId, status, received }`: `token` as the log shows it (see
+   * `loggedToken`), `sent` the form's videoId (`-` for none).
+   */
+  function uploads(from = 0) {
+    return logs
+      .slice(from)
+      .map((line) => line.match(/ upload token=(\S+) content_range="([^"]*)" sent_video_id=(\S+) video_id=(\S+) status=(\d+) received=(\d+)/))
+      .filter(Boolean)
+      .map(([, token, range, sent, videoId, status, received]) => ({ token, range, sent, videoId, status: Number(status), received: Number(received) }));
+  }
+
   async function stop() {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -116,5 +132,5 @@ export async function startServer(options = {}) {
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 
-  return { url, apiKey, dataDir, logs, child, createToken, deleteToken, createVideo, deleteVideo, videoCount, stop };
+  return { url, apiKey, dataDir, logs, child, createToken, deleteToken, createVideo, deleteVideo, videoCount, uploads, stop };
 }
