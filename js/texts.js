@@ -15,6 +15,18 @@ export const TEXTS = {
     retry: 'Retry',
     startOver: 'Start over',
     remove: 'Remove',
+    recordCamera: 'Record with the camera',
+    recordScreen: 'Record the screen',
+    stop: 'Stop',
+    previewLabel: 'What is being recorded',
+    recording: 'Recording · {time} · {recorded}, {sent} sent',
+    recordingPaused: 'Paused at {time} · {recorded}, {sent} sent',
+    recordingName: 'Recording {date}',
+    finishing: 'Finishing the upload…',
+    recordDenied: 'The browser was not allowed to use the camera or microphone. Allow it in the site’s settings (beside the address), then try again.',
+    screenDenied: 'Sharing the screen was not allowed, so nothing is recorded.',
+    noDevice: 'No camera was found. Connect one and try again, or choose a file.',
+    recordFailed: 'Recording could not start: {reason}',
     unfinished: 'Not finished last time: pick or drop a file again and it goes on where it stopped.',
     unfinishedFile: '{name} ({size})',
     forget: 'Forget them',
@@ -67,6 +79,18 @@ export const TEXTS = {
     retry: 'Réessayer',
     startOver: 'Recommencer',
     remove: 'Retirer',
+    recordCamera: 'Filmer avec la caméra',
+    recordScreen: 'Enregistrer l’écran',
+    stop: 'Arrêter',
+    previewLabel: 'Ce qui est enregistré',
+    recording: 'Enregistrement · {time} · {recorded}, {sent} envoyés',
+    recordingPaused: 'En pause à {time} · {recorded}, {sent} envoyés',
+    recordingName: 'Enregistrement {date}',
+    finishing: 'Fin de l’envoi…',
+    recordDenied: 'Le navigateur n’a pas été autorisé à utiliser la caméra ou le micro. Autorisez-le dans les réglages du site (près de l’adresse), puis réessayez.',
+    screenDenied: 'Le partage d’écran n’a pas été autorisé : rien n’est enregistré.',
+    noDevice: 'Aucune caméra n’a été trouvée. Branchez-en une et réessayez, ou choisissez un fichier.',
+    recordFailed: 'L’enregistrement n’a pas pu commencer : {reason}',
     unfinished: 'Pas terminés la dernière fois : choisissez ou déposez de nouveau un fichier et il reprend là où il s’était arrêté.',
     unfinishedFile: '{name} ({size})',
     forget: 'Les oublier',
@@ -136,6 +160,13 @@ export function size(bytes, texts = TEXTS.en) {
     unit++;
   }
   return `${value.toFixed(value < 10 && unit > 0 ? 1 : 0).replace('.', texts.decimal ?? '.')} ${units[unit]}`;
+}
+
+/** Elapsed seconds as the clock shows them: `m:ss`, or `h:mm:ss` past an hour. */
+export function clock(seconds) {
+  const s = Math.floor(seconds);
+  const two = (n) => String(n).padStart(2, '0');
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`;
 }
 
 /** The time left, in the table's words; empty when unknown. */

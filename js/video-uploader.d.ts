@@ -13,6 +13,12 @@ export interface VideoUploaderElementEventMap extends ForwardedEventMap {
   success: CustomEvent<WithFile<VideoUploadResponse>>;
   error: CustomEvent<UploadError & { file: File }>;
   reset: CustomEvent<Record<never, never>>;
+  /** A recording began (`record`): the stream recorded, the camera's or the screen's. */
+  'record-start': CustomEvent<{ stream: MediaStream }>;
+  /** The recording stopped: the whole of it, as the File its row and events carry. */
+  'record-stop': CustomEvent<{ file: File }>;
+  /** A recording could not start: `RECORDING_DENIED`, `NO_DEVICE`, `RECORDING_FAILED`, or the uploader's code. */
+  'record-error': CustomEvent<Error & { code: string }>;
 }
 
 /** A listener of the element's event `K`. */
@@ -30,6 +36,18 @@ export interface ElementTexts {
   retry: string;
   startOver: string;
   remove: string;
+  recordCamera: string;
+  recordScreen: string;
+  stop: string;
+  previewLabel: string;
+  recording: string;
+  recordingPaused: string;
+  recordingName: string;
+  finishing: string;
+  recordDenied: string;
+  screenDenied: string;
+  noDevice: string;
+  recordFailed: string;
   unfinished: string;
   unfinishedFile: string;
   forget: string;
@@ -100,6 +118,11 @@ export declare class VideoUploaderElement extends HTMLElement {
   concurrency: number;
   /** The `no-resume` attribute: uploads are not resumed after a reload. */
   noResume: boolean;
+  /** The `record` attribute: Record buttons (the camera with its microphone, the screen)
+   * beside the file picker, where the browser can record. */
+  record: boolean;
+  /** Whether this browser can record a video here (the Record buttons show only then). */
+  readonly recordable: Promise<boolean>;
   /** The texts it shows: those of its language (its `lang`, or the nearest ancestor's;
    * `en` or `fr`, English otherwise), with the ones set here in their place. Set a part. */
   get texts(): ElementTexts;

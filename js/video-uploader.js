@@ -7,10 +7,15 @@
 // chunk-size (bytes, or auto), accept (default video/*), multiple, concurrency (how many files upload
 // at once, default 3, at most 8), max-file-size (bytes), manual
 // (wait for start() instead of starting when a file is picked or dropped), no-drop,
-// pausable, no-resume (uploads are resumable after a reload unless it is set). State attributes for styling, set by the element: uploading, paused, complete,
-// error. Events (CustomEvents on the element, which do not bubble): file-ready, upload-start, progress,
+// pausable, no-resume (uploads are resumable after a reload unless it is set), record (Record
+// buttons: the camera with its microphone, or the screen; the recording uploads as it is made,
+// and is a row like a picked file's after Stop). State attributes for styling, set by the
+// element: uploading, paused, complete, error, recording, recording-paused. Events
+// (CustomEvents on the element, which do not bubble): file-ready, upload-start, progress,
 // chunk, retry, pause, resume, offline, online, warning, success (the Video), error (the error),
-// reset. Every event's detail carries `file` (the File it is about) besides its own fields.
+// reset; every one's detail carries `file` (the File it is about) besides its own fields. And
+// record-start ({stream}), record-stop ({file}: the recording), record-error (the error, with
+// its code: RECORDING_DENIED, NO_DEVICE, RECORDING_FAILED, or the uploader's).
 // Look: CSS custom properties (--vu-accent, --vu-progress-color, --vu-complete-color,
 // --vu-error-color, --vu-progress-background,
 // --vu-progress-height, --vu-radius, --vu-font) and ::part() on every piece; slots
@@ -19,7 +24,7 @@
 import { UploadQueue } from './queue.js';
 import { VideoUploader } from './index.js';
 import { ELEMENT_ERRORS, ELEMENT_EVENTS } from './contract.js';
-import { TEXTS, textsFor, fillIn, say, size, duration } from './texts.js';
+import { TEXTS, textsFor, fillIn, say, size, duration, clock } from './texts.js';
 
 export { TEXTS, size, duration };
 
@@ -52,7 +57,12 @@ const TEMPLATE = `
   [part~="bar"], [part~="total-bar"] { height: 100%; width: 0; background: var(--vu-progress-color, var(--vu-accent, #2f6fed)); transition: width .2s linear; }
   [part~="total-progress"] { height: var(--vu-progress-height, 8px); border-radius: 999px; margin: .75rem 0 .25rem; overflow: hidden;
     background: var(--vu-progress-background, color-mix(in srgb, currentColor 12%, transparent)); }
-  [part~="summary"][hidden], [part~="previous"][hidden] { display: none; }
+  [part~="summary"][hidden], [part~="previous"][hidden], [part~="recording"][hidden], [part~="record-message"][hidden] { display: none; }
+  [part~="recording"] { margin-top: .75rem; display: grid; gap: .5rem; }
+  [part~="preview"] { width: 100%; max-height: 60vh; border-radius: var(--vu-radius, 12px); background: #000; }
+  [part~="recording-status"]::before { content: "●"; color: var(--vu-error-color, #c62828); margin-right: .4em; }
+  :host([recording-paused]) [part~="recording-status"]::before { content: "❚❚"; color: inherit; }
+  [part~="record-message"] { margin: .75rem 0 0; color: var(--vu-error-color, #c62828); }
   [part~="previous"] { margin-top: .75rem; padding: .75rem; border-radius: var(--vu-radius, 12px);
     background: color-mix(in srgb, var(--vu-accent, #2f6fed) 8%, transparent); }
   [part~="previous"] p, [part~="previous"] ul { margin: 0 0 .5rem; }
@@ -69,6 +79,18 @@ const TEMPLATE = `
   <p part="heading"><slot name="heading"><span class="one" data-text="dropOne"></span><span class="many" data-text="dropMany" hidden></span></slot></p>
   <input class="visually-hidden" type="file" tabindex="-1" aria-hidden="true">
   <button part="pick" class="primary" type="button"><slot name="pick"><span class="one" data-text="pickOne"></span><span class="many" data-text="pickMany" hidden></span></slot></button>
+  <button part="record-camera" type="button" data-text="recordCamera" hidden></button>
+  <button part="record-screen" type="button" data-text="recordScreen" hidden></button>
+</div>
+<p part="record-message" role="alert" hidden></p>
+<div part="recording" hidden>
+  <video part="preview" muted autoplay playsinline></video>
+  <div part="recording-status" role="timer"></div>
+  <div class="actions">
+    <button part="record-pause" type="button" data-text="pause"></button>
+    <button part="record-resume" type="button" data-text="resume" hidden></button>
+    <button part="record-stop" class="primary" type="button" data-text="stop"></button>
+  </div>
 </div>
 <div part="previous" hidden>
   <p part="previous-heading" data-text="unfinished"></p>
@@ -107,7 +129,7 @@ const ROW = `
 
 const NUMBER_ATTRIBUTES = { 'chunk-size': 'chunkSize', 'max-file-size': 'maxFileSize', 'max-files': 'maxFiles', concurrency: 'concurrency' };
 const STRING_ATTRIBUTES = { 'api-host': 'apiHost', 'video-name': 'videoName', accept: 'accept' };
-const FLAG_ATTRIBUTES = { multiple: 'multiple', manual: 'manual', 'no-drop': 'noDrop', pausable: 'pausable', 'no-resume': 'noResume' };
+const FLAG_ATTRIBUTES = { multiple: 'multiple', manual: 'manual', 'no-drop': 'noDrop', pausable: 'pausable', 'no-resume': 'noResume', record: 'record' };
 
 /**
  * Whether an `accept` list (`video/*`, `video/mp4`, `.mkv`, comma-separated, as the file
@@ -159,7 +181,7 @@ export function explain(error, texts = TEXTS.en) {
 }
 
 export class VideoUploaderElement extends HTMLElement {
-  static observedAttributes = ['token', 'upload-token', 'accept', 'multiple', 'no-drop', 'pausable', 'lang'];
+  static observedAttributes = ['token', 'upload-token', 'accept', 'multiple', 'no-drop', 'pausable', 'lang', 'record'];
 
   #rows = new Map();
   #pending = [];
@@ -177,6 +199,10 @@ export class VideoUploaderElement extends HTMLElement {
   #previous = [];
   /** The files' uploads, a few at a time (`concurrency`, default 3); made at the first file. */
   #queue = null;
+  /** The recording under way (`record`), from the moment Record is pressed until it stops. */
+  #recording = null;
+  /** Whether this browser can record here: a promise, asked once. */
+  #recordable = null;
 
   constructor() {
     super();
@@ -187,6 +213,13 @@ export class VideoUploaderElement extends HTMLElement {
     all('resume-all', () => this.resume());
     all('cancel-all', () => this.cancel());
     all('clear', () => this.clearFinished());
+    // Inside the drop zone, whose click picks a file: these do not.
+    const recording = (part, act) => all(part, (event) => (event.stopPropagation(), act()));
+    recording('record-camera', () => this.#record(false));
+    recording('record-screen', () => this.#record(true));
+    recording('record-pause', () => this.#pauseRecording(true));
+    recording('record-resume', () => this.#pauseRecording(false));
+    recording('record-stop', () => this.#recording?.recorder?.stop());
     all('forget', async () => {
       await VideoUploader.clearPreviousUploads();
       this.#offer([]);
@@ -271,6 +304,167 @@ export class VideoUploaderElement extends HTMLElement {
     for (const element of this.shadowRoot.querySelectorAll('[data-text]')) element.textContent = say(texts, element.dataset.text);
     for (const text of this.shadowRoot.querySelectorAll('.one')) text.hidden = this.multiple;
     for (const text of this.shadowRoot.querySelectorAll('.many')) text.hidden = !this.multiple;
+    const [camera, screen] = ['record-camera', 'record-screen'].map((part) => this.shadowRoot.querySelector(`[part~="${part}"]`));
+    if (!this.record) camera.hidden = screen.hidden = true;
+    else {
+      this.recordable.then((can) => {
+        camera.hidden = !(can && this.record);
+        screen.hidden = !(can && this.record && typeof navigator.mediaDevices.getDisplayMedia === 'function');
+      });
+    }
+  }
+
+  /** Whether this browser can record a video here (a `MediaRecorder` that records a video
+   * type, and a way to ask for the camera): the `record` attribute's buttons show only then. */
+  get recordable() {
+    this.#recordable ??=
+      typeof MediaRecorder === 'undefined' || typeof navigator.mediaDevices?.getUserMedia !== 'function'
+        ? Promise.resolve(false)
+        : import('./recorder.js').then(({ ApiVideoMediaRecorder }) => ApiVideoMediaRecorder.getSupportedMimeTypes().length > 0, () => false);
+    return this.#recordable;
+  }
+
+  /** Records the camera (with its microphone, or without when there is none) or the screen,
+   * uploading as it records; after Stop, the recording is a row like a picked file's. */
+  async #record(screen) {
+    if (this.#recording) return;
+    const recording = (this.#recording = { recorder: null, stream: null, elapsed: 0, started: 0, recorded: 0, parts: [], file: null });
+    this.#recordMessage(null);
+    const devices = navigator.mediaDevices;
+    const texts = this.texts;
+    try {
+      recording.stream = screen
+        ? await devices.getDisplayMedia({ video: true, audio: true })
+        : await devices.getUserMedia({ video: true, audio: true }).catch((error) => (error?.name === 'NotFoundError' ? devices.getUserMedia({ video: true }) : Promise.reject(error)));
+      const { ApiVideoMediaRecorder } = await import('./recorder.js');
+      const mimeType = ApiVideoMediaRecorder.getSupportedMimeTypes()[0];
+      const kind = /^video\/([\w-]+)/.exec(mimeType)?.[1];
+      const two = (n) => String(n).padStart(2, '0');
+      const now = new Date();
+      const date = `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())} ${two(now.getHours())}.${two(now.getMinutes())}.${two(now.getSeconds())}`;
+      recording.name = this.videoName || `${say(texts, 'recordingName', { date })}.${kind === 'x-matroska' ? 'mkv' : kind}`;
+      recording.recorder = new ApiVideoMediaRecorder(recording.stream, {
+        uploadToken: this.token,
+        ...(this.apiHost ? { apiHost: this.apiHost } : {}),
+        videoName: recording.name,
+        mimeType,
+        // Kept whole: a recording whose upload fails can be sent again (Retry), never lost.
+        generateFileOnStop: true,
+      });
+    } catch (error) {
+      for (const track of recording.stream?.getTracks() ?? []) track.stop();
+      this.#recording = null;
+      return this.#recordRefused(error, screen);
+    }
+    const { recorder, stream } = recording;
+    recorder.addEventListener('recorded', (event) => {
+      recording.recorded = event.detail.bytes;
+      this.#tick();
+    });
+    recorder.addEventListener('progress', (event) => {
+      recording.parts[event.detail.part - 1] = event.detail.uploadedBytes;
+      const sent = recording.parts.reduce((sum, bytes) => sum + (bytes ?? 0), 0);
+      recording.sent = sent;
+      if (recording.file) this.#set(recording.file, Math.min(100, (100 * sent) / recording.file.size));
+      else this.#tick();
+    });
+    recorder.addEventListener('recordingStopped', (event) => this.#recorded(recording, event.detail.file));
+    const root = this.shadowRoot;
+    root.querySelector('[part~="preview"]').srcObject = stream;
+    root.querySelector('[part~="preview"]').setAttribute('aria-label', say(texts, 'previewLabel'));
+    root.querySelector('[part~="recording"]').hidden = false;
+    recorder.start();
+    recording.started = performance.now();
+    recording.timer = setInterval(() => this.#tick(), 500);
+    this.toggleAttribute('recording', true);
+    this.#tick();
+    root.querySelector('[part~="record-stop"]').focus();
+    this.#emit('record-start', { stream });
+  }
+
+  /** The elapsed time and bytes of the recording under way. */
+  #tick() {
+    const recording = this.#recording;
+    if (!recording?.recorder) return;
+    const texts = this.texts;
+    const seconds = (recording.elapsed + (recording.started ? performance.now() - recording.started : 0)) / 1000;
+    this.shadowRoot.querySelector('[part~="recording-status"]').textContent = say(texts, recording.started ? 'recording' : 'recordingPaused', {
+      time: clock(seconds),
+      recorded: size(recording.recorded, texts),
+      sent: size(recording.sent ?? 0, texts),
+    });
+  }
+
+  #pauseRecording(pause) {
+    const recording = this.#recording;
+    if (!recording?.recorder || recording.recorder.getMediaRecorderState() !== (pause ? 'recording' : 'paused')) return;
+    const root = this.shadowRoot;
+    if (pause) {
+      recording.recorder.pause();
+      recording.elapsed += performance.now() - recording.started;
+      recording.started = 0;
+    } else {
+      recording.recorder.resume();
+      recording.started = performance.now();
+    }
+    this.toggleAttribute('recording-paused', pause);
+    root.querySelector('[part~="record-pause"]').hidden = pause;
+    root.querySelector('[part~="record-resume"]').hidden = !pause;
+    root.querySelector(`[part~="record-${pause ? 'resume' : 'pause'}"]`).focus();
+    this.#tick();
+  }
+
+  /** The recording has stopped (Stop, a track that ended, a failure): the camera goes off,
+   * and the recording becomes a row whose upload finishes with its last part. */
+  #recorded(recording, blob) {
+    clearInterval(recording.timer);
+    for (const track of recording.stream.getTracks()) track.stop();
+    const root = this.shadowRoot;
+    root.querySelector('[part~="preview"]').srcObject = null;
+    root.querySelector('[part~="recording"]').hidden = true;
+    root.querySelector('[part~="record-pause"]').hidden = false;
+    root.querySelector('[part~="record-resume"]').hidden = true;
+    this.removeAttribute('recording');
+    this.removeAttribute('recording-paused');
+    this.#recording = null;
+    const file = new File([blob], recording.name, { type: blob.type });
+    if (!this.multiple && this.#rows.size > 0) this.reset();
+    this.#rows.set(file, this.#row(file));
+    recording.file = file;
+    this.#emit('record-stop', { file });
+    this.#show(file, 'uploading', this.#say('finishing'));
+    this.#set(file, Math.min(100, (100 * (recording.sent ?? 0)) / file.size));
+    this.#frame(file);
+    root.querySelector('[part~="pick"]').focus();
+    recording.recorder.stop().then(
+      (video) => this.#succeeded(file, video),
+      (error) => this.#rows.get(file) && this.#fail(file, error),
+    );
+  }
+
+  /** Plain words for a recording that could not start (refused, no device, no token), and
+   * a `record-error` event with a stable code. Nothing is sent. */
+  #recordRefused(error, screen) {
+    const texts = this.texts;
+    const name = error?.name;
+    // Ours carry a string code; a DOMException's `code` is the old numeric one.
+    const ours = typeof error?.code === 'string';
+    const [code, key] =
+      name === 'NotAllowedError' || name === 'SecurityError'
+        ? ['RECORDING_DENIED', screen ? 'screenDenied' : 'recordDenied']
+        : name === 'NotFoundError' || name === 'OverconstrainedError'
+          ? ['NO_DEVICE', 'noDevice']
+          : ours ? [error.code, null] : ['RECORDING_FAILED', 'recordFailed'];
+    const detail = `${name ?? 'Error'}: ${error?.message ?? error}`;
+    this.#recordMessage(key ? say(texts, key, { reason: sentence(detail) }) : explain(error, texts));
+    const failure = ours ? error : Object.assign(new Error(fillIn(ELEMENT_ERRORS[code][0], { detail })), { code, cause: error });
+    this.#emit('record-error', failure);
+  }
+
+  #recordMessage(text) {
+    const message = this.shadowRoot.querySelector('[part~="record-message"]');
+    message.hidden = !text;
+    message.textContent = text ?? '';
   }
 
   /** The upload token (the attribute), or the function set as the property that gives one
@@ -449,12 +643,13 @@ export class VideoUploaderElement extends HTMLElement {
     const running = state === 'uploading' || state === 'paused' || state === 'queued';
     const [pause, resume] = [row.li.querySelector('[part~="pause"]'), row.li.querySelector('[part~="resume"]')];
     const focused = this.shadowRoot.activeElement;
-    pause.hidden = !(this.pausable && state === 'uploading');
-    resume.hidden = !(this.pausable && state === 'paused');
+    // A recording finishing its upload has no queued upload to pause or cancel.
+    pause.hidden = !(this.pausable && state === 'uploading' && row.queued);
+    resume.hidden = !(this.pausable && state === 'paused' && row.queued);
     // The button pressed gives way to its opposite: keep the keyboard's place on it.
     if (focused === pause && pause.hidden && !resume.hidden) resume.focus();
     if (focused === resume && resume.hidden && !pause.hidden) pause.focus();
-    row.li.querySelector('[part~="cancel"]').hidden = !running;
+    row.li.querySelector('[part~="cancel"]').hidden = !(running && row.queued);
     // An error says which way out there is: the same upload again, a new one, or none.
     const code = state === 'error' ? row.error?.code : undefined;
     row.li.querySelector('[part~="retry"]').hidden = state !== 'error' || START_OVER.has(code) || FINAL.has(code);
@@ -539,24 +734,30 @@ export class VideoUploaderElement extends HTMLElement {
     queue.addEventListener('file-success', (event) => {
       if (!row(event)) return;
       const { file, ...video } = event.detail;
-      const done = this.#rows.get(file);
-      done.video = video;
-      // The server's thumbnail, once the video has one (http(s) only).
-      const thumbnail = /^https?:\/\//.test(video.assets?.thumbnail ?? '') ? video.assets.thumbnail : null;
-      if (thumbnail) {
-        const image = document.createElement('img');
-        image.alt = '';
-        this.#picture(done, image, 'load');
-        image.src = thumbnail;
-      }
-      this.#set(file, 100);
-      this.#show(file, 'complete', this.#say('uploaded'));
-      this.#announce(this.#say('announceUploaded', { name: file.name }));
-      this.#emit('success', { ...video, file });
+      this.#succeeded(file, video);
     });
     queue.addEventListener('file-error', (event) => row(event) && this.#fail(event.detail.file, event.detail));
     this.#queue = queue;
     return queue;
+  }
+
+  /** `file` is uploaded into `video`: its row says so, with the server's thumbnail. */
+  #succeeded(file, video) {
+    const done = this.#rows.get(file);
+    if (!done) return;
+    done.video = video;
+    // The server's thumbnail, once the video has one (http(s) only).
+    const thumbnail = /^https?:\/\//.test(video.assets?.thumbnail ?? '') ? video.assets.thumbnail : null;
+    if (thumbnail) {
+      const image = document.createElement('img');
+      image.alt = '';
+      this.#picture(done, image, 'load');
+      image.src = thumbnail;
+    }
+    this.#set(file, 100);
+    this.#show(file, 'complete', this.#say('uploaded'));
+    this.#announce(this.#say('announceUploaded', { name: file.name }));
+    this.#emit('success', { ...video, file });
   }
 
   /** Uploads `file` again from its first byte, into a new video: its failed upload (and its

@@ -45,9 +45,10 @@ esbuild js/queue.js --bundle --minify --format=esm --target=es2022 --log-level=w
 # The recorder (ApiVideoMediaRecorder), a module of its own over the entry.
 esbuild js/recorder.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --external:./index.js --outfile=pkg/recorder.js
-# The element, a module of its own over the entry (one wasm instance for both).
+# The element, a module of its own over the entry (one wasm instance for both); the
+# recorder is loaded when a `record` element asks whether it can record.
 esbuild js/video-uploader.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
-  --external:./index.js --outfile=pkg/video-uploader.js
+  --external:./index.js --external:./recorder.js --outfile=pkg/video-uploader.js
 cp js/index.d.ts js/video-uploader.d.ts js/queue.d.ts js/recorder.d.ts pkg/
 node scripts/package-json.mjs
 # The package's own README (install, the three uses, the API), not the repository's.

@@ -90,12 +90,12 @@ async function startDriver(engine, env = {}) {
  * `describe` of its own whose browser starts before its tests and stops after them.
  * `browser.newPage()` opens a page in the engine of the test that calls it.
  */
-export function eachEngine(declare) {
+export function eachEngine(declare, launch = {}) {
   for (const engine of ENGINES) {
     describe(engine, () => {
       let launched;
       before(async () => {
-        launched = await launchEngine(engine);
+        launched = await launchEngine(engine, launch);
       });
       after(async () => {
         await launched?.close();
@@ -115,6 +115,34 @@ const DARK = {
   webkit: { capabilities: (c) => c, env: { GTK_THEME: 'Adwaita:dark' } },
 };
 
+/**
+ * The cameras and microphones each engine's pages find, and what it answers when asked for
+ * them: `fake` (the engine's own fake camera and microphone, allowed without a prompt),
+ * `denied` (the fake devices, but the person refuses), `none` (no device at all, allowed).
+ * WebKitGTK's MiniBrowser has no such switches: it stays as it is.
+ */
+const MEDIA = {
+  chromium: {
+    fake: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    denied: ['--use-fake-device-for-media-stream', '--deny-permission-prompts'],
+    none: ['--use-fake-ui-for-media-stream'],
+  },
+  firefox: {
+    fake: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true },
+    denied: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': false, 'permissions.default.camera': 2, 'permissions.default.microphone': 2 },
+    none: { 'media.navigator.streams.fake': false, 'media.navigator.permission.disabled': true, 'media.audio_loopback_dev': '', 'media.video_loopback_dev': '' },
+  },
+};
+
+/** `capabilities` with `engine`'s devices set to `media` (a key of MEDIA). */
+function withMedia(engine, capabilities, media) {
+  if (!media || !MEDIA[engine]) return capabilities;
+  const chosen = MEDIA[engine][media];
+  if (engine === 'chromium') return { ...capabilities, 'goog:chromeOptions': { ...capabilities['goog:chromeOptions'], args: [...capabilities['goog:chromeOptions'].args, ...chosen] } };
+  const options = capabilities['moz:firefoxOptions'];
+  return { ...capabilities, 'moz:firefoxOptions': { ...options, prefs: { ...options.prefs, ...chosen } } };
+}
+
 /** `promise`, or a rejection saying `what` had no answer in `ms`. */
 function bounded(promise, ms, what) {
   let timer;
@@ -122,10 +150,11 @@ function bounded(promise, ms, what) {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** Starts `engine` (with `dark`, its pages prefer a dark colour scheme): `{ name, newPage(), close() }`. */
-export async function launchEngine(engine, { dark = false } = {}) {
+/** Starts `engine` (with `dark`, its pages prefer a dark colour scheme; `media`, see MEDIA):
+ * `{ name, newPage(), close() }`. */
+export async function launchEngine(engine, { dark = false, media } = {}) {
   const driver = await startDriver(engine, dark ? DARK[engine].env : {});
-  const capabilities = dark ? DARK[engine].capabilities(SETUP[engine].capabilities) : SETUP[engine].capabilities;
+  const capabilities = withMedia(engine, dark ? DARK[engine].capabilities(SETUP[engine].capabilities) : SETUP[engine].capabilities, media);
   const sessions = [];
   return {
     name: engine,
