@@ -429,7 +429,9 @@ export class VideoUploaderElement extends HTMLElement {
     this.#recording = null;
     const file = new File([blob], recording.name, { type: blob.type });
     if (!this.multiple && this.#rows.size > 0) this.reset();
-    this.#rows.set(file, this.#row(file));
+    const row = this.#row(file);
+    row.recording = true;
+    this.#rows.set(file, row);
     recording.file = file;
     this.#emit('record-stop', { file });
     this.#show(file, 'uploading', this.#say('finishing'));
@@ -644,12 +646,13 @@ export class VideoUploaderElement extends HTMLElement {
     const [pause, resume] = [row.li.querySelector('[part~="pause"]'), row.li.querySelector('[part~="resume"]')];
     const focused = this.shadowRoot.activeElement;
     // A recording finishing its upload has no queued upload to pause or cancel.
-    pause.hidden = !(this.pausable && state === 'uploading' && row.queued);
-    resume.hidden = !(this.pausable && state === 'paused' && row.queued);
+    const queued = !row.recording;
+    pause.hidden = !(this.pausable && state === 'uploading' && queued);
+    resume.hidden = !(this.pausable && state === 'paused' && queued);
     // The button pressed gives way to its opposite: keep the keyboard's place on it.
     if (focused === pause && pause.hidden && !resume.hidden) resume.focus();
     if (focused === resume && resume.hidden && !pause.hidden) pause.focus();
-    row.li.querySelector('[part~="cancel"]').hidden = !(running && row.queued);
+    row.li.querySelector('[part~="cancel"]').hidden = !(running && queued);
     // An error says which way out there is: the same upload again, a new one, or none.
     const code = state === 'error' ? row.error?.code : undefined;
     row.li.querySelector('[part~="retry"]').hidden = state !== 'error' || START_OVER.has(code) || FINAL.has(code);
@@ -788,6 +791,8 @@ export class VideoUploaderElement extends HTMLElement {
     // A retry continues the same video from the chunk that failed, with the token the
     // element has now (the provider below is asked at every start).
     if (row.queued) return row.queued.retry();
+    // A recording whose upload failed is sent again whole, as a picked file is.
+    row.recording = false;
     try {
       row.queued = this.#queueOf().add(file, {
         // Asked at every start and after a refusal: a token set since (a new one pasted, or

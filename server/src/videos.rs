@@ -243,14 +243,31 @@ async fn uploaded(app: &AppState, id: &str) -> Result<Video, Problem> {
     video.filter(|v| v.ingest == Ingest::Uploaded).ok_or_else(|| Problem::not_found("videoId"))
 }
 
+/// The media type of a source, from its first bytes: a recorder's WebM (or Matroska) and Ogg
+/// are said as what they are, so that every engine's `<video>` plays them; anything else is
+/// served as MP4, as api.video's path says.
+fn media_type(head: &[u8]) -> &'static str {
+    match head {
+        [0x1a, 0x45, 0xdf, 0xa3, ..] => "video/webm",
+        [b'O', b'g', b'g', b'S', ..] => "video/ogg",
+        _ => "video/mp4",
+    }
+}
+
 /// `GET /vod/{id}/mp4/source.mp4`: the uploaded source, with HTTP Range support so a
 /// `<video>` element can play and seek it.
 pub(crate) async fn mp4(State(app): State<AppState>, Path(id): Path<String>, request: Request) -> Response {
     if let Err(problem) = uploaded(&app, &id).await {
         return problem.into_response();
     }
-    let mime = "video/mp4".parse().expect("a valid mime type");
-    match ServeFile::new_with_mime(app.store.source_path(&id), &mime).oneshot(request).await {
+    let path = app.store.source_path(&id);
+    let mut head = [0u8; 4];
+    let read = match tokio::fs::File::open(&path).await {
+        Ok(mut file) => tokio::io::AsyncReadExt::read(&mut file, &mut head).await.unwrap_or(0),
+        Err(_) => 0,
+    };
+    let mime = media_type(&head[..read]).parse().expect("a valid mime type");
+    match ServeFile::new_with_mime(path, &mime).oneshot(request).await {
         Ok(response) => response.into_response(),
         Err(never) => match never {},
     }
@@ -294,4 +311,18 @@ pub(crate) async fn player(State(app): State<AppState>, Path(id): Path<String>) 
 
 fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::media_type;
+
+    #[test]
+    fn a_source_is_served_as_what_its_first_bytes_say() {
+        assert_eq!(media_type(&[0x1a, 0x45, 0xdf, 0xa3, 0x9f]), "video/webm");
+        assert_eq!(media_type(b"OggS\0"), "video/ogg");
+        assert_eq!(media_type(b"\0\0\0\x20ftypisom"), "video/mp4");
+        assert_eq!(media_type(b""), "video/mp4");
+        assert_eq!(media_type(&[0x1a, 0x45]), "video/mp4");
+    }
 }

@@ -554,10 +554,14 @@ describe('chromium (Playwright): screenshots, axe at two widths, the keyboard al
       await page.keyboard.press('Enter');
       await (await chooser).setFiles(source.file);
       await proxy.reached(2, 'held');
-      // The next stop after the file button is the new row's Pause.
+      // After the file button come the page's Record buttons, then the new row's Pause.
       const active = () => page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('part') ?? '');
-      await page.keyboard.press('Tab');
-      assert.equal(await active(), 'pause');
+      const stops = [];
+      for (let i = 0; i < 3; i++) {
+        await page.keyboard.press('Tab');
+        stops.push(await active());
+      }
+      assert.deepEqual(stops, ['record-camera', 'record-screen', 'pause']);
       await page.keyboard.press('Enter');
       await page.waitForSelector('video-uploader [part~="resume"]:not([hidden])');
       assert.equal(await active(), 'resume', 'the keyboard stays on the button that replaced the one pressed');

@@ -1,7 +1,11 @@
 // ApiVideoMediaRecorder (recorder.js) against upload-server, in each engine that has a
-// MediaRecorder, recording a canvas's stream: parts reach the server while it records, and
-// the stored video is byte for byte the recorder's blobs joined. Where an engine has no
-// MediaRecorder, the recorder says so with its code. Bad input: stable codes, no video.
+// MediaRecorder: 20 s of a canvas's noise (with the fake microphone) and of the fake camera
+// (Chromium's films noise; Firefox's own pattern makes too few bytes for several parts):
+// parts reach the server while it records, the stored video is byte for byte the recorder's
+// blobs joined, and a <video> plays it through with the recording's duration; the same with
+// answers lost after the server has the part, and with the network off for 10 s. Where an
+// engine has no MediaRecorder, the recorder says so with its code. Bad input: stable codes,
+// no video.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -10,6 +14,7 @@ import { startServer, loggedToken } from '../support/server.mjs';
 import { BLANK_WWW } from '../support/browser.mjs';
 import { eachEngine } from '../support/engines.mjs';
 import { sha256File } from '../support/files.mjs';
+import { startProxy } from '../support/proxy.mjs';
 
 let server;
 
@@ -28,7 +33,7 @@ const parts = (token) =>
     .filter((upload) => upload.token === loggedToken(token))
     .map((upload) => `${upload.range} ${upload.status}`);
 
-eachEngine((browser) => {
+eachEngine((browser, engine) => {
   async function recorderPage() {
     const page = await browser.newPage();
     await page.goto(`${server.url}/`);
@@ -38,72 +43,150 @@ eachEngine((browser) => {
     return page;
   }
 
-  test('a canvas recorded while it uploads: a part lands before stop(), the video is the blobs joined, byte for byte', async () => {
+  /**
+   * Records `source` for 20 s at 40 Mbit/s through `apiHost` (the server, or a proxy in front
+   * of it) and checks what the issue asks of every recording: a part lands before stop(), the
+   * stored video is the recorder's blobs joined, byte for byte, and a <video> plays it through
+   * with a duration close to the recording's. `during(parts)` runs once part 1 has landed.
+   */
+  async function recordTwentySeconds(t, { source, apiHost = server.url, during = async () => {} }) {
     const page = await recorderPage();
     const token = await server.createToken(0);
-    const canRecord = await page.evaluate(() => typeof MediaRecorder !== 'undefined' && window.recording.ApiVideoMediaRecorder.getSupportedMimeTypes().length > 0);
-    if (!canRecord) {
-      // This engine has no MediaRecorder (WebKitGTK builds without it): a clear error, no request.
-      const refused = await page.evaluate(() => {
-        const canvas = document.createElement('canvas');
-        try {
-          new window.recording.ApiVideoMediaRecorder(canvas.captureStream ? canvas.captureStream() : new MediaStream(), { uploadToken: 'to1' });
-          return null;
-        } catch (error) {
-          return error.code;
-        }
-      });
-      assert.match(refused, /^(RECORDER_UNSUPPORTED|MIME_TYPE_UNSUPPORTED)$/);
-      await page.close();
-      return;
+    const can = await page.evaluate(async (source) => {
+      if (typeof MediaRecorder === 'undefined' || window.recording.ApiVideoMediaRecorder.getSupportedMimeTypes().length === 0) return 'no MediaRecorder that records a video';
+      if (source === 'camera' && !(await navigator.mediaDevices?.getUserMedia({ video: true }).then((stream) => stream.getTracks().every((track) => track.stop() ?? true), () => false))) return 'no camera';
+      return '';
+    }, source);
+    if (can) {
+      t.skip(can);
+      return page.close();
     }
-    await page.evaluate(({ token, apiHost }) => {
-      // Noise at a high bitrate: megabytes a second, so that parts of 5 MiB come while recording.
-      const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
-      document.body.append(canvas);
-      const context = canvas.getContext('2d');
-      const frame = context.createImageData(640, 360);
-      window.drawing = setInterval(() => {
-        crypto.getRandomValues(frame.data.subarray(0, 65536));
-        for (let i = 65536; i < frame.data.length; i += 65536) frame.data.copyWithin(i, 0, Math.min(65536, frame.data.length - i));
-        context.putImageData(frame, 0, 0);
-      }, 33);
-      const recorder = new window.recording.ApiVideoMediaRecorder(canvas.captureStream(30), { uploadToken: token, apiHost, videoName: 'canvas.webm', generateFileOnStop: true, videoBitsPerSecond: 40_000_000 });
+    await page.evaluate(async ({ token, apiHost, source }) => {
+      let stream;
+      if (source === 'camera') {
+        // The engine's fake camera and microphone.
+        stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
+      } else {
+        // Noise: megabytes a second at this bitrate, so that parts of 5 MiB come while recording.
+        const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 360 });
+        document.body.append(canvas);
+        const context = canvas.getContext('2d');
+        const frame = context.createImageData(640, 360);
+        window.drawing = setInterval(() => {
+          crypto.getRandomValues(frame.data.subarray(0, 65536));
+          for (let i = 65536; i < frame.data.length; i += 65536) frame.data.copyWithin(i, 0, Math.min(65536, frame.data.length - i));
+          context.putImageData(frame, 0, 0);
+        }, 33);
+        stream = canvas.captureStream(30);
+        // With the fake microphone's sound, where the engine has one.
+        const microphone = await navigator.mediaDevices?.getUserMedia({ audio: true }).catch(() => null);
+        for (const track of microphone?.getAudioTracks() ?? []) stream.addTrack(track);
+      }
+      const recorder = new window.recording.ApiVideoMediaRecorder(stream, { uploadToken: token, apiHost, videoName: `${source}.webm`, generateFileOnStop: true, videoBitsPerSecond: 40_000_000 });
       window.recorder = recorder;
+      window.stream = stream;
       window.stopped = new Promise((resolve) => recorder.addEventListener('recordingStopped', (event) => resolve(event.data.file)));
-      window.progress = 0;
-      recorder.addEventListener('progress', () => window.progress++);
-      recorder.start({ timeslice: 250 });
-    }, { token, apiHost: server.url });
+      window.events = [];
+      for (const type of ['retry', 'offline', 'online', 'error']) recorder.addEventListener(type, () => window.events.push(type));
+      recorder.start({ timeslice: 1000 });
+      window.started = performance.now();
+    }, { token, apiHost, source });
     // The fact waited on: the server has taken part 1 while the recording goes on.
     for (let waited = 0; !parts(token).includes('part 1/* 200'); waited += 50) {
       assert.ok(waited < 120_000, `no part while recording: ${JSON.stringify(parts(token))}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    await during(token);
+    // The recording's length is the scenario: 20 s of it.
+    await page.waitForFunction(() => performance.now() - window.started >= 20_000);
+    const beforeStop = parts(token).filter((part) => / 200$/.test(part)).length;
     const result = await page.evaluate(async () => {
       const state = window.recorder.getMediaRecorderState();
+      const seconds = (performance.now() - window.started) / 1000;
       const video = await window.recorder.stop();
       clearInterval(window.drawing);
+      for (const track of window.stream.getTracks()) track.stop();
       const file = await window.stopped;
       const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()))].map((b) => b.toString(16).padStart(2, '0')).join('');
-      let again = null;
-      try {
-        await window.recorder.stop();
-      } catch (error) {
-        again = error.code;
+      // The stored video, played: a recorder's WebM says no duration in its header, so the
+      // end is sought first, then it plays from the start to its end.
+      const player = Object.assign(document.createElement('video'), { muted: true, preload: 'auto', src: video.assets.mp4 });
+      document.body.append(player);
+      const event = (type) => new Promise((resolve, reject) => {
+        player.addEventListener(type, resolve, { once: true });
+        player.addEventListener('error', () => reject(new Error(`the video does not play: ${player.error?.message || player.error?.code}`)), { once: true });
+      });
+      await event('loadedmetadata');
+      if (!Number.isFinite(player.duration)) {
+        const known = event('durationchange');
+        player.currentTime = 1e9;
+        await known;
+        while (!Number.isFinite(player.duration)) await event('durationchange');
       }
-      return { state, videoId: video.videoId, title: video.title, size: file.size, digest, progress: window.progress, after: window.recorder.getMediaRecorderState(), again };
+      const duration = player.duration;
+      player.currentTime = 0;
+      player.playbackRate = 8;
+      const ended = event('ended');
+      await player.play();
+      await ended;
+      return { state, seconds, duration, videoId: video.videoId, title: video.title, size: file.size, digest, events: window.events };
     });
-    assert.equal(result.state, 'recording', 'part 1 landed while it recorded');
+    assert.equal(result.state, 'recording');
+    assert.ok(beforeStop >= 1, 'a part landed while it recorded');
     assert.match(result.videoId, /^vi/);
-    assert.equal(result.title, 'canvas.webm');
-    assert.equal(result.after, 'inactive');
-    assert.ok(result.progress > 0, 'progress events');
+    assert.equal(result.title, `${source}.webm`);
     const sent = parts(token);
-    assert.ok(sent.length >= 2, JSON.stringify(sent));
+    assert.ok(sent.filter((part) => / 20[01]$/.test(part)).length >= 3, `several parts: ${JSON.stringify(sent)}`);
     assert.match(sent.at(-1), /^part (\d+)\/\1 201$/, 'the last part completes the video');
     assert.equal(await sha256File(path.join(server.dataDir, 'videos', result.videoId, 'source')), result.digest, `the stored ${result.size} bytes are the recording's`);
+    assert.ok(Math.abs(result.duration - result.seconds) < 2, `a video of ${result.duration} s for ${result.seconds} s recorded`);
     await page.close();
+    return { token, events: result.events };
+  }
+
+  for (const source of ['canvas', 'camera']) {
+    test(`${source}: 20 s recorded while it uploads: a part lands before stop(), the video is the blobs joined, byte for byte, and plays through`, async (t) => {
+      // Firefox's fake camera films a plain pattern: a few hundred kilobytes in 20 s, one
+      // part. (The element's test records it.)
+      if (source === 'camera' && engine === 'firefox') return t.skip('Firefox’s fake camera makes too few bytes for several parts');
+      await recordTwentySeconds(t, { source });
+    });
+  }
+
+  test('canvas: the answers to a middle part and to the completing one are lost after the server has them: one complete video, byte for byte', async (t) => {
+    const proxy = await startProxy(server.url);
+    try {
+      proxy.rule(2, { dropAnswer: true });
+      proxy.when((headers) => /^part (\d+)\/\1$/.test(headers['content-range'] ?? ''), { dropAnswer: true });
+      const outcome = await recordTwentySeconds(t, { source: 'canvas', apiHost: proxy.url });
+      if (!outcome) return;
+      assert.ok(outcome.events.includes('retry'), 'the lost answers were retried');
+      const sent = parts(outcome.token);
+      assert.equal(sent.filter((part) => part.startsWith('part 2/* ')).length, 2, `part 2 sent again: ${JSON.stringify(sent)}`);
+      assert.ok(sent.filter((part) => /^part (\d+)\/\1 /.test(part)).length >= 2, `the completing part sent again: ${JSON.stringify(sent)}`);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  test('canvas: the network off for 10 s in the middle: one complete video, byte for byte', async (t) => {
+    const proxy = await startProxy(server.url);
+    try {
+      const outcome = await recordTwentySeconds(t, {
+        source: 'canvas',
+        apiHost: proxy.url,
+        during: async () => {
+          proxy.cut();
+          // The outage is the scenario: ten seconds of it, while the recording goes on.
+          await new Promise((resolve) => setTimeout(resolve, 10_000));
+          proxy.restore();
+        },
+      });
+      if (!outcome) return;
+      assert.ok(proxy.refused > 0, 'the browser met the outage');
+    } finally {
+      proxy.close();
+    }
   });
 
   test('a track that ends (sharing stopped, a camera unplugged) ends the recording and completes the video', async () => {
@@ -204,4 +287,4 @@ eachEngine((browser) => {
     assert.equal(await server.videoCount(), videosBefore, 'no video');
     await page.close();
   });
-});
+}, { media: 'noise' });

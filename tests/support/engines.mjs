@@ -9,7 +9,8 @@
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { createServer } from 'node:net';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, before, after } from 'node:test';
 import { Builder } from 'selenium-webdriver';
@@ -118,26 +119,52 @@ const DARK = {
 /**
  * The cameras and microphones each engine's pages find, and what it answers when asked for
  * them: `fake` (the engine's own fake camera and microphone, allowed without a prompt),
- * `denied` (the fake devices, but the person refuses), `none` (no device at all, allowed).
+ * `noise` (as `fake`, but Chromium's camera films noise, from a Y4M file: megabytes a second
+ * at a high bitrate, where its own pattern makes kilobytes), `denied` (the fake devices, but
+ * the person refuses), `none` (no device at all, allowed).
  * WebKitGTK's MiniBrowser has no such switches: it stays as it is.
  */
 const MEDIA = {
   chromium: {
     fake: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    noise: () => ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${noiseVideo()}`],
     denied: ['--use-fake-device-for-media-stream', '--deny-permission-prompts'],
     none: ['--use-fake-ui-for-media-stream'],
   },
   firefox: {
     fake: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true },
+    noise: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true },
     denied: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': false, 'permissions.default.camera': 2, 'permissions.default.microphone': 2 },
     none: { 'media.navigator.streams.fake': false, 'media.navigator.permission.disabled': true, 'media.audio_loopback_dev': '', 'media.video_loopback_dev': '' },
   },
 };
 
+/** A second of noise, 640×360 at 30 frames a second, as a Y4M file (Chromium loops it):
+ * written once, the same bytes every time. */
+function noiseVideo() {
+  const file = path.join(tmpdir(), 'wasm-video-uploader-noise-640x360.y4m');
+  if (existsSync(file)) return file;
+  const [width, height, frames] = [640, 360, 30];
+  const frame = (width * height * 3) / 2;
+  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\n`);
+  const body = Buffer.alloc(frames * (6 + frame));
+  let seed = 0x2545f491;
+  for (let i = 0, at = 0; i < frames; i++) {
+    at += body.write('FRAME\n', at);
+    for (let j = 0; j < frame; j++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      body[at++] = seed >>> 24;
+    }
+  }
+  writeFileSync(file, Buffer.concat([header, body]));
+  return file;
+}
+
 /** `capabilities` with `engine`'s devices set to `media` (a key of MEDIA). */
 function withMedia(engine, capabilities, media) {
   if (!media || !MEDIA[engine]) return capabilities;
-  const chosen = MEDIA[engine][media];
+  const given = MEDIA[engine][media];
+  const chosen = typeof given === 'function' ? given() : given;
   if (engine === 'chromium') return { ...capabilities, 'goog:chromeOptions': { ...capabilities['goog:chromeOptions'], args: [...capabilities['goog:chromeOptions'].args, ...chosen] } };
   const options = capabilities['moz:firefoxOptions'];
   return { ...capabilities, 'moz:firefoxOptions': { ...options, prefs: { ...options.prefs, ...chosen } } };

@@ -15,6 +15,10 @@ import { once } from 'node:events';
  * - `{ holdBodyAfter: bytes }`: after that many body bytes the proxy stops reading (the
  *   browser's upload stalls) until `proxy.release(n)`; `Infinity` holds the whole body,
  *   received, before the server sees any of it.
+ * `proxy.when(test, rule)` sets the rule of the first piece whose headers pass `test(headers)`
+ * (a piece not known by number ahead: `part N/N`, the completing one). `proxy.cut()` is the
+ * network gone: open connections are broken and new ones refused until `proxy.restore()`;
+ * `proxy.refused` counts the requests it refused meanwhile.
  * `proxy.reached(n, what)` resolves when piece n has been `'held'`, `'answered'` (with the
  * server's status) or `'closed'` by the browser before its body was all sent. `proxy.requests` lists every request as it arrived: method, path and
  * headers, so a test reads what the browser sent, in any engine.
@@ -26,6 +30,10 @@ export async function startProxy(targetUrl) {
   const facts = new Map();
   let pieces = 0;
   const requests = [];
+  const whens = [];
+  let down = false;
+  let refused = 0;
+  const sockets = new Set();
 
   const fact = (n, what, value) => {
     const key = `${n} ${what}`;
@@ -38,11 +46,17 @@ export async function startProxy(targetUrl) {
   };
 
   const server = http.createServer(async (req, res) => {
+    if (down) {
+      refused++;
+      return req.socket.destroy();
+    }
     const isPiece = req.method === 'POST' && (req.url.startsWith('/upload') || /^\/videos\/[^/]+\/source/.test(req.url));
     const n = isPiece ? ++pieces : 0;
     requests.push({ method: req.method, path: req.url, headers: req.headers });
     // The browser gave the piece up before sending all of it (a pause, a cancel, offline).
     if (isPiece) req.on('close', () => req.complete || fact(n, 'closed', true));
+    const matched = isPiece && !rules.has(n) ? whens.findIndex(([test]) => test(req.headers)) : -1;
+    if (matched >= 0) rules.set(n, whens.splice(matched, 1)[0][1]);
     const rule = (isPiece && rules.get(n)) || {};
     const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers });
     upstream.on('error', () => res.destroy());
@@ -105,6 +119,14 @@ export async function startProxy(targetUrl) {
   });
   // Long enough for any hold a test makes.
   server.requestTimeout = 0;
+  server.on('connection', (socket) => {
+    if (down) {
+      refused++;
+      return socket.destroy();
+    }
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
 
@@ -112,6 +134,19 @@ export async function startProxy(targetUrl) {
     url: `http://127.0.0.1:${server.address().port}`,
     rule(n, rule) {
       rules.set(n, rule);
+    },
+    when(test, rule) {
+      whens.push([test, rule]);
+    },
+    cut() {
+      down = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    get refused() {
+      return refused;
     },
     release(n) {
       released(n);
