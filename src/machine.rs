@@ -190,6 +190,8 @@ pub struct Machine {
     url: String,
     file_name: String,
     video_id: Option<String>,
+    /// The video is this upload's own: the answer to its first piece made it.
+    made_video: bool,
     source: Source,
     state: State,
     paused: bool,
@@ -268,6 +270,7 @@ impl Machine {
             url: options.upload_url(),
             file_name: if name.is_empty() { "file".to_owned() } else { name.to_owned() },
             video_id: options.video_id.clone().filter(|id| !id.is_empty()),
+            made_video: false,
             source,
             state,
             paused: false,
@@ -766,13 +769,22 @@ impl Machine {
             Phase::Sending { resent, .. } => (flight.piece, resent),
             _ => return,
         };
+        // The browser itself may have sent a first attempt twice: Chromium sends a request
+        // again, unseen by the page, when a reused connection closes before any answer. Into
+        // a video this upload made (its own first piece's answer named it: no one else knows
+        // it), "already sent" can only be that, so the piece landed. Into a given or
+        // continued video another writer may exist: there a first attempt told so fails loudly.
+        let resent = resent || self.made_video;
         match self.attempts.judge(&mut flight.tries, outcome, resent, piece.is_last(), can_refresh) {
             Verdict::Landed { answered } => {
                 self.flights.remove(index);
                 // A known id stays: a body naming another does not change it.
                 if answered && self.video_id.is_none() {
                     match returned {
-                        Some(id) => self.video_id = Some(id),
+                        Some(id) => {
+                            self.video_id = Some(id);
+                            self.made_video = true;
+                        }
                         None if !self.warned => {
                             self.warned = true;
                             self.events.push(Event::Warning(Warning::VideoIdMissing));
