@@ -10,3 +10,5 @@ step "bench/run.mjs (several minutes)"
 node bench/run.mjs
 step "bench/flood.mjs (one peer floods, another is served)"
 node bench/flood.mjs
+step "bench/recorder.mjs (stop() to the Video for a 60-s recording, three ways; about 7 minutes)"
+node bench/recorder.mjs

@@ -38,7 +38,7 @@ export declare class ApiVideoMediaRecorder {
   maxDuration?: number;
   addEventListener<K extends keyof RecorderEventMap>(type: K, listener: (event: RecorderEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
   removeEventListener<K extends keyof RecorderEventMap>(type: K, listener: (event: RecorderEventMap[K]) => void, options?: boolean | EventListenerOptions): void;
-  /** A blob every `timeslice` ms (default 5000) goes up as it comes. */
+  /** A blob every `timeslice` ms (default 1000; the official recorder's is 5000) goes up as it comes. */
   start(options?: { timeslice?: number }): void;
   getMediaRecorderState(): RecordingState;
   /** Resolves with the Video once the last part is uploaded. */

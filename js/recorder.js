@@ -14,8 +14,10 @@ import { ProgressiveUploader, UploadError } from './index.js';
 import { RECORDER_ERRORS } from './contract.js';
 import { fillIn } from './texts.js';
 
-/** The official recorder's default: a blob of what was recorded every 5 s. */
-const DEFAULT_TIMESLICE_MS = 5000;
+/** A blob of what was recorded every second (the official recorder's is 5 s): the newest
+ * blob is held back until the next comes, and parts go once 5 MiB has gathered, so what is
+ * left to send at Stop is smaller, and the video is ready sooner after it. */
+const DEFAULT_TIMESLICE_MS = 1000;
 
 /** An `UploadError` of one of the recorder's declared codes, with its message. */
 const refuse = (code, fields = {}) => {
@@ -95,7 +97,7 @@ export class ApiVideoMediaRecorder {
     this.#events.dispatchEvent(event);
   }
 
-  /** Starts recording; a blob every `timeslice` ms (default 5000) goes up as it comes. */
+  /** Starts recording; a blob every `timeslice` ms (default 1000) goes up as it comes. */
   start({ timeslice } = {}) {
     if (this.getMediaRecorderState() !== 'inactive' || this.#done) throw refuse('RECORDER_STATE', { detail: 'MediaRecorder is already recording' });
     let resolve;

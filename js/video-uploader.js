@@ -42,6 +42,7 @@ const TEMPLATE = `
   button.primary { background: var(--vu-accent, #2f6fed); border-color: var(--vu-accent, #2f6fed); color: #fff; }
   button:focus-visible, input:focus-visible { outline: 3px solid var(--vu-accent, #2f6fed); outline-offset: 2px; }
   button[hidden] { display: none; }
+  button:disabled { opacity: .5; cursor: default; }
   ul { list-style: none; margin: .75rem 0 0; padding: 0; display: grid; gap: .75rem; }
   li { border: 1px solid color-mix(in srgb, currentColor 15%, transparent); border-radius: var(--vu-radius, 12px); padding: .75rem;
     display: grid; grid-template-columns: auto 1fr; column-gap: .75rem; }
@@ -59,7 +60,7 @@ const TEMPLATE = `
     background: var(--vu-progress-background, color-mix(in srgb, currentColor 12%, transparent)); }
   [part~="summary"][hidden], [part~="previous"][hidden], [part~="recording"][hidden], [part~="record-message"][hidden] { display: none; }
   [part~="recording"] { margin-top: .75rem; display: grid; gap: .5rem; }
-  [part~="preview"] { width: 100%; max-height: 60vh; border-radius: var(--vu-radius, 12px); background: #000; }
+  [part~="preview"] { width: 100%; max-height: 40vh; border-radius: var(--vu-radius, 12px); background: #000; }
   [part~="recording-status"]::before { content: "●"; color: var(--vu-error-color, #c62828); margin-right: .4em; }
   :host([recording-paused]) [part~="recording-status"]::before { content: "❚❚"; color: inherit; }
   [part~="record-message"] { margin: .75rem 0 0; color: var(--vu-error-color, #c62828); }
@@ -330,6 +331,8 @@ export class VideoUploaderElement extends HTMLElement {
     if (this.#recording) return;
     const recording = (this.#recording = { recorder: null, stream: null, elapsed: 0, started: 0, recorded: 0, parts: [], file: null });
     this.#recordMessage(null);
+    // One recording at a time: Record waits until this one has stopped (or could not start).
+    this.#recordButtons(false);
     const devices = navigator.mediaDevices;
     const texts = this.texts;
     try {
@@ -354,6 +357,7 @@ export class VideoUploaderElement extends HTMLElement {
     } catch (error) {
       for (const track of recording.stream?.getTracks() ?? []) track.stop();
       this.#recording = null;
+      this.#recordButtons(true);
       return this.#recordRefused(error, screen);
     }
     const { recorder, stream } = recording;
@@ -427,6 +431,7 @@ export class VideoUploaderElement extends HTMLElement {
     this.removeAttribute('recording');
     this.removeAttribute('recording-paused');
     this.#recording = null;
+    this.#recordButtons(true);
     const file = new File([blob], recording.name, { type: blob.type });
     if (!this.multiple && this.#rows.size > 0) this.reset();
     const row = this.#row(file);
@@ -461,6 +466,10 @@ export class VideoUploaderElement extends HTMLElement {
     this.#recordMessage(key ? say(texts, key, { reason: sentence(detail) }) : explain(error, texts));
     const failure = ours ? error : Object.assign(new Error(fillIn(ELEMENT_ERRORS[code][0], { detail })), { code, cause: error });
     this.#emit('record-error', failure);
+  }
+
+  #recordButtons(enabled) {
+    for (const part of ['record-camera', 'record-screen']) this.shadowRoot.querySelector(`[part~="${part}"]`).disabled = !enabled;
   }
 
   #recordMessage(text) {

@@ -2,7 +2,9 @@
 // people see: idle, uploading, paused, an error, complete; dark; and at a phone's width.
 // Written to docs/screenshots/<engine>-<state>.png, which the README shows. Real server,
 // real uploads: a proxy holds a chunk half way so that "uploading" and "paused" are facts,
-// not moments. ENGINES=chromium (or any subset) makes one engine's.
+// not moments. ENGINES=chromium (or any subset) makes one engine's; ONLY=record the
+// recording ones alone (recording, recorded: the element's Record with the engine's fake
+// camera, in the engines that record a video).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, projectDir } from '../tests/support/server.mjs';
@@ -55,8 +57,37 @@ async function uploading(page, proxy) {
   await page.waitForFunction(() => /of/.test(document.querySelector('video-uploader').shadowRoot.querySelector('[part~="status"]')?.textContent ?? ''));
 }
 
+/** Records a few seconds with the fake camera through the page's element: "recording" while
+ * it records (once a second of it is in), "recorded" once the video is uploaded. */
+async function recording(engine) {
+  const browser = await launchEngine(engine, { media: 'fake' });
+  try {
+    const page = await browser.newPage();
+    await viewport(page, 1280);
+    await open(page, await server.createToken(3600));
+    if (!(await page.evaluate(() => document.querySelector('video-uploader').recordable))) {
+      console.log(`${engine}: cannot record a video here; no recording screenshots`);
+      return;
+    }
+    await page.click('video-uploader [part~="record-camera"]');
+    // Facts, not moments: a second recorded (the clock says so) and a picture in the preview.
+    await page.waitForFunction(() => {
+      const root = document.querySelector('video-uploader').shadowRoot;
+      return /· 0:0[3-9] · [1-9]/.test(root.querySelector('[part~="recording-status"]').textContent) && root.querySelector('[part~="preview"]').videoWidth > 0;
+    });
+    await shoot(page, engine, 'recording');
+    await page.click('video-uploader [part~="record-stop"]');
+    await page.waitForFunction(() => window.outcomes.includes('success'));
+    await page.waitForFunction(() => [...document.querySelectorAll('#result-list video')].every((video) => video.readyState >= 2));
+    await shoot(page, engine, 'recorded');
+  } finally {
+    await browser.close();
+  }
+}
+
 try {
-  for (const engine of ENGINES) {
+  for (const engine of ENGINES) await recording(engine);
+  for (const engine of process.env.ONLY === 'record' ? [] : ENGINES) {
     for (const dark of [false, true]) {
       const browser = await launchEngine(engine, { dark });
       try {

@@ -14,8 +14,9 @@ import { launchBrowser } from '../support/browser.mjs';
 
 const BUDGET = 17_839;
 // 23,829 until the token provider (+475: the core takes a new token, the entry asks for it),
-// and a cancel() while upload() gets ready no longer lost (+25).
-const CEILING = 24_335;
+// and a cancel() while upload() gets ready no longer lost (+25); a first attempt told "already
+// sent" into the upload's own video counts as landed (+17: the browser may have sent it twice).
+const CEILING = 24_352;
 let server;
 let browser;
 

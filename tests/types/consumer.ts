@@ -139,6 +139,13 @@ export async function officialShapes(file: File, element: VideoUploaderElement) 
   element.addEventListener('warning', (event) => console.log(event.detail.code === 'RESUMED_VIDEO_GONE'));
   element.addEventListener('error', (event) => console.log(event.detail.code));
   element.removeEventListener('reset', () => {});
+  // Recording in the element: the attribute, whether it can, and its events.
+  element.record = true;
+  const canRecord: boolean = await element.recordable;
+  console.log(canRecord);
+  element.addEventListener('record-start', (event) => console.log(event.detail.stream.getTracks().length));
+  element.addEventListener('record-stop', (event) => console.log(event.detail.file.size));
+  element.addEventListener('record-error', (event) => console.log(event.detail.code === 'NO_DEVICE', event.detail.message));
   // The events the element and the queue pass on are typed from the contract, with the file.
   element.addEventListener('chunk', (event) => console.log(event.detail.leadingChunks, event.detail.file.name));
   element.addEventListener('offline', (event) => console.log(event.detail.file.name));
