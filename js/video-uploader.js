@@ -24,7 +24,7 @@
 import { UploadQueue } from './queue.js';
 import { VideoUploader } from './index.js';
 import { ELEMENT_ERRORS, ELEMENT_EVENTS } from './contract.js';
-import { TEXTS, textsFor, fillIn, say, size, duration, clock } from './texts.js';
+import { TEXTS, textsFor, fillIn, say, size, duration } from './texts.js';
 
 export { TEXTS, size, duration };
 
@@ -218,9 +218,9 @@ export class VideoUploaderElement extends HTMLElement {
     const recording = (part, act) => all(part, (event) => (event.stopPropagation(), act()));
     recording('record-camera', () => this.#record(false));
     recording('record-screen', () => this.#record(true));
-    recording('record-pause', () => this.#pauseRecording(true));
-    recording('record-resume', () => this.#pauseRecording(false));
-    recording('record-stop', () => this.#recording?.recorder?.stop());
+    recording('record-pause', () => this.#recording?.pause?.(true));
+    recording('record-resume', () => this.#recording?.pause?.(false));
+    recording('record-stop', () => this.#recording?.stop?.());
     all('forget', async () => {
       await VideoUploader.clearPreviousUploads();
       this.#offer([]);
@@ -325,158 +325,60 @@ export class VideoUploaderElement extends HTMLElement {
     return this.#recordable;
   }
 
-  /** Records the camera (with its microphone, or without when there is none) or the screen,
-   * uploading as it records; after Stop, the recording is a row like a picked file's. */
+  /** Records the camera or the screen (`js/recording.js`, loaded on the first Record), lending
+   * it what it needs of the element; after Stop, the recording is a row like a picked file's. */
   async #record(screen) {
     if (this.#recording) return;
-    const recording = (this.#recording = { recorder: null, stream: null, elapsed: 0, started: 0, recorded: 0, parts: [], file: null });
-    this.#recordMessage(null);
     // One recording at a time: Record waits until this one has stopped (or could not start).
+    this.#recording = {};
     this.#recordButtons(false);
-    const devices = navigator.mediaDevices;
     const texts = this.texts;
+    const host = {
+      element: this,
+      say: (key, fields) => say(texts, key, fields),
+      size: (bytes) => size(bytes, texts),
+      explain: (error) => explain(error, texts),
+      emit: (type, detail) => this.#emit(type, detail),
+      options: { uploadToken: this.token, ...(this.apiHost ? { apiHost: this.apiHost } : {}) },
+      videoName: this.videoName,
+      ended: () => {
+        this.#recording = null;
+        this.#recordButtons(true);
+      },
+      stopped: (file, finished) => this.#recorded(file, finished),
+    };
     try {
-      recording.stream = screen
-        ? await devices.getDisplayMedia({ video: true, audio: true })
-        : await devices.getUserMedia({ video: true, audio: true }).catch((error) => (error?.name === 'NotFoundError' ? devices.getUserMedia({ video: true }) : Promise.reject(error)));
-      const { ApiVideoMediaRecorder } = await import('./recorder.js');
-      const mimeType = ApiVideoMediaRecorder.getSupportedMimeTypes()[0];
-      const kind = /^video\/([\w-]+)/.exec(mimeType)?.[1];
-      const two = (n) => String(n).padStart(2, '0');
-      const now = new Date();
-      const date = `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())} ${two(now.getHours())}.${two(now.getMinutes())}.${two(now.getSeconds())}`;
-      recording.name = this.videoName || `${say(texts, 'recordingName', { date })}.${kind === 'x-matroska' ? 'mkv' : kind}`;
-      recording.recorder = new ApiVideoMediaRecorder(recording.stream, {
-        uploadToken: this.token,
-        ...(this.apiHost ? { apiHost: this.apiHost } : {}),
-        videoName: recording.name,
-        mimeType,
-        // Kept whole: a recording whose upload fails can be sent again (Retry), never lost.
-        generateFileOnStop: true,
-      });
+      const { record } = await import('./recording.js');
+      this.#recording = await record(host, screen);
     } catch (error) {
-      for (const track of recording.stream?.getTracks() ?? []) track.stop();
-      this.#recording = null;
-      this.#recordButtons(true);
-      return this.#recordRefused(error, screen);
+      // The module could not load: said as any recording that cannot start.
+      host.ended();
+      this.#emit('record-error', Object.assign(new Error(fillIn(ELEMENT_ERRORS.RECORDING_FAILED[0], { detail: String(error?.message ?? error) })), { code: 'RECORDING_FAILED' }));
     }
-    const { recorder, stream } = recording;
-    recorder.addEventListener('recorded', (event) => {
-      recording.recorded = event.detail.bytes;
-      this.#tick();
-    });
-    recorder.addEventListener('progress', (event) => {
-      recording.parts[event.detail.part - 1] = event.detail.uploadedBytes;
-      const sent = recording.parts.reduce((sum, bytes) => sum + (bytes ?? 0), 0);
-      recording.sent = sent;
-      if (recording.file) this.#set(recording.file, Math.min(100, (100 * sent) / recording.file.size));
-      else this.#tick();
-    });
-    recorder.addEventListener('recordingStopped', (event) => this.#recorded(recording, event.detail.file));
-    const root = this.shadowRoot;
-    root.querySelector('[part~="preview"]').srcObject = stream;
-    root.querySelector('[part~="preview"]').setAttribute('aria-label', say(texts, 'previewLabel'));
-    root.querySelector('[part~="recording"]').hidden = false;
-    recorder.start();
-    recording.started = performance.now();
-    recording.timer = setInterval(() => this.#tick(), 500);
-    this.toggleAttribute('recording', true);
-    this.#tick();
-    root.querySelector('[part~="record-stop"]').focus();
-    this.#emit('record-start', { stream });
   }
 
-  /** The elapsed time and bytes of the recording under way. */
-  #tick() {
-    const recording = this.#recording;
-    if (!recording?.recorder) return;
-    const texts = this.texts;
-    const seconds = (recording.elapsed + (recording.started ? performance.now() - recording.started : 0)) / 1000;
-    this.shadowRoot.querySelector('[part~="recording-status"]').textContent = say(texts, recording.started ? 'recording' : 'recordingPaused', {
-      time: clock(seconds),
-      recorded: size(recording.recorded, texts),
-      sent: size(recording.sent ?? 0, texts),
-    });
-  }
-
-  #pauseRecording(pause) {
-    const recording = this.#recording;
-    if (!recording?.recorder || recording.recorder.getMediaRecorderState() !== (pause ? 'recording' : 'paused')) return;
-    const root = this.shadowRoot;
-    if (pause) {
-      recording.recorder.pause();
-      recording.elapsed += performance.now() - recording.started;
-      recording.started = 0;
-    } else {
-      recording.recorder.resume();
-      recording.started = performance.now();
-    }
-    this.toggleAttribute('recording-paused', pause);
-    root.querySelector('[part~="record-pause"]').hidden = pause;
-    root.querySelector('[part~="record-resume"]').hidden = !pause;
-    root.querySelector(`[part~="record-${pause ? 'resume' : 'pause'}"]`).focus();
-    this.#tick();
-  }
-
-  /** The recording has stopped (Stop, a track that ended, a failure): the camera goes off,
-   * and the recording becomes a row whose upload finishes with its last part. */
-  #recorded(recording, blob) {
-    clearInterval(recording.timer);
-    for (const track of recording.stream.getTracks()) track.stop();
-    const root = this.shadowRoot;
-    root.querySelector('[part~="preview"]').srcObject = null;
-    root.querySelector('[part~="recording"]').hidden = true;
-    root.querySelector('[part~="record-pause"]').hidden = false;
-    root.querySelector('[part~="record-resume"]').hidden = true;
-    this.removeAttribute('recording');
-    this.removeAttribute('recording-paused');
-    this.#recording = null;
-    this.#recordButtons(true);
-    const file = new File([blob], recording.name, { type: blob.type });
+  /** The recording stopped: it is a row whose upload finishes with its last part (`finished`,
+   * the Video's promise); what the row shows of it comes back as `progress(percent)`. */
+  #recorded(file, finished) {
     if (!this.multiple && this.#rows.size > 0) this.reset();
     const row = this.#row(file);
     row.recording = true;
     this.#rows.set(file, row);
-    recording.file = file;
     this.#emit('record-stop', { file });
     this.#show(file, 'uploading', this.#say('finishing'));
-    this.#set(file, Math.min(100, (100 * (recording.sent ?? 0)) / file.size));
     this.#frame(file);
-    root.querySelector('[part~="pick"]').focus();
-    recording.recorder.stop().then(
+    this.shadowRoot.querySelector('[part~="pick"]').focus();
+    finished.then(
       (video) => this.#succeeded(file, video),
       (error) => this.#rows.get(file) && this.#fail(file, error),
     );
-  }
-
-  /** Plain words for a recording that could not start (refused, no device, no token), and
-   * a `record-error` event with a stable code. Nothing is sent. */
-  #recordRefused(error, screen) {
-    const texts = this.texts;
-    const name = error?.name;
-    // Ours carry a string code; a DOMException's `code` is the old numeric one.
-    const ours = typeof error?.code === 'string';
-    const [code, key] =
-      name === 'NotAllowedError' || name === 'SecurityError'
-        ? ['RECORDING_DENIED', screen ? 'screenDenied' : 'recordDenied']
-        : name === 'NotFoundError' || name === 'OverconstrainedError'
-          ? ['NO_DEVICE', 'noDevice']
-          : ours ? [error.code, null] : ['RECORDING_FAILED', 'recordFailed'];
-    const detail = `${name ?? 'Error'}: ${error?.message ?? error}`;
-    this.#recordMessage(key ? say(texts, key, { reason: sentence(detail) }) : explain(error, texts));
-    const failure = ours ? error : Object.assign(new Error(fillIn(ELEMENT_ERRORS[code][0], { detail })), { code, cause: error });
-    this.#emit('record-error', failure);
+    return (percent) => this.#rows.get(file) && this.#set(file, percent);
   }
 
   #recordButtons(enabled) {
     for (const part of ['record-camera', 'record-screen']) this.shadowRoot.querySelector(`[part~="${part}"]`).disabled = !enabled;
   }
 
-  #recordMessage(text) {
-    const message = this.shadowRoot.querySelector('[part~="record-message"]');
-    message.hidden = !text;
-    message.textContent = text ?? '';
-  }
 
   /** The upload token (the attribute), or the function set as the property that gives one
    * (a token provider: see `VideoUploader`'s `uploadToken`). */

@@ -45,10 +45,14 @@ esbuild js/queue.js --bundle --minify --format=esm --target=es2022 --log-level=w
 # The recorder (ApiVideoMediaRecorder), a module of its own over the entry.
 esbuild js/recorder.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --external:./index.js --outfile=pkg/recorder.js
+# The element's recording, loaded on its first Record, over the recorder.
+esbuild js/recording.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
+  --external:./index.js --external:./recorder.js --outfile=pkg/recording.js
 # The element, a module of its own over the entry (one wasm instance for both); the
-# recorder is loaded when a `record` element asks whether it can record.
+# recorder is loaded when a `record` element asks whether it can record, its recording on
+# the first Record.
 esbuild js/video-uploader.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
-  --external:./index.js --external:./recorder.js --outfile=pkg/video-uploader.js
+  --external:./index.js --external:./recorder.js --external:./recording.js --outfile=pkg/video-uploader.js
 cp js/index.d.ts js/video-uploader.d.ts js/queue.d.ts js/recorder.d.ts pkg/
 node scripts/package-json.mjs
 # The package's own README (install, the three uses, the API), not the repository's.

@@ -22,7 +22,7 @@ const pkg = {
     './recorder.js': { types: './recorder.d.ts', default: './recorder.js' },
     './package.json': './package.json',
   },
-  files: ['index.js', 'index.d.ts', 'media.js', 'provider.js', 'resume.js', 'static.js', 'queue.js', 'queue.d.ts', 'recorder.js', 'recorder.d.ts', 'video-uploader.js', 'video-uploader.d.ts', 'wasm_video_uploader_bg.wasm', 'README.md'],
+  files: ['index.js', 'index.d.ts', 'media.js', 'provider.js', 'resume.js', 'static.js', 'queue.js', 'queue.d.ts', 'recorder.js', 'recorder.d.ts', 'recording.js', 'video-uploader.js', 'video-uploader.d.ts', 'wasm_video_uploader_bg.wasm', 'README.md'],
   // Importing the entry loads the wasm (a top-level await), but nothing else: a bundler
   // may drop it when nothing of it is used. The element's module defines <video-uploader>.
   sideEffects: ['./video-uploader.js'],

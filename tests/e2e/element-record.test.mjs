@@ -153,49 +153,40 @@ eachEngine((browser, engine) => {
   });
 }, { media: 'fake' });
 
-eachEngine((browser, engine) => {
-  test('the camera refused: plain words, RECORDING_DENIED, no request; the file picker still works', async (t) => {
-    const token = await server.createToken(0);
-    const { page, recordable } = await recordPage(browser, token);
-    if (!recordable) {
-      assert.equal(engine, 'webkit', 'Chromium and Firefox record');
-      t.skip('this engine cannot record a video: it shows no Record (the first test)');
-      return page.close();
-    }
-    const before = server.uploads().length;
-    await page.click('video-uploader [part~="record-camera"]');
-    await page.waitForFunction(() => window.events.includes('record-error'));
-    const result = await page.evaluate(() => ({ code: window['record-error'].code, message: window['record-error'].message, events: window.events }));
-    assert.equal(result.code, 'RECORDING_DENIED', result.message);
-    assert.deepEqual(result.events, ['record-error']);
-    assert.equal(
-      await page.textContent('video-uploader [part~="record-message"]'),
-      'The browser was not allowed to use the camera or microphone. Allow it in the site’s settings (beside the address), then try again.',
-    );
-    assert.equal(await page.getAttribute('#uploader', 'recording'), null);
-    assert.equal(await page.isVisible('video-uploader [part~="recording"]'), false);
-    assert.equal(await page.isVisible('video-uploader [part~="pick"]'), true);
-    assert.equal(server.uploads().length, before, 'no request');
-    await page.close();
-  });
-}, { media: 'denied' });
+/** The ways a recording cannot start, each with the engines' devices that make it so. */
+const REFUSALS = [
+  {
+    media: 'denied',
+    title: 'the camera refused: plain words, RECORDING_DENIED, no request; the file picker still works',
+    code: 'RECORDING_DENIED',
+    text: 'The browser was not allowed to use the camera or microphone. Allow it in the site’s settings (beside the address), then try again.',
+  },
+  { media: 'none', title: 'no camera on the machine: plain words, NO_DEVICE, no request', code: 'NO_DEVICE', text: 'No camera was found. Connect one and try again, or choose a file.' },
+];
 
-eachEngine((browser, engine) => {
-  test('no camera on the machine: plain words, NO_DEVICE, no request', async (t) => {
-    const token = await server.createToken(0);
-    const { page, recordable } = await recordPage(browser, token);
-    if (!recordable) {
-      assert.equal(engine, 'webkit', 'Chromium and Firefox record');
-      t.skip('this engine cannot record a video: it shows no Record (the first test)');
-      return page.close();
-    }
-    const before = server.uploads().length;
-    await page.click('video-uploader [part~="record-camera"]');
-    await page.waitForFunction(() => window.events.includes('record-error'));
-    const result = await page.evaluate(() => ({ code: window['record-error'].code, message: window['record-error'].message }));
-    assert.equal(result.code, 'NO_DEVICE', result.message);
-    assert.equal(await page.textContent('video-uploader [part~="record-message"]'), 'No camera was found. Connect one and try again, or choose a file.');
-    assert.equal(server.uploads().length, before, 'no request');
-    await page.close();
-  });
-}, { media: 'none' });
+for (const refusal of REFUSALS) {
+  eachEngine((browser, engine) => {
+    test(refusal.title, async (t) => {
+      const token = await server.createToken(0);
+      const { page, recordable } = await recordPage(browser, token);
+      if (!recordable) {
+        assert.equal(engine, 'webkit', 'Chromium and Firefox record');
+        t.skip('this engine cannot record a video: it shows no Record (the first test)');
+        return page.close();
+      }
+      const before = server.uploads().length;
+      await page.click('video-uploader [part~="record-camera"]');
+      await page.waitForFunction(() => window.events.includes('record-error'));
+      const result = await page.evaluate(() => ({ code: window['record-error'].code, message: window['record-error'].message, events: window.events }));
+      assert.equal(result.code, refusal.code, result.message);
+      assert.deepEqual(result.events, ['record-error']);
+      assert.equal(await page.textContent('video-uploader [part~="record-message"]'), refusal.text);
+      assert.equal(await page.getAttribute('#uploader', 'recording'), null);
+      assert.equal(await page.isVisible('video-uploader [part~="recording"]'), false);
+      assert.equal(await page.isVisible('video-uploader [part~="pick"]'), true);
+      assert.equal(await page.evaluate(() => document.querySelector('#uploader').shadowRoot.querySelector('[part~="record-camera"]').disabled), false, 'Record can be pressed again');
+      assert.equal(server.uploads().length, before, 'no request');
+      await page.close();
+    });
+  }, { media: refusal.media });
+}

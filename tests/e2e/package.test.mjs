@@ -55,6 +55,7 @@ test('the packed tarball carries the wasm, the entry and the types, and nothing 
     'queue.js',
     'recorder.d.ts',
     'recorder.js',
+    'recording.js',
     'resume.js',
     'static.js',
     'video-uploader.d.ts',

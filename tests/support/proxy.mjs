@@ -9,8 +9,12 @@ import { once } from 'node:events';
  * Starts a proxy to `targetUrl`. Pieces (POSTs to `/upload` or `/videos/{id}/source`) are
  * numbered from 1 in the order they arrive. `proxy.rule(n, rule)` sets what happens to piece
  * n, one of:
- * - `{ dropAnswer: true }`: the server gets the whole piece and answers; the browser gets a
- *   broken connection instead of the answer;
+ * - `{ dropAnswer: true }`: the server gets the whole piece and answers; the browser gets the
+ *   answer's head and then a broken connection, so it knows an answer began and its uploader
+ *   sees a network error;
+ * - `{ resetAnswer: true }`: as `dropAnswer`, but the connection breaks before any byte of the
+ *   answer: on a reused connection, Chromium and Firefox send the request again by themselves
+ *   (the page never sees the first attempt fail), as they would through a real proxy;
  * - `{ holdAnswer: true }`: the answer is held until `proxy.release(n)`;
  * - `{ holdBodyAfter: bytes }`: after that many body bytes the proxy stops reading (the
  *   browser's upload stalls) until `proxy.release(n)`; `Infinity` holds the whole body,
@@ -63,7 +67,14 @@ export async function startProxy(targetUrl) {
     upstream.on('response', async (answer) => {
       const body = Buffer.concat(await collect(answer));
       if (isPiece) fact(n, 'answered', answer.statusCode);
-      if (rule.dropAnswer) return res.destroy();
+      if (rule.resetAnswer) return res.destroy();
+      if (rule.dropAnswer) {
+        // The head, whole, then nothing of the body it announces.
+        const head = [`HTTP/1.1 ${answer.statusCode} ${http.STATUS_CODES[answer.statusCode] ?? ''}`];
+        const { 'transfer-encoding': _chunked, connection: _connection, ...headers } = answer.headers;
+        for (const [name, value] of Object.entries({ ...headers, 'content-length': String(body.length + 1) })) head.push(`${name}: ${value}`);
+        return res.socket.write(`${head.join('\r\n')}\r\n\r\n`, () => res.socket.destroy());
+      }
       if (rule.holdAnswer) await released(n);
       if (res.destroyed) return;
       res.writeHead(answer.statusCode, answer.headers);

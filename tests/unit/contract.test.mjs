@@ -88,11 +88,12 @@ test('js/error.js writes each message from the code and the facts the core gives
 
 test('every code the JavaScript side names is a declared one', () => {
   const codes = new Set([...Object.keys(declaration.errors), ...Object.keys(declaration.warnings), ...Object.keys(declaration.elementErrors), ...Object.keys(declaration.recorderErrors)]);
-  for (const file of ['js/index.js', 'js/options.js', 'js/queue.js', 'js/resume.js', 'js/video-uploader.js', 'js/recorder.js']) {
+  for (const file of ['js/index.js', 'js/options.js', 'js/queue.js', 'js/resume.js', 'js/video-uploader.js', 'js/recorder.js', 'js/recording.js']) {
     const source = readFileSync(path.join(projectDir, file), 'utf8');
-    // `code: 'X'`, `fail('X'`, `case 'X':`, `=== 'X'` on a code, and the element's sets of codes.
+    // `code: 'X'`, `fail('X'`, `case 'X':`, `=== 'X'` on a code, `['X', …]` (a code and its
+    // text), and the element's sets of codes.
     const named = [
-      ...source.matchAll(/(?:code: |code = |fail\(|refuse\(|case |code === )'([A-Z_]+)'/g),
+      ...source.matchAll(/(?:code: |code = |fail\(|refuse\(|case |code === |\[)'([A-Z_]+)'/g),
       ...[...source.matchAll(/new Set\(\[([^\]]*)\]\)/g)].flatMap(([, list]) => [...list.matchAll(/'([A-Z_]+)'/g)]),
     ].map(([, code]) => code);
     assert.ok(named.length > 0 || file === 'js/options.js', file);
