@@ -289,6 +289,7 @@ export interface VideoUploaderEventMap {
 }
 
 export interface ProgressiveUploaderEventMap {
+  progress: CustomEvent<ProgressiveUploadProgressEvent>;
   warning: CustomEvent<WarningEventDetail>;
   retry: CustomEvent<RetryEventDetail>;
   pause: CustomEvent<Record<never, never>>;

@@ -1,5 +1,5 @@
 // Types of ApiVideoMediaRecorder (recorder.js): the names of @api.video/media-recorder 1.0.11.
-import type { ProgressiveUploaderOptions, VideoUploadResponse, UploadError, UploadProgressEvent, RetryEventDetail, WarningEventDetail } from './index.js';
+import type { ProgressiveUploaderOptions, VideoUploadResponse, UploadError, ProgressiveUploadProgressEvent, RetryEventDetail, WarningEventDetail } from './index.js';
 
 export interface RecorderOptions {
   /** Called with each error, as the `error` event is dispatched. */
@@ -24,7 +24,10 @@ export interface RecorderEventMap {
   videoPlayable: RecorderEvent<VideoUploadResponse>;
   /** A blob was recorded: the bytes recorded so far. */
   recorded: RecorderEvent<{ bytes: number }>;
-  progress: RecorderEvent<UploadProgressEvent>;
+  /** The server has this part (1-based; parts are acknowledged in order). */
+  part: RecorderEvent<{ part: number; videoId: string }>;
+  /** The part on its way: its number, and its bytes sent of its size. */
+  progress: RecorderEvent<ProgressiveUploadProgressEvent>;
   retry: RecorderEvent<RetryEventDetail>;
   warning: RecorderEvent<WarningEventDetail>;
   offline: RecorderEvent<undefined>;

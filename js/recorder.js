@@ -74,8 +74,8 @@ export class ApiVideoMediaRecorder {
   }
 
   /** `error`, `recordingStopped`, `videoPlayable` (the official ones), and `recorded`
-   * (`{bytes}` recorded so far, at each blob), `progress`, `retry`, `warning`, `offline`,
-   * `online`. The event carries its facts as
+   * (`{bytes}` recorded so far, at each blob), `part` (`{part, videoId}`: the server has
+   * that part), `progress`, `retry`, `warning`, `offline`, `online`. The event carries its facts as
    * `detail` and, as the official recorder's, as `data`. */
   addEventListener(type, listener, options) {
     if (type === 'videoPlayable' && !this.#playable) {
@@ -155,9 +155,14 @@ export class ApiVideoMediaRecorder {
     if (previous && !this.#failed) this.#send(previous, false);
   }
 
+  /** Parts the server has acknowledged: they are sent, and acknowledged, in order. */
+  #parts = 0;
+
   #send(blob, last) {
     const sent = last ? this.#uploader.uploadLastPart(blob) : this.#uploader.uploadPart(blob);
-    sent.catch((error) => this.#fail(error));
+    // A blob that made no part yet (it waits to be merged into one of 5 MiB) settles at once,
+    // with nothing.
+    sent.then((video) => video && this.#dispatch('part', { part: ++this.#parts, videoId: video.videoId }), (error) => this.#fail(error));
     return sent;
   }
 

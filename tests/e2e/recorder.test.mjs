@@ -88,6 +88,8 @@ eachEngine((browser, engine) => {
       window.stopped = new Promise((resolve) => recorder.addEventListener('recordingStopped', (event) => resolve(event.data.file)));
       window.events = [];
       for (const type of ['retry', 'offline', 'online', 'error']) recorder.addEventListener(type, () => window.events.push(type));
+      window.parts = [];
+      recorder.addEventListener('part', (event) => window.parts.push(event.detail));
       recorder.start({ timeslice: 1000 });
       window.started = performance.now();
     }, { token, apiHost, source });
@@ -133,7 +135,7 @@ eachEngine((browser, engine) => {
       };
       const duration = await play(video.assets?.mp4 ?? `${origin}/vod/${video.videoId}/mp4/source.mp4`);
       const local = await play(URL.createObjectURL(file));
-      return { state, seconds, duration, local, videoId: video.videoId, title: video.title, size: file.size, digest, events: window.events };
+      return { state, seconds, duration, local, parts: window.parts, videoId: video.videoId, title: video.title, size: file.size, digest, events: window.events };
     }, server.url).catch((error) => Promise.reject(new Error(`${error.message}\nthe server's log of this token: ${JSON.stringify(parts(token))}`)));
     assert.equal(result.state, 'recording');
     assert.ok(beforeStop >= 1, 'a part landed while it recorded');
@@ -142,6 +144,12 @@ eachEngine((browser, engine) => {
     if (result.title !== undefined) assert.equal(result.title, `${source}.webm`);
     const sent = parts(token);
     assert.ok(sent.filter((part) => / 20[01]$/.test(part)).length >= 3, `several parts: ${JSON.stringify(sent)}`);
+    // A part event for each part the server took, in order, each naming the video.
+    const taken = new Set(sent.filter((part) => / 20[01]$/.test(part)).map((part) => Number(part.match(/^part (\d+)/)[1])));
+    const inOrder = Array.from({ length: taken.size }, (_, i) => i + 1);
+    assert.deepEqual([...taken].sort((a, b) => a - b), inOrder, `the server took parts 1 to N: ${JSON.stringify(sent)}`);
+    assert.deepEqual(result.parts.map((part) => part.part), inOrder);
+    assert.ok(result.parts.every((part) => part.videoId === result.videoId), JSON.stringify(result.parts));
     // (A completing part whose answer was lost is sent again and told the video is complete.)
     assert.equal(sent.filter((part) => /^part (\d+)\/\1 201$/.test(part)).length, 1, `the last part completes the video: ${JSON.stringify(sent)}`);
     assert.equal(await sha256File(path.join(server.dataDir, 'videos', result.videoId, 'source')), result.digest, `the stored ${result.size} bytes are the recording's`);

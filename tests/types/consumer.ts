@@ -168,6 +168,7 @@ export async function recordAndUpload(stream: MediaStream) {
   const recorder = new ApiVideoMediaRecorder(stream, { uploadToken: 'to1', generateFileOnStop: true, maxDuration: 60, onError: (error) => console.log(error.code) });
   recorder.addEventListener('recordingStopped', (event) => console.log(event.data.file?.size));
   recorder.addEventListener('progress', (event) => console.log(event.detail.uploadedBytes));
+  recorder.addEventListener('part', (event) => console.log(event.data.part, event.detail.videoId));
   recorder.start({ timeslice: 1000 });
   recorder.pause();
   recorder.resume();
